@@ -1,0 +1,174 @@
+"""The ``airpicture`` command line (typer).
+
+User mistakes raise :class:`~airpicture.errors.InputError`; ``main`` prints its message and exits with code 2,
+without a traceback and without leaving partial results behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from airpicture.errors import InputError
+from airpicture.io import default_run_dir
+from airpicture.scenario import (
+    Scenario,
+    builtin_names,
+    builtin_path,
+    load_scenario,
+    read_toml,
+    resolve_scenario_path,
+)
+
+app = typer.Typer(
+    name="airpicture",
+    help="Simulate an air-defence battery's surveillance and engagement chain: radars, tracker, fire control.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+err = Console(stderr=True)
+out = Console()
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Built-in scenario name or path to a scenario .toml file (default: the built-in 'default')."),
+]
+
+
+def _load(ref: str | None, seed: int | None = None) -> tuple[Scenario, str]:
+    path = resolve_scenario_path(ref)
+    scenario = load_scenario(path)
+    if seed is not None:
+        if seed < 0:
+            raise InputError("command line", "--seed must be a non-negative integer")
+        scenario = scenario.model_copy(update={"seed": seed})
+    return scenario, str(path)
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder (default: runs/<scenario>-<time>).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout (implies --quiet).")] = False,
+) -> None:
+    """Run a scenario end to end and write a results folder.
+
+    Examples:
+
+      airpicture run                       # the built-in default scenario
+
+      airpicture run teaching --out runs/t # a built-in scenario into a chosen folder
+
+      airpicture run my.toml --seed 7 --json
+    """
+    from airpicture.engine import run_scenario, write_run
+    from airpicture.progress import reporter
+
+    sc, source = _load(scenario, seed)
+    quiet = quiet or json_out
+    target = out_dir or default_run_dir("runs", sc.name, datetime.now().strftime("%Y%m%d-%H%M%S"))
+    if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(str(target), "already exists and is not empty; choose another --out or pass --overwrite")
+    t0 = time.perf_counter()
+    with reporter(quiet, err) as progress:
+        result = run_scenario(sc, progress, source)
+        write_run(result, target, overwrite=overwrite)
+    elapsed = time.perf_counter() - t0
+    if json_out:
+        sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
+        return
+    if not quiet:
+        _print_headline(result.summary, target, elapsed)
+
+
+def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
+    t = summary["targets"]
+    out.print(f"[bold green]done[/] in {elapsed:.2f} s -> [bold]{target}[/]")
+    lines = [f"targets {t['total']} ({t['threats']} threats, {t['civil']} civil)"]
+    if "engagement" in summary:
+        e = summary["engagement"]
+        lines.append(f"kills {e['kills']}, leakers {e['leakers']}, interceptors {e['interceptors_expended']}")
+    if "tracking" in summary:
+        tr = summary["tracking"]
+        lines.append(f"mean GOSPA {tr['gospa_mean_m']:.0f} m, confirmed tracks {tr['confirmed_tracks']}")
+    for line in lines:
+        out.print("  " + line)
+
+
+@app.command()
+def validate(
+    scenario: Annotated[str, typer.Argument(help="Scenario .toml file or built-in name.")],
+) -> None:
+    """Check a scenario file and print what it contains.
+
+    Example: airpicture validate my_scenario.toml
+    """
+    sc, source = _load(scenario)
+    from airpicture.truth import generate_truth
+
+    truth = generate_truth(sc, source)  # also checks routes and replay files
+    out.print(f"[bold green]valid[/]: {source}")
+    out.print(f"  {sc.name}: {sc.description}")
+    out.print(f"  {sc.duration_s:g} s at {sc.time_step_s:g} s steps, seed {sc.seed}, site "
+              f"{sc.site.latitude_deg:.4f}, {sc.site.longitude_deg:.4f}")
+    out.print(f"  assets: {', '.join(a.name for a in sc.assets)}")
+    out.print(f"  sensors: {len(sc.sensors)}  batteries: {len(sc.batteries)}")
+    for r in sc.raids:
+        out.print(f"  raid {r.name}: {r.count} x {r.kind} -> {r.asset} ({r.profile.kind})")
+    for c in sc.civil_traffic:
+        out.print(f"  civil {c.name}: {c.count} x {c.kind}")
+    for rp in sc.replays:
+        out.print(f"  replay {rp.name}: {rp.file}")
+    hostile = int(truth.targets.hostile.sum())
+    out.print(f"  truth: {truth.n_targets} targets ({hostile} threats), {len(truth.samples)} samples")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios.
+
+    Example: airpicture scenarios
+    """
+    table = Table("name", "description", box=None, pad_edge=False)
+    for name in builtin_names():
+        data = read_toml(builtin_path(name))
+        table.add_row(name, str(data.get("description", "")))
+    out.print(table)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning input errors into a message and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        err.print(f"[bold red]error[/]: {exc.render()}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

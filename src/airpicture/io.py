@@ -1,0 +1,182 @@
+"""Tables in and out: CSV/Parquet reading with row-precise errors, deterministic Parquet writing, and results
+folders that appear atomically (written under a temporary name, renamed when complete)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from airpicture.errors import InputError, Problem
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def read_table(path: str | Path) -> pa.Table:
+    """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file into an Arrow table."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(str(p), "file not found")
+    if p.is_dir():
+        raise InputError(str(p), "is a folder; expected a CSV or Parquet file")
+    name = p.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            return pq.read_table(p)
+        if name.endswith((".csv", ".csv.gz", ".txt")):
+            opts = pacsv.ConvertOptions(strings_can_be_null=True)
+            return pacsv.read_csv(p, convert_options=opts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        kind = "Parquet" if name.endswith((".parquet", ".pq")) else "CSV"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(str(p), f"cannot read as {kind}: {first}") from None
+    raise InputError(str(p), "unknown file type; expected .csv or .parquet")
+
+
+def row_label(path: str | Path, index: int) -> str:
+    """Human row reference: CSV line number (header is line 1) or 1-based Parquet row."""
+    if str(path).lower().endswith((".csv", ".csv.gz", ".txt")):
+        return f"line {index + 2}"
+    return f"row {index + 1}"
+
+
+def require_columns(table: pa.Table, columns: Sequence[str], source: str, what: str = "") -> None:
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        have = ", ".join(table.column_names) or "none"
+        raise InputError(source, f"missing column(s) {', '.join(missing)}{what}; the file has: {have}")
+
+
+def float_column(table: pa.Table, name: str, source: str, allow_null: bool = False) -> NDArray[np.float64]:
+    """A column as float64, nulls as NaN. Text that is not a number raises :class:`InputError` naming the row."""
+    col = table.column(name)
+    typ = col.type
+    if pa.types.is_timestamp(typ):
+        arr = pc.cast(col, pa.timestamp("us", tz=typ.tz)).cast(pa.int64())
+        out = arr.to_numpy(zero_copy_only=False).astype(float) / 1e6
+        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+    elif pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ) or pa.types.is_boolean(typ):
+        out = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        out = np.where(nulls, np.nan, out)
+    elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        values = col.to_pylist()
+        out = np.empty(len(values))
+        nulls = np.zeros(len(values), dtype=bool)
+        for i, v in enumerate(values):
+            if v is None or v.strip() == "":
+                out[i] = np.nan
+                nulls[i] = True
+                continue
+            try:
+                out[i] = float(v)
+            except ValueError:
+                raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'",
+                                                 f"expected a number, got {v!r}")) from None
+    else:
+        raise InputError(source, Problem(f"column '{name}'", f"expected numbers, got values of type {typ}"))
+    if not allow_null and nulls.any():
+        i = int(np.argmax(nulls))
+        raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'", "expected a number, got an empty value"))
+    return out
+
+
+def check_finite(values: NDArray[np.float64], name: str, source: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'",
+                                         f"expected a finite number, got {values[i]}"))
+
+
+def check_range(values: NDArray[np.float64], name: str, source: str, lo: float, hi: float,
+                lo_open: bool = False, hi_open: bool = False) -> None:
+    below = values <= lo if lo_open else values < lo
+    above = values >= hi if hi_open else values > hi
+    bad = (below | above) & np.isfinite(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        lb = "(" if lo_open else "["
+        rb = ")" if hi_open else "]"
+        raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'",
+                                         f"expected a value in {lb}{lo:g}, {hi:g}{rb}, got {values[i]:g}"))
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+
+def to_arrow(columns: Mapping[str, Any]) -> pa.Table:
+    """Arrow table from a mapping of column name -> 1-D array (strings become dictionary-free utf8)."""
+    arrays = {}
+    for name, values in columns.items():
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            arrays[name] = values
+            continue
+        v = np.asarray(values)
+        if v.dtype.kind in ("U", "O"):
+            arrays[name] = pa.array(v.astype(str).tolist(), type=pa.string())
+        else:
+            arrays[name] = pa.array(v)
+    return pa.table(arrays)
+
+
+def write_parquet(path: str | Path, table: pa.Table | Mapping[str, Any]) -> None:
+    """Write a Parquet file deterministically (fixed compression, no timestamps in metadata)."""
+    if not isinstance(table, pa.Table):
+        table = to_arrow(table)
+    pq.write_table(table, str(path), compression="zstd", compression_level=3, use_dictionary=True,
+                   write_statistics=True, store_schema=True)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def default_run_dir(base: str | Path, name: str, stamp: str) -> Path:
+    """``base/<name>-<stamp>``, with ``-2``, ``-3``... appended if that already exists."""
+    base = Path(base)
+    candidate = base / f"{name}-{stamp}"
+    i = 2
+    while candidate.exists():
+        candidate = base / f"{name}-{stamp}-{i}"
+        i += 1
+    return candidate
+
+
+@contextmanager
+def results_folder(final: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``final``; rename it to ``final`` only if the block succeeds.
+
+    An existing non-empty ``final`` is refused unless ``overwrite``; then it is replaced only after the new
+    results are complete.
+    """
+    final = Path(final)
+    if final.exists() and not overwrite and (not final.is_dir() or any(final.iterdir())):
+        raise InputError(str(final), "already exists and is not empty; choose another --out or pass --overwrite")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    os.chmod(tmp, 0o755)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if final.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+        os.replace(final, trash / "old")
+        os.replace(tmp, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, final)

@@ -1,0 +1,764 @@
+"""Scenario files: pydantic models of the TOML format and loading with clear errors.
+
+Frames and units: positions are local East-North-Up metres from the scenario site (``e_m``, ``n_m``), or WGS84
+``latitude_deg``/``longitude_deg``; heights are metres above the ground (a sphere of the local Earth radius
+through the site; terrain is not modelled); azimuths are degrees clockwise from north; times are seconds from the
+scenario start.
+
+Every model forbids unknown keys (with a "did you mean" suggestion) and non-finite numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from airpicture.errors import InputError, Problem
+
+ThreatKind = Literal["aircraft", "cruise_missile", "drone", "ballistic_missile"]
+CivilKind = Literal["airliner", "general_aviation"]
+TargetKind = Literal["aircraft", "cruise_missile", "drone", "ballistic_missile", "airliner", "general_aviation"]
+THREAT_KINDS: tuple[str, ...] = ("aircraft", "cruise_missile", "drone", "ballistic_missile")
+ALL_KINDS: tuple[str, ...] = (*THREAT_KINDS, "airliner", "general_aviation")
+
+#: Typical radar cross sections (m^2), textbook orders of magnitude (e.g. Skolnik, *Introduction to Radar
+#: Systems*, table 2.2): fighter ~ 2-6, small cruise missile ~ 0.1, small drone ~ 0.01-0.1, re-entry vehicle
+#: ~ 0.05, airliner ~ 20-100, light aircraft ~ 1-2.
+DEFAULT_RCS_M2: dict[str, float] = {
+    "aircraft": 5.0,
+    "cruise_missile": 0.1,
+    "drone": 0.05,
+    "ballistic_missile": 0.05,
+    "airliner": 40.0,
+    "general_aviation": 2.0,
+}
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: frozen, unknown keys refused with a suggestion, finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            known = set(cls.model_fields)
+            for name, info in cls.model_fields.items():
+                if info.alias:
+                    known.add(info.alias)
+            unknown = [k for k in data if k not in known]
+            if unknown:
+                msgs = []
+                for key in unknown:
+                    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                    hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(known))}"
+                    msgs.append(f"unknown key '{key}'{hint}")
+                raise ValueError("; ".join(msgs))
+        return data
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    return Field(description=text, **kw)
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+# --------------------------------------------------------------------------------------------- site & places
+class Site(Strict):
+    """The scenario origin: local East-North-Up axes are centred here, on the ground."""
+
+    latitude_deg: float = _doc("WGS84 geodetic latitude of the site, degrees", ge=-90, le=90)
+    longitude_deg: float = _doc("WGS84 longitude of the site, degrees east", ge=-180, le=180)
+    altitude_m: float = _doc("Ellipsoidal height of the ground at the site, metres", default=0.0, ge=-500, le=9000)
+
+
+class Place(Strict):
+    """A ground point: either ``e_m``/``n_m`` from the site, or ``latitude_deg``/``longitude_deg``."""
+
+    e_m: float | None = _doc("East offset from the site, metres", default=None, ge=-2e6, le=2e6)
+    n_m: float | None = _doc("North offset from the site, metres", default=None, ge=-2e6, le=2e6)
+    latitude_deg: float | None = _doc("WGS84 latitude, degrees (instead of e_m/n_m)", default=None, ge=-90, le=90)
+    longitude_deg: float | None = _doc(
+        "WGS84 longitude, degrees east (instead of e_m/n_m)", default=None, ge=-180, le=180
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        enu = (self.e_m is not None, self.n_m is not None)
+        geo = (self.latitude_deg is not None, self.longitude_deg is not None)
+        if any(geo) and any(enu):
+            raise ValueError("give either e_m/n_m or latitude_deg/longitude_deg, not both")
+        if any(geo) and not all(geo):
+            raise ValueError("latitude_deg and longitude_deg must be given together")
+        return self
+
+
+class Asset(Place):
+    """A defended asset (airbase, port, city district). Threats fly to their assigned asset."""
+
+    name: str = _doc("Unique name the raids and batteries refer to", min_length=1)
+    radius_m: float = _doc("A threat that comes this close (horizontally) is a leaker, metres", default=1000.0, gt=0)
+
+
+# --------------------------------------------------------------------------------------------- sensors
+class ReferenceSensitivity(Strict):
+    """Sensitivity given as the single-look SNR of a reference target at a reference range."""
+
+    kind: Literal["reference"] = "reference"
+    snr_db: float = _doc("SNR of a 1 m^2 (or rcs_m2) target at range_m, dB", default=20.0, ge=-30, le=100)
+    range_m: float = _doc("Reference range, metres", default=100e3, gt=0)
+    rcs_m2: float = _doc("Reference radar cross section, m^2", default=1.0, gt=0)
+
+
+class RadarEquationSensitivity(Strict):
+    """Sensitivity from the monostatic radar equation SNR = Pt G^2 lambda^2 sigma n / ((4 pi)^3 R^4 k T0 F B L)."""
+
+    kind: Literal["radar_equation"] = "radar_equation"
+    peak_power_w: float = _doc("Transmitted peak power, W", gt=0)
+    antenna_gain_db: float = _doc("Antenna gain (transmit = receive), dBi", ge=0, le=60)
+    frequency_hz: float = _doc("Carrier frequency, Hz", gt=1e6, le=1e12)
+    noise_figure_db: float = _doc("Receiver noise figure, dB", default=3.0, ge=0, le=30)
+    losses_db: float = _doc("System losses, dB", default=6.0, ge=0, le=60)
+    bandwidth_hz: float = _doc("Receiver noise bandwidth, Hz", default=1e6, gt=0)
+    pulses_integrated: int = _doc("Coherently integrated pulses per look", default=1, ge=1)
+
+
+Sensitivity = Annotated[ReferenceSensitivity | RadarEquationSensitivity, Field(discriminator="kind")]
+
+
+class FixedAccuracy(Strict):
+    """Measurement noise with fixed standard deviations."""
+
+    kind: Literal["fixed"] = "fixed"
+    range_m: float = _doc("Range noise standard deviation, metres", default=50.0, gt=0)
+    azimuth_deg: float = _doc("Azimuth noise standard deviation, degrees", default=0.2, gt=0)
+    elevation_deg: float = _doc("Elevation noise standard deviation, degrees", default=0.3, gt=0)
+
+
+class SnrAccuracy(Strict):
+    """SNR-dependent noise: sigma = resolution / (k sqrt(2 SNR)), combined in quadrature with a floor."""
+
+    kind: Literal["snr"] = "snr"
+    range_floor_m: float = _doc("Range error floor (bias, quantisation), metres", default=10.0, gt=0)
+    azimuth_floor_deg: float = _doc("Azimuth error floor, degrees", default=0.05, gt=0)
+    elevation_floor_deg: float = _doc("Elevation error floor, degrees", default=0.1, gt=0)
+    angle_slope: float = _doc("Monopulse slope k_m in sigma = beamwidth / (k_m sqrt(2 SNR))", default=1.6, gt=0)
+
+
+Accuracy = Annotated[FixedAccuracy | SnrAccuracy, Field(discriminator="kind")]
+
+
+class ClutterRegion(Strict):
+    """A region of extra false alarms (ground or sea clutter residue) in radar polar coordinates."""
+
+    range_min_m: float = _doc("Inner range of the region, metres", default=0.0, ge=0)
+    range_max_m: float = _doc("Outer range of the region, metres", gt=0)
+    azimuth_min_deg: float = _doc("Sector start, degrees clockwise from north", default=0.0, ge=0, le=360)
+    azimuth_max_deg: float = _doc("Sector end (clockwise from start), degrees", default=360.0, ge=0, le=360)
+    false_alarms_per_scan: float = _doc("Mean number of clutter false alarms per scan in the region", ge=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        if self.range_min_m >= self.range_max_m:
+            raise ValueError("range_min_m must be less than range_max_m")
+        return self
+
+
+class Radar(Place):
+    """A rotating surveillance radar."""
+
+    kind: Literal["surveillance_radar"] = "surveillance_radar"
+    id: int = _doc("sensor_id written on every detection", ge=0, le=2**31 - 1)
+    name: str = _doc("Display name", default="radar")
+    antenna_height_m: float = _doc("Antenna height above the ground, metres", default=10.0, ge=0, le=30000)
+    scan_period_s: float = _doc("Time of one 360 degree rotation, seconds", default=10.0, gt=0, le=600)
+    start_azimuth_deg: float = _doc("Beam azimuth at time 0, degrees clockwise from north", default=0.0, ge=0, lt=360)
+    azimuth_beamwidth_deg: float = _doc("Two-way 3 dB azimuth beamwidth, degrees", default=1.5, gt=0, le=360)
+    elevation_min_deg: float = _doc("Lowest elevation covered, degrees", default=-1.0, ge=-10, le=90)
+    elevation_max_deg: float = _doc("Highest elevation covered, degrees", default=60.0, ge=-10, le=90)
+    min_range_m: float = _doc("Blind range (eclipsing), metres", default=1000.0, ge=0)
+    max_range_m: float = _doc("Instrumented range, metres", default=300e3, gt=0, le=5e6)
+    pfa: float = _doc("Probability of false alarm per resolution cell per scan", default=1e-6, gt=0, lt=1)
+    range_resolution_m: float = _doc("Range resolution (cell size), metres", default=150.0, gt=0)
+    azimuth_resolution_deg: float | None = _doc(
+        "Azimuth resolution, degrees (default: the beamwidth)", default=None, gt=0, le=360
+    )
+    elevation_resolution_deg: float = _doc("Elevation resolution (cell size), degrees", default=2.0, gt=0, le=180)
+    sensitivity: Sensitivity = _doc("How strong echoes are", default_factory=ReferenceSensitivity)
+    swerling: int = _doc("Target fluctuation model: Swerling case 0 (steady), 1 or 3", default=1)
+    accuracy: Accuracy = _doc("Measurement noise model", default_factory=FixedAccuracy)
+    range_rate: bool = _doc("Also measure range rate (Doppler)", default=False)
+    range_rate_sigma_mps: float = _doc("Range-rate noise standard deviation, m/s", default=2.0, gt=0)
+    clutter: list[ClutterRegion] = _doc("Regions of extra false alarms", default_factory=list)
+
+    @field_validator("swerling")
+    @classmethod
+    def _swerling(cls, v: int) -> int:
+        if v not in (0, 1, 3):
+            raise ValueError(f"unknown Swerling case {v}; expected 0, 1 or 3")
+        return v
+
+    @model_validator(mode="after")
+    def _coverage(self) -> Self:
+        if self.elevation_min_deg >= self.elevation_max_deg:
+            raise ValueError("elevation_min_deg must be less than elevation_max_deg")
+        if self.min_range_m >= self.max_range_m:
+            raise ValueError("min_range_m must be less than max_range_m")
+        return self
+
+    @property
+    def azimuth_cell_deg(self) -> float:
+        return self.azimuth_resolution_deg if self.azimuth_resolution_deg is not None else self.azimuth_beamwidth_deg
+
+
+Sensor = Annotated[Radar, Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------------------------- batteries
+class Envelope(Strict):
+    """Where an interceptor can meet a threat of one kind, measured from the battery."""
+
+    min_range_m: float = _doc("Minimum intercept range, metres", ge=0)
+    max_range_m: float = _doc("Maximum intercept range, metres", gt=0)
+    min_altitude_m: float = _doc("Minimum intercept altitude, metres", ge=0)
+    max_altitude_m: float = _doc("Maximum intercept altitude, metres", gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min_range_m > self.max_range_m:
+            raise ValueError(f"min_range_m ({self.min_range_m}) is greater than max_range_m ({self.max_range_m})")
+        if self.min_altitude_m > self.max_altitude_m:
+            raise ValueError(
+                f"min_altitude_m ({self.min_altitude_m}) is greater than max_altitude_m ({self.max_altitude_m})"
+            )
+        return self
+
+
+def _default_envelopes() -> dict[str, Envelope]:
+    # Orders of magnitude from open sources on long-range SAM systems: ~150 km against aircraft, less
+    # against small low fliers (horizon-limited anyway) and ~40 km against ballistic missiles.
+    return {
+        "aircraft": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
+        "cruise_missile": Envelope(min_range_m=3e3, max_range_m=40e3, min_altitude_m=10, max_altitude_m=10e3),
+        "drone": Envelope(min_range_m=3e3, max_range_m=60e3, min_altitude_m=10, max_altitude_m=10e3),
+        "ballistic_missile": Envelope(min_range_m=5e3, max_range_m=40e3, min_altitude_m=2e3, max_altitude_m=25e3),
+        "airliner": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
+        "general_aviation": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
+    }
+
+
+def _default_pk() -> dict[str, float]:
+    return {
+        "aircraft": 0.8,
+        "cruise_missile": 0.7,
+        "drone": 0.8,
+        "ballistic_missile": 0.5,
+        "airliner": 0.9,
+        "general_aviation": 0.9,
+    }
+
+
+class Battery(Place):
+    """A fire unit: fire channels, launchers, interceptors and a doctrine. Modelled abstractly."""
+
+    name: str = _doc("Unique battery name", min_length=1)
+    defends: list[str] = _doc("Names of the defended assets this battery protects", min_length=1)
+    track_capacity: int = _doc("Tracks the surveillance picture can hold", default=100, ge=0)
+    fire_channels: int = _doc("Targets under engagement at once", default=6, ge=0)
+    max_in_flight: int = _doc("Interceptors guided at once", default=12, ge=0)
+    launchers: int = _doc("Number of launchers", default=8, ge=0)
+    rounds_per_launcher: int = _doc("Ready rounds on each launcher", default=4, ge=0)
+    reload_rounds: int = _doc("Spare rounds for reloading launchers", default=32, ge=0)
+    reload_time_s: float = _doc("Time to reload an empty launcher, seconds", default=1800.0, ge=0)
+    reaction_time_s: float = _doc("Delay from decision to launch, seconds", default=5.0, ge=0)
+    launch_interval_s: float = _doc("Minimum time between launches of one salvo, seconds", default=3.0, ge=0)
+    interceptor_speed_mps: float = _doc("Interceptor mean flyout speed, m/s", default=1200.0, gt=0)
+    kill_assessment_s: float = _doc("Time after intercept before the outcome is known, seconds", default=5.0, ge=0)
+    correction_radius_m: float = _doc(
+        "An interceptor can only hit if the true target is within this distance of the aim point", default=1500.0, gt=0
+    )
+    doctrine: Literal["salvo", "shoot_look_shoot"] = _doc("Firing doctrine", default="salvo")
+    salvo_size: int = _doc("Interceptors per engagement (salvo) or per shot (shoot-look-shoot)", default=2, ge=1)
+    max_shots: int = _doc("Most shots per threat under shoot-look-shoot", default=2, ge=1)
+    pk: dict[str, Annotated[float, Field(ge=0, le=1)]] = _doc(
+        "Single-shot probability of kill per target kind, in [0, 1]", default_factory=_default_pk
+    )
+    envelopes: dict[str, Envelope] = _doc("Engagement envelope per target kind", default_factory=_default_envelopes)
+    misidentification_probability: float = _doc(
+        "Probability that a civil track is identified as hostile", default=0.0, ge=0, le=1
+    )
+
+    @field_validator("pk", "envelopes")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            if key not in ALL_KINDS:
+                raise ValueError(f"unknown target kind '{key}'; expected one of {', '.join(ALL_KINDS)}")
+        return v
+
+    @field_validator("pk", mode="after")
+    @classmethod
+    def _fill_pk(cls, v: dict[str, float]) -> dict[str, float]:
+        return {**_default_pk(), **v}
+
+    @field_validator("envelopes", mode="after")
+    @classmethod
+    def _fill_envelopes(cls, v: dict[str, Envelope]) -> dict[str, Envelope]:
+        return {**_default_envelopes(), **v}
+
+
+# --------------------------------------------------------------------------------------------- motion profiles
+class StraightProfile(Strict):
+    """Straight constant-velocity flight from the start point to the asset."""
+
+    kind: Literal["straight"] = "straight"
+    dive_distance_m: float = _doc("Descend linearly to the ground over the last metres (0: no dive)", default=0.0, ge=0)
+
+
+class WaypointProfile(Strict):
+    """A route through waypoints, turning at each with a coordinated turn at bounded lateral acceleration."""
+
+    kind: Literal["waypoints"] = "waypoints"
+    waypoints_m: list[tuple[float, float]] = _doc(
+        "Route points [east, north] in metres from the site, flown in order before the asset", min_length=1
+    )
+    waypoint_jitter_m: float = _doc("Standard deviation of a random offset per threat and waypoint, metres",
+                                    default=0.0, ge=0)
+    max_lateral_accel_mps2: float = _doc("Lateral acceleration in turns, m/s^2 (sets the turn radius v^2/a)",
+                                         default=30.0, gt=0)
+    dive_distance_m: float = _doc("Descend linearly to the ground over the last metres (0: no dive)", default=0.0, ge=0)
+
+
+class CruiseProfile(Strict):
+    """Low-altitude cruise at constant height above the ground, optional waypoints, pop-up and dive at the end."""
+
+    kind: Literal["cruise"] = "cruise"
+    waypoints_m: list[tuple[float, float]] = _doc("Optional route points [east, north], metres from the site",
+                                                  default_factory=list)
+    waypoint_jitter_m: float = _doc("Standard deviation of a random offset per waypoint, metres", default=0.0, ge=0)
+    max_lateral_accel_mps2: float = _doc("Lateral acceleration in turns, m/s^2", default=20.0, gt=0)
+    popup_distance_m: float = _doc("Distance to go at which the missile climbs (0: no pop-up)", default=0.0, ge=0)
+    popup_altitude_m: float = _doc("Height reached in the pop-up, metres", default=500.0, ge=0)
+    dive_distance_m: float = _doc("Distance to go over which it dives to the ground", default=2000.0, ge=0)
+
+
+class LoiterProfile(Strict):
+    """A slow drone that flies to a loiter point near the asset, circles, then dives on the asset."""
+
+    kind: Literal["loiter"] = "loiter"
+    loiter_distance_m: float = _doc("Distance of the loiter circle's centre from the asset, metres", default=10e3, ge=0)
+    loiter_radius_m: float = _doc("Radius of the loiter circle, metres", default=2000.0, gt=0)
+    loiter_time_s: float = _doc("Time spent circling, seconds", default=120.0, ge=0)
+    dive_distance_m: float = _doc("Descend to the ground over the last metres", default=1000.0, ge=0)
+
+
+class BallisticProfile(Strict):
+    """A ballistic arc under central gravity from a launch point on the ground to the asset."""
+
+    kind: Literal["ballistic"] = "ballistic"
+    apogee_m: float = _doc("Height of the apogee above the ground, metres", gt=0, le=2e6)
+    ballistic_coefficient_kg_m2: float | None = _doc(
+        "m / (Cd A) for atmospheric drag, kg/m^2 (omit: no drag)", default=None, gt=0
+    )
+
+
+Profile = Annotated[
+    StraightProfile | WaypointProfile | CruiseProfile | LoiterProfile | BallisticProfile,
+    Field(discriminator="kind"),
+]
+
+
+class Raid(Strict):
+    """A group of threats of one kind launched over a time window from an approach sector toward one asset."""
+
+    name: str = _doc("Display name", default="raid")
+    kind: ThreatKind = _doc("Threat kind")
+    count: int = _doc("Number of threats", ge=0, le=1_000_000)
+    asset: str = _doc("Name of the defended asset the threats fly to")
+    launch_start_s: float = _doc("First launch (appearance) time, seconds", default=0.0, ge=0)
+    launch_spread_s: float = _doc("Launch times are uniform over [start, start + spread], seconds", default=0.0, ge=0)
+    azimuth_min_deg: float = _doc("Approach sector start: azimuth from the asset to the launch points, degrees",
+                                  default=0.0, ge=0, le=360)
+    azimuth_max_deg: float = _doc("Approach sector end (clockwise from azimuth_min_deg), degrees",
+                                  default=360.0, ge=0, le=360)
+    start_distance_m: float = _doc("Distance from the asset at launch/appearance, metres", gt=0, le=5e6)
+    speed_mps: float | None = _doc("Speed, m/s (not used for ballistic profiles)", default=None, gt=0, le=20000)
+    altitude_m: float = _doc("Flight height above the ground, metres", default=1000.0, ge=0, le=1e5)
+    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+    profile: Profile = _doc("Motion profile", default_factory=StraightProfile)
+
+    @model_validator(mode="after")
+    def _speed_needed(self) -> Self:
+        if self.speed_mps is None and self.profile.kind != "ballistic":
+            raise ValueError("speed_mps is required (a number > 0) unless the profile is ballistic")
+        if self.profile.kind == "ballistic" and self.kind != "ballistic_missile":
+            raise ValueError("a ballistic profile needs kind = 'ballistic_missile'")
+        return self
+
+    @property
+    def mean_rcs_m2(self) -> float:
+        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
+
+
+class CivilTraffic(Strict):
+    """Civil flights crossing the area on straight lines at cruise height; not threats."""
+
+    name: str = _doc("Display name", default="civil")
+    kind: CivilKind = _doc("Civil aircraft type", default="airliner")
+    count: int = _doc("Number of flights", ge=0, le=1_000_000)
+    start_s: float = _doc("Earliest entry time, seconds (negative: already flying at time 0)", default=-3600.0,
+                          ge=-86400)
+    spread_s: float = _doc("Entry times are uniform over [start, start + spread], seconds", default=7200.0, ge=0)
+    area_radius_m: float = _doc("Flights enter and leave on this circle around the site, metres", default=300e3, gt=0)
+    max_offset_m: float = _doc("Largest closest-approach distance of a route from the site, metres",
+                               default=200e3, ge=0)
+    speed_min_mps: float = _doc("Slowest ground speed, m/s", default=200.0, gt=0, le=400)
+    speed_max_mps: float = _doc("Fastest ground speed, m/s", default=260.0, gt=0, le=400)
+    altitude_min_m: float = _doc("Lowest cruise height, metres", default=8000.0, ge=0)
+    altitude_max_m: float = _doc("Highest cruise height, metres", default=12000.0, ge=0)
+    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        if self.speed_min_mps > self.speed_max_mps:
+            raise ValueError("speed_min_mps must not exceed speed_max_mps")
+        if self.altitude_min_m > self.altitude_max_m:
+            raise ValueError("altitude_min_m must not exceed altitude_max_m")
+        if self.max_offset_m >= self.area_radius_m:
+            raise ValueError("max_offset_m must be less than area_radius_m")
+        return self
+
+    @property
+    def mean_rcs_m2(self) -> float:
+        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
+
+
+class Replay(Strict):
+    """Recorded flights replayed from a CSV or Parquet file (OpenSky state vectors or `traffic` tables)."""
+
+    name: str = _doc("Display name", default="replay")
+    file: str = _doc("Path to the CSV or Parquet file, relative to the scenario file", min_length=1)
+    format: Literal["auto", "opensky", "traffic"] = _doc("Column convention (auto: detect)", default="auto")
+    start_s: float = _doc("Scenario time at which the file's first timestamp is played, seconds", default=0.0)
+    kind: TargetKind = _doc("Target kind given to every flight in the file", default="airliner")
+    hostile: bool = _doc("Whether these flights are threats", default=False)
+    asset: str | None = _doc("Asset the flights threaten (hostile replays only)", default=None)
+    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+    drop_incomplete_rows: bool = _doc("Skip rows with empty position fields instead of refusing the file",
+                                      default=False)
+    max_gap_s: float = _doc("A flight with a longer gap between reports is split into separate targets, seconds",
+                            default=60.0, gt=0)
+
+    @property
+    def mean_rcs_m2(self) -> float:
+        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
+
+
+# --------------------------------------------------------------------------------------------- tracker & metrics
+class CvModel(Strict):
+    """Nearly-constant-velocity motion (white-noise acceleration)."""
+
+    kind: Literal["cv"] = "cv"
+    accel_sigma_mps2: float = _doc("Process noise: white acceleration standard deviation, m/s^2", default=5.0, gt=0)
+
+
+class BallisticModel(Strict):
+    """Constant velocity plus known gravity (-9.81 m/s^2 up) with white-acceleration noise."""
+
+    kind: Literal["ballistic"] = "ballistic"
+    accel_sigma_mps2: float = _doc("Process noise, m/s^2", default=5.0, gt=0)
+
+
+class ImmModel(Strict):
+    """Interacting multiple models: a quiet CV model and a manoeuvring model."""
+
+    kind: Literal["imm"] = "imm"
+    accel_sigma_mps2: float = _doc("Process noise of the quiet CV model, m/s^2", default=2.0, gt=0)
+    manoeuvre: Literal["cv", "ct"] = _doc("Second model: high-noise CV or coordinated turn", default="cv")
+    manoeuvre_accel_sigma_mps2: float = _doc("Process noise of the manoeuvring model, m/s^2", default=30.0, gt=0)
+    switch_probability: float = _doc("Probability of leaving a model per second", default=0.05, gt=0, lt=1)
+
+
+TrackerModel = Annotated[CvModel | BallisticModel | ImmModel, Field(discriminator="kind")]
+
+
+class TrackerConfig(Strict):
+    """The multi-target tracker building the air picture from all sensors' detections."""
+
+    model: TrackerModel = _doc("Motion model", default_factory=CvModel)
+    association: Literal["gnn", "jpda"] = _doc("Data association", default="gnn")
+    gate_probability: float = _doc("Chi-square gate probability", default=0.9999, gt=0, lt=1)
+    detection_probability: float = _doc("Pd assumed by JPDA and the track score", default=0.9, gt=0, le=1)
+    clutter_density: float = _doc("False-alarm density assumed by JPDA, per m^3", default=1e-12, gt=0)
+    initial_speed_sigma_mps: float = _doc("Velocity prior of a new track (single-point initiation), m/s",
+                                          default=300.0, gt=0)
+    confirm_m: int = _doc("Confirm a track after M hits ...", default=3, ge=1)
+    confirm_n: int = _doc("... in its first N looks", default=4, ge=1)
+    delete_misses: int = _doc("Delete a confirmed track after this many consecutive misses", default=3, ge=1)
+    delete_position_sigma_m: float = _doc("Delete a track whose position sigma exceeds this, metres",
+                                          default=10e3, gt=0)
+    capacity: int | None = _doc("Track capacity (default: the first battery's track_capacity, else 100)",
+                                default=None, ge=0)
+    capacity_rule: Literal["keep_existing", "keep_threatening"] = _doc(
+        "At capacity: refuse newcomers, or drop the confirmed track farthest from every asset for a closer one",
+        default="keep_existing",
+    )
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Self:
+        if self.confirm_m > self.confirm_n:
+            raise ValueError("confirm_m must not exceed confirm_n")
+        return self
+
+
+class MetricsConfig(Strict):
+    """How the picture is scored against the truth."""
+
+    gospa_cutoff_m: float = _doc("GOSPA cut-off distance c, metres (p = 2, alpha = 2)", default=5000.0, gt=0)
+    picture_period_s: float = _doc("Epoch spacing at which the picture is scored and published, seconds",
+                                   default=1.0, gt=0)
+
+
+# --------------------------------------------------------------------------------------------- scenario
+class Scenario(Strict):
+    """A complete scenario: where, how long, what defends, what flies."""
+
+    name: str = _doc("Short name, used for the results folder", pattern=r"^[A-Za-z0-9_.-]+$", min_length=1)
+    description: str = _doc("One-line description", default="")
+    seed: int = _doc("Random seed; the same seed gives byte-identical results", default=0, ge=0, le=2**63 - 1)
+    duration_s: float = _doc("Simulated time, seconds", gt=0, le=86400)
+    time_step_s: float = _doc("Truth sampling step and engine step, seconds", default=1.0, gt=0, le=60)
+    site: Site = _doc("Origin of the local frame")
+    assets: list[Asset] = _doc("Defended assets", min_length=1)
+    sensors: list[Sensor] = _doc("Surveillance sensors", default_factory=list)
+    batteries: list[Battery] = _doc("Fire units", default_factory=list)
+    raids: list[Raid] = _doc("Raids of threats", default_factory=list)
+    civil_traffic: list[CivilTraffic] = _doc("Civil flights crossing the area", default_factory=list)
+    replays: list[Replay] = _doc("Recorded flights replayed from files", default_factory=list)
+    tracker: TrackerConfig = _doc("Tracker settings", default_factory=TrackerConfig)
+    metrics: MetricsConfig = _doc("Scoring settings", default_factory=MetricsConfig)
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        names = [a.name for a in self.assets]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"asset names must be unique; repeated: {', '.join(sorted(dup))}")
+        known = set(names)
+
+        def check(ref: str, where: str) -> None:
+            if ref not in known:
+                close = difflib.get_close_matches(ref, sorted(known), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"{where} refers to unknown asset '{ref}'{hint} (assets: {', '.join(names)})")
+
+        for i, r in enumerate(self.raids):
+            check(r.asset, f"raids[{i}].asset")
+        for i, b in enumerate(self.batteries):
+            for j, a in enumerate(b.defends):
+                check(a, f"batteries[{i}].defends[{j}]")
+        for i, rp in enumerate(self.replays):
+            if rp.asset is not None:
+                check(rp.asset, f"replays[{i}].asset")
+            elif rp.hostile:
+                raise ValueError(f"replays[{i}] is hostile and needs an asset")
+        ids = [s.id for s in self.sensors]
+        if len(set(ids)) != len(ids):
+            raise ValueError("sensor ids must be unique")
+        bnames = [b.name for b in self.batteries]
+        if len(set(bnames)) != len(bnames):
+            raise ValueError("battery names must be unique")
+        if self.time_step_s > self.duration_s:
+            raise ValueError("time_step_s must not exceed duration_s")
+        return self
+
+    @property
+    def track_capacity(self) -> int | None:
+        if self.tracker.capacity is not None:
+            return self.tracker.capacity
+        if self.batteries:
+            return self.batteries[0].track_capacity
+        return 100
+
+    def asset_index(self, name: str) -> int:
+        return [a.name for a in self.assets].index(name)
+
+
+# --------------------------------------------------------------------------------------------- loading
+BUILTIN_PACKAGE = "airpicture.scenarios"
+DEFAULT_SCENARIO = "default"
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            # discriminated-union tags and validator names are not part of the user's path
+            if part in ("function-after", "function-before") or str(part).startswith("function-"):
+                continue
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """Drop discriminator tags (e.g. ``'straight'``) that pydantic inserts into union locations."""
+    out: list[Any] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, Mapping):
+            if part in cur:
+                out.append(part)
+                cur = cur[part]
+                continue
+            if isinstance(part, str) and cur.get("kind") == part:
+                continue  # tag of a discriminated union
+            out.append(part)
+            cur = None
+        elif isinstance(cur, list) and isinstance(part, int):
+            out.append(part)
+            cur = cur[part] if 0 <= part < len(cur) else None
+        else:
+            out.append(part)
+            cur = None
+    return tuple(out)
+
+
+def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = _clean_loc(tuple(e["loc"]), data)
+        path = _loc_to_path(loc) or "(top level)"
+        msg = str(e["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        etype = e["type"]
+        if etype == "missing":
+            msg = "required field is missing"
+        elif etype not in ("value_error", "assertion_error") and "input" in e:
+            msg = f"{msg} (got {_describe_input(e['input'])})"
+        if etype == "finite_number":
+            msg = f"expected a finite number (got {_describe_input(e.get('input'))})"
+        problems.append(Problem(path, msg))
+    return problems
+
+
+def parse_scenario(data: Mapping[str, Any], source: str, base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario mapping; raise :class:`InputError` naming ``source`` on failure.
+
+    Replay file paths are resolved against ``base_dir`` (the scenario file's folder).
+    """
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise InputError(source, problems_from_validation(err, data)) from None
+    if base_dir is not None and scenario.replays:
+        replays = []
+        for rp in scenario.replays:
+            p = Path(rp.file)
+            if not p.is_absolute():
+                p = (base_dir / p).resolve()
+            replays.append(rp.model_copy(update={"file": str(p)}))
+        scenario = scenario.model_copy(update={"replays": replays})
+    _check_finite(scenario, source)
+    return scenario
+
+
+def _check_finite(model: Any, source: str, path: str = "") -> None:
+    """Belt and braces: floats inside tuples (waypoints) are not covered by allow_inf_nan on every version."""
+    if isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            _check_finite(getattr(model, name), source, f"{path}.{name}" if path else name)
+    elif isinstance(model, (list, tuple)):
+        for i, v in enumerate(model):
+            _check_finite(v, source, f"{path}[{i}]")
+    elif isinstance(model, dict):
+        for k, v in model.items():
+            _check_finite(v, source, f"{path}.{k}")
+    elif isinstance(model, float) and not math.isfinite(model):
+        raise InputError(source, Problem(path, f"expected a finite number (got {model})"))
+
+
+def builtin_names() -> list[str]:
+    files = resources.files(BUILTIN_PACKAGE)
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_path(name: str) -> Path:
+    return Path(str(resources.files(BUILTIN_PACKAGE).joinpath(f"{name}.toml")))
+
+
+def resolve_scenario_path(ref: str | None) -> Path:
+    """Map ``None`` (the default), a built-in name or a file path to a file path."""
+    if ref is None:
+        return builtin_path(DEFAULT_SCENARIO)
+    p = Path(ref)
+    if p.suffix == ".toml" or p.exists() or "/" in ref:
+        if not p.exists():
+            raise InputError(str(p), "file not found")
+        if p.is_dir():
+            raise InputError(str(p), "is a folder; expected a scenario .toml file")
+        return p
+    if ref in builtin_names():
+        return builtin_path(ref)
+    close = difflib.get_close_matches(ref, builtin_names(), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise InputError(ref, f"no such built-in scenario or file{hint} (built-in: {', '.join(builtin_names())})")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not UTF-8 text; expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), f"malformed TOML: {exc}") from None
+
+
+def load_scenario(ref: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario by built-in name, file path, or ``None`` for the default."""
+    path = resolve_scenario_path(None if ref is None else str(ref))
+    data = read_toml(path)
+    return parse_scenario(data, str(path), base_dir=path.parent)
+
+
+def scenario_to_toml_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as resolved (defaults filled in), in a form ``tomli_w`` can write (no None values)."""
+
+    def strip(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if v is not None}
+        if isinstance(obj, (list, tuple)):
+            return [strip(v) for v in obj]
+        return obj
+
+    return strip(scenario.model_dump(mode="json"))

@@ -1,0 +1,46 @@
+"""Arrow tables of each stage's output, with the column names and units written to the results folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from airpicture.io import to_arrow
+from airpicture.scenario import Scenario
+from airpicture.truth import Truth
+
+TRUTH_COLUMNS = ("time_s", "target_id", "kind", "hostile", "e_m", "n_m", "u_m", "ve_mps", "vn_mps", "vu_mps")
+
+
+def truth_table(truth: Truth) -> pa.Table:
+    """``truth.parquet``: one row per target and sample time, sorted by (time_s, target_id)."""
+    s = truth.samples
+    order = np.lexsort((s.target_id, s.time_s))
+    tid = s.target_id[order]
+    x = s.x[order]
+    return to_arrow({
+        "time_s": s.time_s[order],
+        "target_id": tid,
+        "kind": truth.targets.kind[tid],
+        "hostile": truth.targets.hostile[tid],
+        "e_m": x[:, 0], "n_m": x[:, 1], "u_m": x[:, 2],
+        "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],
+    })
+
+
+def targets_table(truth: Truth, scenario: Scenario) -> pa.Table:
+    """``targets.parquet``: one row per target with its attributes and how its flight ended."""
+    t = truth.targets
+    assets = np.array([a.name for a in scenario.assets] + [""], dtype=object)
+    return to_arrow({
+        "target_id": t.target_id,
+        "kind": t.kind,
+        "hostile": t.hostile,
+        "group": t.group,
+        "callsign": t.callsign,
+        "rcs_m2": t.rcs_m2,
+        "asset": assets[t.asset_index],
+        "start_s": t.start_s,
+        "end_s": t.end_s,
+        "end_reason": t.end_reason,
+    })
