@@ -58,7 +58,9 @@ def _load(ref: str | None, seed: int | None = None) -> tuple[Scenario, str]:
 @app.command()
 def run(
     scenario: ScenarioArg = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder (default: runs/<scenario>-<time>).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Results folder (default: runs/<scenario>-<time>).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,

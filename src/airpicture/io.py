@@ -89,7 +89,8 @@ def float_column(table: pa.Table, name: str, source: str, allow_null: bool = Fal
         raise InputError(source, Problem(f"column '{name}'", f"expected numbers, got values of type {typ}"))
     if not allow_null and nulls.any():
         i = int(np.argmax(nulls))
-        raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'", "expected a number, got an empty value"))
+        raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'",
+                                         "expected a number, got an empty value"))
     return out
 
 

@@ -58,7 +58,7 @@ class Strict(BaseModel):
     def _refuse_unknown_keys(cls, data: Any) -> Any:
         if isinstance(data, Mapping):
             known = set(cls.model_fields)
-            for name, info in cls.model_fields.items():
+            for info in cls.model_fields.values():
                 if info.alias:
                     known.add(info.alias)
             unknown = [k for k in data if k not in known]
@@ -66,7 +66,8 @@ class Strict(BaseModel):
                 msgs = []
                 for key in unknown:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
-                    hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(known))}"
+                    hint = (f"; did you mean '{close[0]}'?" if close
+                            else f"; expected one of: {', '.join(sorted(known))}")
                     msgs.append(f"unknown key '{key}'{hint}")
                 raise ValueError("; ".join(msgs))
         return data
@@ -178,6 +179,8 @@ class ClutterRegion(Strict):
     def _ranges(self) -> Self:
         if self.range_min_m >= self.range_max_m:
             raise ValueError("range_min_m must be less than range_max_m")
+        if self.azimuth_min_deg == self.azimuth_max_deg:
+            raise ValueError("azimuth_min_deg equals azimuth_max_deg: an empty sector (use 0 and 360 for all round)")
         return self
 
 
@@ -206,6 +209,12 @@ class Radar(Place):
     accuracy: Accuracy = _doc("Measurement noise model", default_factory=FixedAccuracy)
     range_rate: bool = _doc("Also measure range rate (Doppler)", default=False)
     range_rate_sigma_mps: float = _doc("Range-rate noise standard deviation, m/s", default=2.0, gt=0)
+    max_range_rate_mps: float = _doc(
+        "Largest range rate the radar reports (unambiguous Doppler interval +-), m/s; false alarms are uniform "
+        "over it", default=1500.0, gt=0)
+    refraction_k: float = _doc(
+        "Effective-Earth-radius factor of the radar horizon (4/3: standard atmosphere; 1: no refraction)",
+        default=4.0 / 3.0, ge=0.5, le=4.0)
     clutter: list[ClutterRegion] = _doc("Regions of extra false alarms", default_factory=list)
 
     @field_validator("swerling")
@@ -294,7 +303,11 @@ class Battery(Place):
     correction_radius_m: float = _doc(
         "An interceptor can only hit if the true target is within this distance of the aim point", default=1500.0, gt=0
     )
-    doctrine: Literal["salvo", "shoot_look_shoot"] = _doc("Firing doctrine", default="salvo")
+    doctrine: Literal["salvo", "shoot_look_shoot"] = _doc(
+        "Firing doctrine: 'salvo' engages a track once with salvo_size interceptors; 'shoot_look_shoot' fires "
+        "salvo_size, waits for the kill assessment and fires again (up to max_shots) while the track persists",
+        default="salvo",
+    )
     salvo_size: int = _doc("Interceptors per engagement (salvo) or per shot (shoot-look-shoot)", default=2, ge=1)
     max_shots: int = _doc("Most shots per threat under shoot-look-shoot", default=2, ge=1)
     pk: dict[str, Annotated[float, Field(ge=0, le=1)]] = _doc(
@@ -304,6 +317,25 @@ class Battery(Place):
     misidentification_probability: float = _doc(
         "Probability that a civil track is identified as hostile", default=0.0, ge=0, le=1
     )
+    engage_unknown: bool = _doc(
+        "Also engage tracks of unknown identity (tracks born of false alarms) that close on a defended asset",
+        default=False,
+    )
+    unknown_kind: TargetKind = _doc("Kind assumed for the envelope and Pk of an unknown track", default="aircraft")
+    max_wait_s: float | None = _doc(
+        "Longest a threat waits for a channel or interceptor before this battery gives it up, seconds "
+        "(unset: as long as it stays engageable; 0: a threat finding no free channel is never engaged)",
+        default=None, ge=0,
+    )
+
+    @model_validator(mode="after")
+    def _salvo_fits(self) -> Self:
+        if self.max_in_flight > 0 and self.salvo_size > self.max_in_flight:
+            raise ValueError(
+                f"salvo_size ({self.salvo_size}) exceeds max_in_flight ({self.max_in_flight}); a salvo could "
+                "never be launched"
+            )
+        return self
 
     @field_validator("pk", "envelopes")
     @classmethod

@@ -6,6 +6,7 @@ traffic and replayed flights, in that order of target ids.
 
 from __future__ import annotations
 
+from airpicture.errors import InputError, Problem
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import Scenario
 from airpicture.seeding import TRUTH, stream
@@ -32,5 +33,9 @@ def generate_truth(scenario: Scenario, source: str = "scenario") -> Truth:
     for i, traffic in enumerate(scenario.civil_traffic):
         add_civil(builder, scenario, traffic, frame, stream(scenario.seed, TRUTH, 1, i))
     for i, replay in enumerate(scenario.replays):
-        add_replay(builder, scenario, i, replay, frame)
+        try:
+            add_replay(builder, scenario, i, replay, frame)
+        except InputError as exc:
+            note = f" (the file of replays[{i}] in {source})"
+            raise InputError(exc.source, [Problem(p.field, p.message + note) for p in exc.problems]) from None
     return builder.build()

@@ -25,7 +25,9 @@ SCALE_HEIGHT_M = 7200.0
 def _accel(pos: F64, vel: F64, radius_m: float, beta: F64) -> F64:
     r = np.linalg.norm(pos, axis=1)
     a = -MU_EARTH * pos / (r**3)[:, None]
-    drag = np.isfinite(beta)
+    # Drag acts on the descent only: the arc starts at burnout, and the boost through the dense lower
+    # atmosphere is not modelled; re-entry deceleration is what a tracker sees.
+    drag = np.isfinite(beta) & (np.sum(pos * vel, axis=1) < 0.0)
     if np.any(drag):
         h = np.maximum(r - radius_m, 0.0)
         rho = RHO0 * np.exp(-h / SCALE_HEIGHT_M)
@@ -83,14 +85,14 @@ def _fly(v0: F64, radius_m: float, beta: F64, h: float, keep: bool = False, max_
 
 
 def solve_launch_velocity(range_angle: F64, apogee_m: F64, radius_m: float, beta: F64,
-                          step_s: float = 1.0, iterations: int = 12) -> F64:
+                          step_s: float = 1.0, iterations: int = 12, start: F64 | None = None) -> F64:
     """Launch velocities (K, 2) = (downrange, up) m/s that reach ``apogee_m`` and land ``range_angle`` radians
     downrange. Newton iteration with finite differences, all missiles at once."""
     g = MU_EARTH / radius_m**2
     dist = range_angle * radius_m
     vz = np.sqrt(2 * g * apogee_m)
     vx = dist / (2 * vz / g)
-    v = np.stack([vx, vz], axis=1)
+    v = np.stack([vx, vz], axis=1) if start is None else np.array(start, dtype=float)
     target = np.stack([apogee_m, range_angle], axis=1)
     k = v.shape[0]
     for _ in range(iterations):
@@ -125,5 +127,7 @@ class BallisticArcs:
 def fly_arcs(range_angle: F64, apogee_m: F64, radius_m: float, beta: F64, step_s: float = 0.25) -> BallisticArcs:
     """Solve and integrate the arcs of K missiles."""
     v0 = solve_launch_velocity(range_angle, apogee_m, radius_m, beta)
+    if np.any(np.isfinite(beta)):  # refine at the final step: drag makes the arc step-size sensitive
+        v0 = solve_launch_velocity(range_angle, apogee_m, radius_m, beta, step_s=step_s, iterations=4, start=v0)
     _, _, impact, hp, hv = _fly(v0, radius_m, beta, step_s, keep=True)
     return BallisticArcs(step_s, hp, hv, impact)
