@@ -1,0 +1,120 @@
+"""Candidate pairs for scoring: every (truth, track) of the same group (epoch) closer than the cut-off.
+
+Two exact methods, chosen per group by its size:
+
+- small groups (n * m <= ``BRUTE_FORCE_MAX_PAIRS``): every pair's distance in a compiled loop. Written with
+  Numba because a scoring run is hundreds of small epochs: on the default scenario (901 epochs, up to 188 targets
+  and ~90 tracks each, raids flying in formation) it finds the 413,000 pairs about 6x faster than one
+  ``scipy.spatial.cKDTree`` over all epochs, whose cost grows with the number of pairs it returns;
+- large groups: ``cKDTree.sparse_distance_matrix``, one tree for all of them with a fourth coordinate of
+  group * 4c, so that points of different groups are always more than c apart.
+
+Both compare the same squared distance (dx*dx + dy*dy + dz*dz < c*c) so the choice never changes the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Groups with at most this many truth-track combinations are searched by brute force.
+BRUTE_FORCE_MAX_PAIRS = 1_000_000
+
+
+def candidate_pairs(truth_group: I64, truth_pos: F64, track_group: I64, track_pos: F64, c: float,
+                    brute_force_max_pairs: int = BRUTE_FORCE_MAX_PAIRS) -> tuple[I64, I64, F64]:
+    """All (truth row, track row, distance in metres) of the same group closer than ``c`` metres, sorted by
+    (truth row, track row). Groups are non-negative integers; positions are (n, 3) and (m, 3) metres."""
+    truth_group = np.asarray(truth_group, dtype=np.int64)
+    track_group = np.asarray(track_group, dtype=np.int64)
+    if truth_group.size == 0 or track_group.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    n_groups = int(max(truth_group.max(), track_group.max())) + 1
+    t_order = np.argsort(truth_group, kind="stable")
+    k_order = np.argsort(track_group, kind="stable")
+    t_off = np.searchsorted(truth_group[t_order], np.arange(n_groups + 1))
+    k_off = np.searchsorted(track_group[k_order], np.arange(n_groups + 1))
+    combos = np.diff(t_off) * np.diff(k_off)
+    small = np.flatnonzero((combos > 0) & (combos <= brute_force_max_pairs))
+    large = np.flatnonzero(combos > brute_force_max_pairs)
+    tp = np.ascontiguousarray(truth_pos[t_order], dtype=float)
+    kp = np.ascontiguousarray(track_pos[k_order], dtype=float)
+    parts = [_brute_force(t_off[small], t_off[small + 1], k_off[small], k_off[small + 1], tp, kp, c)]
+    if large.size:
+        parts.append(_kd_tree(large, truth_group[t_order], tp, track_group[k_order], kp, c))
+    ti = t_order[np.concatenate([p[0] for p in parts])]
+    kj = k_order[np.concatenate([p[1] for p in parts])]
+    d2 = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((kj, ti))
+    return ti[order], kj[order], np.sqrt(d2[order])
+
+
+def _brute_force(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64,
+                 c: float) -> tuple[I64, I64, F64]:
+    c2 = float(c) * float(c)
+    counts = np.zeros(t_lo.size, dtype=np.int64)
+    _count_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, counts)
+    start = np.zeros(t_lo.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    ti = np.empty(start[-1], dtype=np.int64)
+    kj = np.empty(start[-1], dtype=np.int64)
+    d2 = np.empty(start[-1])
+    _fill_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, start, ti, kj, d2)
+    return ti, kj, d2
+
+
+@njit(cache=True)
+def _count_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2: float, counts: I64) -> None:
+    for g in range(t_lo.size):
+        s = 0
+        for i in range(t_lo[g], t_hi[g]):
+            for j in range(k_lo[g], k_hi[g]):
+                dx = tp[i, 0] - kp[j, 0]
+                dy = tp[i, 1] - kp[j, 1]
+                dz = tp[i, 2] - kp[j, 2]
+                if dx * dx + dy * dy + dz * dz < c2:
+                    s += 1
+        counts[g] = s
+
+
+@njit(cache=True)
+def _fill_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2: float, start: I64,
+                out_t: I64, out_k: I64, out_d2: F64) -> None:
+    for g in range(t_lo.size):
+        s = start[g]
+        for i in range(t_lo[g], t_hi[g]):
+            for j in range(k_lo[g], k_hi[g]):
+                dx = tp[i, 0] - kp[j, 0]
+                dy = tp[i, 1] - kp[j, 1]
+                dz = tp[i, 2] - kp[j, 2]
+                d2 = dx * dx + dy * dy + dz * dz
+                if d2 < c2:
+                    out_t[s] = i
+                    out_k[s] = j
+                    out_d2[s] = d2
+                    s += 1
+
+
+def _kd_tree(groups: I64, tg: I64, tp: F64, kg: I64, kp: F64, c: float) -> tuple[I64, I64, F64]:
+    """Pairs of the given groups via one k-d tree over (e, n, u, group * 4c)."""
+    t_rows = np.flatnonzero(np.isin(tg, groups))
+    k_rows = np.flatnonzero(np.isin(kg, groups))
+    spacing = 4.0 * c
+    a = cKDTree(np.column_stack([tp[t_rows], tg[t_rows] * spacing]))
+    b = cKDTree(np.column_stack([kp[k_rows], kg[k_rows] * spacing]))
+    found = a.sparse_distance_matrix(b, c, output_type="ndarray")
+    ti = t_rows[found["i"].astype(np.int64)]
+    kj = k_rows[found["j"].astype(np.int64)]
+    same = tg[ti] == kg[kj]
+    ti, kj = ti[same], kj[same]
+    dx = tp[ti, 0] - kp[kj, 0]
+    dy = tp[ti, 1] - kp[kj, 1]
+    dz = tp[ti, 2] - kp[kj, 2]
+    d2 = dx * dx + dy * dy + dz * dz  # the tree's distances are 4-D and only a pre-filter
+    close = d2 < float(c) * float(c)
+    return ti[close], kj[close], d2[close]
