@@ -519,13 +519,18 @@ class BallisticModel(Strict):
 
 
 class ImmModel(Strict):
-    """Interacting multiple models: a quiet CV model and a manoeuvring model."""
+    """Interacting multiple models: a quiet CV model and a manoeuvring model (a high-noise CV, or a pair of
+    coordinated turns left and right at ``turn_rate_deg_s``)."""
 
     kind: Literal["imm"] = "imm"
     accel_sigma_mps2: float = _doc("Process noise of the quiet CV model, m/s^2", default=2.0, gt=0)
-    manoeuvre: Literal["cv", "ct"] = _doc("Second model: high-noise CV or coordinated turn", default="cv")
-    manoeuvre_accel_sigma_mps2: float = _doc("Process noise of the manoeuvring model, m/s^2", default=30.0, gt=0)
-    switch_probability: float = _doc("Probability of leaving a model per second", default=0.05, gt=0, lt=1)
+    manoeuvre: Literal["cv", "ct"] = _doc("Second model: high-noise CV, or coordinated turns left and right",
+                                          default="cv")
+    manoeuvre_accel_sigma_mps2: float = _doc("Process noise of the manoeuvring model(s), m/s^2", default=30.0, gt=0)
+    turn_rate_deg_s: float = _doc("Turn rate of the coordinated-turn models (manoeuvre = 'ct'), degrees/s",
+                                  default=3.0, gt=0, le=90)
+    switch_probability: float = _doc("Probability of leaving a model per second (below 0.5)", default=0.05, gt=0,
+                                     lt=0.5)
 
 
 TrackerModel = Annotated[CvModel | BallisticModel | ImmModel, Field(discriminator="kind")]

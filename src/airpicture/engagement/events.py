@@ -1,0 +1,144 @@
+"""The engagement event log (``events.parquet``) and the per-step resource timeline (``timeline.parquet``).
+
+Events are appended as they are decided and sorted at the end by (time, order of recording), so the table is
+deterministic. Times are seconds from the scenario start; ``track_id``/``target_id`` are -1 where not
+applicable; optional numbers are null where not applicable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import ArrayLike
+
+#: Every value of the ``event`` column.
+EVENT_KINDS: tuple[str, ...] = (
+    "engage",  # a battery commits a fire channel and rounds to a track
+    "launch",  # one interceptor leaves its launcher (one row per interceptor)
+    "kill",  # the engagement destroyed its target (time: the intercept)
+    "miss",  # the engagement's interceptors all failed (time: the last intercept); detail says why
+    "leak",  # a threat came within its asset's radius before being destroyed
+    "survived",  # a threat neither destroyed nor leaked by the end of the scenario
+    "no-channel",  # an engageable threat starts waiting: every fire channel busy
+    "no-interceptor",  # an engageable threat starts waiting: no ready round or the in-flight limit reached
+    "capacity-refused",  # the tracker refused a threat a track slot (start of a refusal episode)
+    "out-of-envelope",  # a threat track first seen unengageable (outside the envelope, or too late)
+    "abandon",  # a battery gives up a threat that waited longer than ``max_wait_s``
+)
+
+EVENT_SCHEMA = pa.schema([
+    ("time_s", pa.float64()),
+    ("battery", pa.string()),
+    ("track_id", pa.int64()),
+    ("target_id", pa.int64()),
+    ("event", pa.string()),
+    ("kind", pa.string()),
+    ("interceptors", pa.int64()),
+    ("intercept_time_s", pa.float64()),
+    ("assessment_time_s", pa.float64()),
+    ("miss_distance_m", pa.float64()),
+    ("detail", pa.string()),
+])
+
+TIMELINE_SCHEMA = pa.schema([
+    ("time_s", pa.float64()),
+    ("battery", pa.string()),
+    ("channels_busy", pa.int64()),
+    ("fire_channels", pa.int64()),
+    ("in_flight", pa.int64()),
+    ("max_in_flight", pa.int64()),
+    ("ready_rounds", pa.int64()),
+    ("inventory_left", pa.int64()),
+    ("tracks_held", pa.int64()),
+    ("track_capacity", pa.int64()),
+])
+
+_NAN = float("nan")
+
+
+class EventLog:
+    """Append-only columns of events; ``table()`` gives them sorted by time (stable)."""
+
+    def __init__(self) -> None:
+        self._cols: dict[str, list] = {f.name: [] for f in EVENT_SCHEMA}
+
+    def __len__(self) -> int:
+        return len(self._cols["time_s"])
+
+    def add(self, time_s: float, battery: str, track_id: int, target_id: int, event: str, kind: str = "",
+            interceptors: int = 0, intercept_time_s: float = _NAN, assessment_time_s: float = _NAN,
+            miss_distance_m: float = _NAN, detail: str = "") -> None:
+        c = self._cols
+        c["time_s"].append(float(time_s))
+        c["battery"].append(battery)
+        c["track_id"].append(int(track_id))
+        c["target_id"].append(int(target_id))
+        c["event"].append(event)
+        c["kind"].append(kind)
+        c["interceptors"].append(int(interceptors))
+        c["intercept_time_s"].append(float(intercept_time_s))
+        c["assessment_time_s"].append(float(assessment_time_s))
+        c["miss_distance_m"].append(float(miss_distance_m))
+        c["detail"].append(detail)
+
+    def extend(self, time_s: float, battery: str, track_id: ArrayLike, target_id: ArrayLike, event: str,
+               kind: Sequence[str], detail: str = "") -> None:
+        """Add one event per track (arrays of equal length), same time and type."""
+        tid = np.asarray(track_id, np.int64).tolist()
+        m = len(tid)
+        if m == 0:
+            return
+        c = self._cols
+        c["time_s"].extend([float(time_s)] * m)
+        c["battery"].extend([battery] * m)
+        c["track_id"].extend(tid)
+        c["target_id"].extend(np.asarray(target_id, np.int64).tolist())
+        c["event"].extend([event] * m)
+        c["kind"].extend(list(kind))
+        c["interceptors"].extend([0] * m)
+        for name in ("intercept_time_s", "assessment_time_s", "miss_distance_m"):
+            c[name].extend([_NAN] * m)
+        c["detail"].extend([detail] * m)
+
+    def times_of(self, events: Sequence[str]) -> list[float]:
+        ev = self._cols["event"]
+        return [t for t, e in zip(self._cols["time_s"], ev, strict=True) if e in events]
+
+    def table(self, until_s: float = np.inf) -> pa.Table:
+        """The events up to ``until_s`` (e.g. launches planned after the end of the run are left out)."""
+        c = self._cols
+        times = np.asarray(c["time_s"], float)
+        order = np.argsort(times, kind="stable")
+        order = order[times[order] <= until_s]
+        arrays = []
+        for f in EVENT_SCHEMA:
+            values = c[f.name]
+            if pa.types.is_floating(f.type):
+                v = np.asarray(values, float)[order]
+                arrays.append(pa.array(v, type=f.type, mask=np.isnan(v) if f.name != "time_s" else None))
+            elif pa.types.is_integer(f.type):
+                arrays.append(pa.array(np.asarray(values, np.int64)[order], type=f.type))
+            else:
+                arrays.append(pa.array([values[i] for i in order.tolist()], type=f.type))
+        return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+class Timeline:
+    """Per battery and step: resources in use (rows appended in time order)."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple] = []
+
+    def add(self, time_s: float, battery: str, channels_busy: int, fire_channels: int, in_flight: int,
+            max_in_flight: int, ready_rounds: int, inventory_left: int, tracks_held: int,
+            track_capacity: int) -> None:
+        self._rows.append((float(time_s), battery, channels_busy, fire_channels, in_flight, max_in_flight,
+                           ready_rounds, inventory_left, tracks_held, track_capacity))
+
+    def table(self) -> pa.Table:
+        cols = list(zip(*self._rows, strict=True)) if self._rows else [[] for _ in TIMELINE_SCHEMA]
+        return pa.Table.from_arrays([pa.array(list(v), type=f.type) for v, f in zip(cols, TIMELINE_SCHEMA,
+                                                                                     strict=True)],
+                                    schema=TIMELINE_SCHEMA)
