@@ -151,6 +151,62 @@ def scenarios() -> None:
     out.print(table)
 
 
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by 'airpicture run'.")],
+    png: Annotated[bool, typer.Option("--png", help="Also write static figures into RUN_DIR/figures/*.png.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Rebuild RUN_DIR/report.html (one self-contained file: open it in any browser, no network needed).
+
+    Sections appear for the stages whose tables are in the folder; the others say "not available".
+
+    Examples:
+
+      airpicture report runs/default-20260101-120000
+
+      airpicture report runs/t --png      # also figures/map.png, timeseries.png, engagements.png, scan.png
+    """
+    from airpicture.report import FIGURES_DIR, build_report
+
+    t0 = time.perf_counter()
+    path = build_report(run_dir, png=png)
+    if not quiet:
+        out.print(f"[bold green]report[/] in {time.perf_counter() - t0:.2f} s -> [bold]{path}[/]")
+        if png:
+            out.print(f"  figures -> {run_dir / FIGURES_DIR}")
+
+
+@app.command()
+def sweep(
+    spec: Annotated[str | None, typer.Argument(
+        help="Built-in sweep name or path to a sweep .toml file (default: the built-in 'default').")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Sweep folder (default: sweeps/<name>); running the same command again resumes it.")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a new LocalCluster.",
+        metavar="ADDRESS|local")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: all cores); also the size of --dask local.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,
+) -> None:
+    """Run a Monte Carlo sweep: a grid of scenario overrides x seeds, in parallel, resumable.
+
+    Writes sweep.parquet (one row per run) and saturation figures (HTML, PNG) into the sweep folder.
+
+    Examples:
+
+      airpicture sweep                          # the built-in default sweep, all local cores
+
+      airpicture sweep my_sweep.toml --out sweeps/s1 --workers 2
+
+      airpicture sweep my_sweep.toml --dask tcp://scheduler:8786
+    """
+    from airpicture.sweep.command import sweep_command
+
+    sweep_command(spec, out_dir, dask, workers, quiet, out, err)
+
+
 def main() -> None:
     """Console entry point: run the app, turning input errors into a message and exit code 2."""
     try:

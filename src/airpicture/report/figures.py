@@ -1,0 +1,399 @@
+"""Plotly figures of the report, built from the arrays of :mod:`~airpicture.report.mapdata`,
+:mod:`~airpicture.report.engagements` and :mod:`~airpicture.report.ppi`.
+
+Coordinates on the maps are local kilometres east/north of the site; times are seconds from the scenario start.
+Arrays go to plotly as float32 (base64 in the page): ample for kilometres at metre precision, and half the size.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import NDArray
+from plotly.subplots import make_subplots
+
+from airpicture.report.decimate import bucket_series
+from airpicture.report.engagements import Timeline
+from airpicture.report.mapdata import Frames, Points, Ring, Site
+from airpicture.report.ppi import Scan
+from airpicture.report.style import (
+    ASSET,
+    BATTERY,
+    CAPACITY,
+    EVENT_STYLE,
+    FALSE_ALARM,
+    KIND_NAMES,
+    RADAR,
+    class_colour,
+)
+
+FONT = dict(family="Helvetica, Arial, sans-serif", size=13)
+SERIES_POINTS = 2000
+TIMELINE_MAX_ROWS = 400
+
+
+def _f4(a: Any) -> NDArray[np.float32]:
+    return np.asarray(a, dtype=np.float32)
+
+
+def typed_array(a: Any) -> dict[str, str]:
+    """plotly.js's base64 typed-array form of a float32 array (1-D, or 2-D with its shape), as plotly.py writes it
+    for validated figures. Used for animation frames, which are passed as plain dicts: validating ~100 frames
+    through plotly's figure classes costs about a second, and unvalidated NumPy arrays would be written as
+    (larger) JSON number lists."""
+    v = np.ascontiguousarray(a, dtype="<f4")
+    out = {"dtype": "f4", "bdata": base64.b64encode(v.tobytes()).decode("ascii")}
+    if v.ndim > 1:
+        out["shape"] = ", ".join(str(n) for n in v.shape)
+    return out
+
+
+def _circle(e: float, n: float, r: float, k: int = 181) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    a = np.linspace(0.0, 2 * np.pi, k)
+    return e + r * np.sin(a), n + r * np.cos(a)
+
+
+def _hover(p: Points, what: str) -> dict[str, Any]:
+    """Hover showing the object id, time and height of each point (customdata columns)."""
+    return dict(
+        customdata=_f4(np.column_stack([p.ident, p.time_s, p.height_km])),
+        hovertemplate=(f"<b>%{{fullData.name}}</b><br>{what} %{{customdata[0]:.0f}}<br>t = %{{customdata[1]:.0f}} s"
+                       "<br>east %{x:.1f} km, north %{y:.1f} km<br>height %{customdata[2]:.2f} km<extra></extra>"),
+    )
+
+
+def _base_layout(title: str, height: int) -> dict[str, Any]:
+    return dict(title=dict(text=title, x=0.01, xanchor="left"), height=height, font=FONT, template="plotly_white",
+                margin=dict(l=70, r=20, t=70, b=60), hoverlabel=dict(namelength=-1))
+
+
+def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> list[go.Scatter]:
+    """Rings (radar coverage, battery reach, asset radii) and the assets, radars and batteries."""
+    traces = []
+    styles = {
+        "coverage": ("Radar coverage (instrumented range)", RADAR, "dash", 1.2),
+        "envelope": ("Battery reach (engagement envelope, max range per threat kind)", BATTERY, "dot", 1.5),
+        "asset": ("Asset: a threat inside this circle is a leaker", ASSET, "solid", 1.2),
+    }
+    for role, (label, colour, dash, width) in styles.items():
+        sel = [r for r in rings if r.role == role]
+        if not sel:
+            continue
+        xs, ys = [], []
+        for r in sel:
+            x, y = _circle(r.e_km, r.n_km, r.radius_km)
+            xs += [x, [np.nan]]
+            ys += [y, [np.nan]]
+        traces.append(go.Scatter(x=_f4(np.concatenate(xs)), y=_f4(np.concatenate(ys)), mode="lines", name=label,
+                                 line=dict(color=colour, dash=dash, width=width), hoverinfo="skip",
+                                 legendgroup="places", legendgrouptitle_text="Defence" if not faint else None,
+                                 opacity=0.45 if faint else 0.9))
+        if role != "asset" and not faint:
+            # radar coverage labelled at the ring's north, battery reach at its south, so labels do not collide
+            sign = 1.0 if role == "coverage" else -1.0
+            traces.append(go.Scatter(
+                x=[r.e_km for r in sel], y=[r.n_km + sign * r.radius_km for r in sel], text=[r.label for r in sel],
+                mode="text", textposition="top center" if sign > 0 else "bottom center",
+                textfont=dict(color=colour, size=11), showlegend=False, hoverinfo="skip", legendgroup="places"))
+    symbols = {"asset": ("Defended asset", "square", ASSET, 11), "radar": ("Radar", "triangle-up", RADAR, 11),
+               "battery": ("Battery", "pentagon", BATTERY, 13)}
+    for role, (label, symbol, colour, size) in symbols.items():
+        sel = [s for s in sites if s.role == role]
+        if not sel:
+            continue
+        traces.append(go.Scatter(
+            x=[s.e_km for s in sel], y=[s.n_km for s in sel], text=[s.name for s in sel], name=label,
+            mode="markers" if role != "asset" else "markers+text", textposition="bottom right",
+            marker=dict(symbol=symbol, color=colour, size=size, line=dict(color="white", width=1)),
+            hovertemplate=f"{label}: %{{text}}<br>east %{{x:.1f}} km, north %{{y:.1f}} km<extra></extra>",
+            legendgroup="places"))
+    return traces
+
+
+def _map_axes(extent_km: float) -> dict[str, Any]:
+    return dict(
+        xaxis=dict(title="East of the site (km)", range=[-extent_km, extent_km], zeroline=False,
+                   constrain="domain"),
+        yaxis=dict(title="North of the site (km)", range=[-extent_km, extent_km], zeroline=False,
+                   scaleanchor="x", scaleratio=1),
+    )
+
+
+def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks: list[Points] | None,
+               marks: list[tuple[str, Points]] | None, flyouts: Points | None, extent_km: float) -> go.Figure:
+    """The overview map: places and rings, truth paths by kind, tracks by status, engagement marks."""
+    fig = go.Figure()
+    for tr in _place_traces(sites, rings):
+        fig.add_trace(tr)
+    if tracks is not None:  # beneath the truth: a true path with a blue halo is a tracked one
+        for i, p in enumerate(tracks):
+            style: dict[str, Any]
+            if i == 0:  # track_layers gives: confirmed lines, tentative points, deletions
+                style = dict(mode="lines", line=dict(color=p.colour, width=4), opacity=0.35,
+                             name="Confirmed track (halo under the true path)")
+            elif i == 1:
+                style = dict(mode="markers", marker=dict(color=p.colour, size=3), visible="legendonly",
+                             name="Tentative track (click to show)")
+            else:
+                style = dict(mode="markers", marker=dict(color="#555555", size=5, symbol="x-thin-open",
+                                                         line=dict(width=1, color="#555555")), name=p.label)
+            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), legendgroup="tracks", legendrank=900,
+                                     legendgrouptitle_text="Tracks (by status)" if i == 0 else None,
+                                     **style, **_hover(p, "track")))
+    for i, p in enumerate(truth):
+        fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
+                                 line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup="truth",
+                                 legendgrouptitle_text="True paths" if i == 0 else None, **_hover(p, "target")))
+    if flyouts is not None and len(flyouts):
+        fig.add_trace(go.Scatter(x=_f4(flyouts.e_km), y=_f4(flyouts.n_km), mode="lines", name=flyouts.label,
+                                 line=dict(color=flyouts.colour, width=1), opacity=0.5, legendgroup="eng",
+                                 legendgrouptitle_text="Engagements", hoverinfo="skip"))
+    if marks is not None:
+        for j, (event, p) in enumerate(marks):
+            _label, symbol, colour = EVENT_STYLE[event]
+            fig.add_trace(go.Scatter(
+                x=_f4(p.e_km), y=_f4(p.n_km), mode="markers", name=f"{p.label} ({len(p)})",
+                marker=dict(symbol=symbol, color=colour, size=11 if event != "engage" else 8,
+                            line=dict(width=1.5, color=colour if "open" in symbol else "white")),
+                legendgroup="eng", legendgrouptitle_text="Engagements" if (j == 0 and flyouts is None) else None,
+                **_hover(p, "target")))
+    fig.update_layout(**_base_layout("Overview map: defence, true paths, tracks and engagements "
+                                     "(local km; click legend entries to show or hide)", 820),
+                      **_map_axes(extent_km), legend=dict(groupclick="toggleitem", tracegroupgap=8))
+    return fig
+
+
+def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points], frames: Frames,
+                   extent_km: float, start_index: int) -> dict[str, Any]:
+    """The picture over time: true targets (dots) and published tracks (rings with a 30 s heading leader) at each
+    slider time. Returned as a figure dict with frames (validated traces, frames built as plain dicts)."""
+    fig = go.Figure()
+    for tr in _place_traces(sites, rings, faint=True):
+        fig.add_trace(tr)
+    if background:
+        e = np.concatenate([np.append(p.e_km, np.nan) for p in background])
+        n = np.concatenate([np.append(p.n_km, np.nan) for p in background])
+        fig.add_trace(go.Scatter(x=_f4(e), y=_f4(n), mode="lines", name="True paths (whole run)",
+                                 line=dict(color="#c8c8c8", width=0.8), hoverinfo="skip"))
+    dynamic_start = len(fig.data)
+
+    def traces_at(f: int, full: bool) -> list[dict[str, Any]]:
+        """The moving traces at frame f: data only for frames (styles persist), data and style for the figure."""
+        out: list[dict[str, Any]] = []
+        moving = list(frames.truth[f])
+        if frames.tracks:
+            moving += [frames.leaders[f], *frames.tracks[f]]
+        for i, p in enumerate(moving):
+            enc = _f4 if full else typed_array
+            data: dict[str, Any] = dict(x=enc(p.e_km), y=enc(p.n_km))
+            is_leader = bool(frames.tracks) and i == len(frames.truth[f])
+            is_track = bool(frames.tracks) and i > len(frames.truth[f])
+            if not is_leader:
+                data["customdata"] = enc(_hover(p, "track" if is_track else "target")["customdata"])
+            if full:
+                data.update(name=p.label, legendgroup="tracks" if (is_leader or is_track) else "truth")
+                if is_leader:
+                    data.update(mode="lines", line=dict(color=p.colour, width=1), hoverinfo="skip")
+                elif is_track:
+                    data.update(mode="markers", marker=dict(color=p.colour, size=12, symbol="circle-open",
+                                                            line=dict(width=1.6)),
+                                hovertemplate=_hover(p, "track")["hovertemplate"])
+                else:
+                    data.update(mode="markers", marker=dict(color=p.colour, size=6),
+                                hovertemplate=_hover(p, "target")["hovertemplate"])
+            out.append(data)
+        return out
+
+    for tr in traces_at(start_index, full=True):
+        fig.add_trace(go.Scatter(**tr))
+    dyn = list(range(dynamic_start, len(fig.data)))
+    plain_frames = []
+    steps = []
+    for f, t in enumerate(frames.times_s):
+        name = f"{t:g}"
+        plain_frames.append(dict(name=name, data=traces_at(f, full=False), traces=dyn))
+        steps.append(dict(method="animate", label=f"{t:g}",
+                          args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=False),
+                                             transition=dict(duration=0))]))
+    title = ("The air picture over time: dots are true targets, open circles the tracks the battery sees "
+             "(drag the slider or press Play)" if frames.tracks else
+             "True targets over time (no picture in this run: the tracker's output is not available)")
+    fig.update_layout(
+        **_base_layout(title, 820), **_map_axes(extent_km),
+        sliders=[dict(active=start_index, steps=steps, font=dict(size=10), pad=dict(t=50, b=10), len=0.9, x=0.1,
+                      currentvalue=dict(prefix="time (s): ", font=dict(size=14), xanchor="right"))],
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top",
+                          pad=dict(t=60, r=10), showactive=False, buttons=[
+                              dict(label="Play", method="animate",
+                                   args=[None, dict(frame=dict(duration=250, redraw=False), fromcurrent=True,
+                                                    transition=dict(duration=0), mode="immediate")]),
+                              dict(label="Pause", method="animate",
+                                   args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                                                      transition=dict(duration=0))])])],
+    )
+    fig.update_layout(margin=dict(l=70, r=20, t=70, b=130))
+    out = fig.to_plotly_json()
+    out["frames"] = plain_frames
+    return out
+
+
+def ppi_figure(scan: Scan, target_kind: NDArray[np.object_]) -> go.Figure:
+    """One rotation of one radar in its own polar coordinates: detections by what caused them (``target_kind``
+    is indexed by target id), and the truth."""
+    fig = go.Figure()
+    s = scan.sensor
+    fig.add_trace(go.Scatterpolar(
+        r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
+        name="True target at mid-rotation", marker=dict(symbol="circle-open", size=11, color="#555555"),
+        customdata=_f4(np.column_stack([scan.truth_target_id, scan.truth_elevation_deg])),
+        hovertemplate="truth: target %{customdata[0]:.0f}<br>range %{r:.1f} km, azimuth %{theta:.1f}°"
+                      "<br>elevation %{customdata[1]:.2f}°<extra></extra>"))
+    hover = ("<b>%{fullData.name}</b><br>range %{r:.2f} km, azimuth %{theta:.2f}°<br>elevation %{customdata[0]:.2f}°"
+             "<br>SNR %{customdata[1]:.1f} dB<extra></extra>")
+    cd = np.column_stack([scan.elevation_deg, scan.snr_db])
+    if scan.target_id is None:
+        fig.add_trace(go.Scatterpolar(r=_f4(scan.range_km), theta=_f4(scan.azimuth_deg), mode="markers",
+                                      name="Detection (no labels in this run)", marker=dict(color="#1f4e9c", size=6),
+                                      customdata=_f4(cd), hovertemplate=hover))
+    else:
+        false = scan.target_id < 0
+        fig.add_trace(go.Scatterpolar(r=_f4(scan.range_km[false]), theta=_f4(scan.azimuth_deg[false]),
+                                      mode="markers", name=f"False alarm ({int(false.sum())})",
+                                      marker=dict(color=FALSE_ALARM, size=7, symbol="x-thin-open",
+                                                  line=dict(width=1.5, color=FALSE_ALARM)),
+                                      customdata=_f4(cd[false]), hovertemplate=hover))
+        kinds = np.where(false, "", target_kind[np.maximum(scan.target_id, 0)])
+        for kind in dict.fromkeys(kinds[~false].tolist()):
+            m = (~false) & (kinds == kind)
+            fig.add_trace(go.Scatterpolar(
+                r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
+                name=f"Detection of {KIND_NAMES.get(kind, kind).lower()} ({int(m.sum())})",
+                marker=dict(color=class_colour(kind, False), size=7), customdata=_f4(cd[m]), hovertemplate=hover))
+    n = scan.range_km.size
+    fig.update_layout(
+        **_base_layout(f"Radar scan: '{s.name}' (sensor {s.id}), rotation {scan.index}, "
+                       f"t = {scan.start_s:g}–{scan.end_s:g} s: {n} detections, {scan.n_false} false alarms", 720),
+        polar=dict(radialaxis=dict(range=[0, s.max_range_m * 1e-3], ticksuffix=" km", angle=45, tickangle=45,
+                                   tickfont=dict(size=10, color="#666666")),
+                   angularaxis=dict(direction="clockwise", rotation=90, dtick=30, ticksuffix="°")),
+    )
+    return fig
+
+
+def _not_available(fig: go.Figure, row: int, col: int, text: str) -> None:
+    idx = (row - 1) * 2 + col
+    suffix = "" if idx == 1 else str(idx)
+    fig.add_annotation(text=text, showarrow=False, font=dict(color="#888888", size=12),
+                       xref=f"x{suffix} domain", yref=f"y{suffix} domain", x=0.5, y=0.5)
+
+
+def timeseries_figure(series: dict[str, Any]) -> go.Figure:
+    """Loads against capacities and picture quality over time (3 x 2 panels sharing the time axis).
+
+    ``series`` keys (each optional): 'truth' (t, n), 'tracks' {name: (t, n)}, 'capacity' {name: (t, n)},
+    'channels', 'channels_cap', 'flight', 'flight_cap', 'ready', 'inventory' ({name: (t, v)} each),
+    'gospa' (t, v), 'parts' {label: (t, v_m2)}.
+    """
+    titles = ("Tracks held against the track capacity", "Fire channels busy (targets under engagement)",
+              "Interceptors in flight", "Interceptors left", "Picture quality: GOSPA (m, lower is better)",
+              "GOSPA² split into its parts (km²)")
+    fig = make_subplots(rows=3, cols=2, shared_xaxes="all", subplot_titles=titles, vertical_spacing=0.1,
+                        horizontal_spacing=0.08)
+
+    def line(t: Any, v: Any, name: str, colour: str, row: int, col: int, dash: str = "solid",
+             group: str = "", width: float = 2.0, shape: str = "hv", showlegend: bool = True) -> None:
+        tt, vv = bucket_series(np.asarray(t, float), np.asarray(v, float), SERIES_POINTS)
+        fig.add_trace(go.Scatter(x=_f4(tt), y=_f4(vv), mode="lines", name=name, legendgroup=group or name,
+                                 showlegend=showlegend, line=dict(color=colour, dash=dash, width=width, shape=shape),
+                                 hovertemplate=f"{name}<br>t = %{{x:.0f}} s: %{{y:.4g}}<extra></extra>"),
+                      row=row, col=col)
+
+    palette = ["#1f4e9c", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+    if "truth" in series:
+        line(*series["truth"], "Targets in the sky (truth)", "#9a9a9a", 1, 1, width=1.5)
+    for i, (name, (t, v)) in enumerate(series.get("tracks", {}).items()):
+        line(t, v, f"Tracks held: {name}", palette[i % 5], 1, 1)
+    for i, (t, v) in enumerate(series.get("capacity", {}).values()):
+        line(t, v, "Capacity (limit)", CAPACITY, 1, 1, dash="dash", showlegend=i == 0, group="cap")
+    panels = (("channels", "channels_cap", 1, 2, "Channels busy"), ("flight", "flight_cap", 2, 1, "In flight"))
+    for key, cap_key, row, col, label in panels:
+        if key not in series:
+            _not_available(fig, row, col, "not available: no timeline.parquet in this results folder")
+            continue
+        for i, (name, (t, v)) in enumerate(series[key].items()):
+            line(t, v, f"{label}: {name}", palette[i % 5], row, col)
+        for t, v in series[cap_key].values():
+            line(t, v, "Capacity (limit)", CAPACITY, row, col, dash="dash", showlegend=False, group="cap")
+    if "inventory" in series:
+        for i, (name, (t, v)) in enumerate(series["inventory"].items()):
+            line(t, v, f"Rounds left incl. reloads: {name}", palette[i % 5], 2, 2)
+        for i, (name, (t, v)) in enumerate(series.get("ready", {}).items()):
+            line(t, v, f"Ready on launchers: {name}", palette[i % 5], 2, 2, dash="dot")
+    else:
+        _not_available(fig, 2, 2, "not available: no timeline.parquet in this results folder")
+    if "gospa" in series:
+        line(*series["gospa"], "GOSPA", "#000000", 3, 1, shape="linear", width=1.5)
+        colours = {"localisation": "#1f77b4", "missed": "#d62728", "false": "#7f7f7f"}
+        for label, (t, v) in series.get("parts", {}).items():
+            tt, vv = bucket_series(np.asarray(t, float), np.asarray(v, float) * 1e-6, SERIES_POINTS,
+                                   np.add.reduceat)
+            if tt.size < np.asarray(t).size:  # mean per bucket, not sum
+                vv = vv / np.diff(np.append(np.searchsorted(t, tt), np.asarray(t).size))
+            key = label.split()[0].lower()
+            fig.add_trace(go.Scatter(x=_f4(tt), y=_f4(vv), mode="lines", stackgroup="gospa", name=label,
+                                     line=dict(color=colours.get(key, "#888888"), width=0.5),
+                                     hovertemplate=f"{label}<br>t = %{{x:.0f}} s: %{{y:.3g}} km²<extra></extra>"),
+                          row=3, col=2)
+    else:
+        for col in (1, 2):
+            _not_available(fig, 3, col, "not available: no metrics.parquet in this results folder")
+    fig.update_layout(**_base_layout("Capacity and picture quality over time", 900),
+                      legend=dict(orientation="h", y=-0.08, x=0, yanchor="top"))
+    fig.update_layout(margin=dict(l=60, r=20, t=90, b=150))
+    for row in (1, 2, 3):
+        for col in (1, 2):
+            fig.update_xaxes(title_text="time (s)" if row == 3 else None, row=row, col=col, showticklabels=True)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def timeline_figure(tl: Timeline) -> go.Figure:
+    """One row per engaged target: engagement span, interceptor flyouts, and each event as a marker."""
+    rows = min(len(tl), TIMELINE_MAX_ROWS)
+    keep_flyout = tl.flyout_row < rows
+    fig = go.Figure()
+    span_x = np.column_stack([tl.first_s[:rows], tl.last_s[:rows], np.full(rows, np.nan)]).ravel()
+    span_y = np.repeat(np.arange(rows, dtype=float), 3)
+    fig.add_trace(go.Scatter(x=_f4(span_x), y=_f4(span_y), mode="lines", name="Under engagement",
+                             line=dict(color="#c8c8c8", width=3), hoverinfo="skip"))
+    k = int(keep_flyout.sum())
+    fx = np.column_stack([tl.flyout_start_s[keep_flyout], tl.flyout_end_s[keep_flyout], np.full(k, np.nan)]).ravel()
+    fy = np.repeat(tl.flyout_row[keep_flyout].astype(float), 3)
+    fig.add_trace(go.Scatter(x=_f4(fx), y=_f4(fy), mode="lines", name="Interceptors flying (launch to intercept)",
+                             line=dict(color="#1f77b4", width=7), opacity=0.6, hoverinfo="skip"))
+    for event, (label, symbol, colour) in EVENT_STYLE.items():
+        m = tl.mark_row[event] < rows
+        r = tl.mark_row[event][m]
+        if event == "launch":
+            label = "Launch"
+        fig.add_trace(go.Scatter(
+            x=_f4(tl.mark_time_s[event][m]), y=_f4(r), mode="markers", name=label,
+            marker=dict(symbol=symbol, color=colour, size=11 if event in ("kill", "leak") else 9,
+                        line=dict(width=1.5, color=colour if "open" in symbol else "white")),
+            text=[tl.label[i] for i in r],
+            hovertemplate=f"<b>{label}</b><br>%{{text}}<br>t = %{{x:.0f}} s<extra></extra>"))
+    height = int(np.clip(140 + 18 * rows, 320, 2600))
+    more = f" (first {rows} of {len(tl)})" if rows < len(tl) else ""
+    fig.update_layout(
+        **_base_layout(f"Engagement timeline: one row per engaged target{more}, in order of first engagement",
+                       height),
+        xaxis=dict(title="time (s)", side="top", showgrid=True),
+        yaxis=dict(tickmode="array", tickvals=list(range(rows)), ticktext=tl.label[:rows], autorange="reversed",
+                   tickfont=dict(size=10), showgrid=True, gridcolor="#f0f0f0"),
+        legend=dict(orientation="h", y=-0.02, yanchor="top", x=0),
+    )
+    fig.update_layout(margin=dict(l=230, r=20, t=110, b=60))
+    return fig

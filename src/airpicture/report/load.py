@@ -1,0 +1,213 @@
+"""Reading a results folder for the report, with clear errors.
+
+A results folder is what ``airpicture run`` writes: ``scenario.toml`` and ``summary.json`` always, the truth
+tables (``truth.parquet``, ``targets.parquet``) always, and the later stages' tables as those stages exist. The
+report needs the first four; each other table is optional (its report section then says "not available"), but a
+table that is present must be readable and carry the columns the report uses.
+
+Every problem raises :class:`~airpicture.errors.InputError` naming the file and, where it applies, the column
+and row. Columns are returned as NumPy arrays: float64 (SI units as in the column names), int64, bool, or
+object arrays of str.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from airpicture.errors import InputError, Problem
+from airpicture.geodesy import LocalFrame
+from airpicture.io import float_column, read_table, require_columns, row_label
+from airpicture.scenario import Scenario, parse_scenario, read_toml
+
+ColumnKind = Literal["f", "i", "b", "s"]
+Columns = dict[str, NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column the report reads: name, kind (float, int, bool, str), whether it must be there, and
+    whether empty values are allowed (floats become NaN, strings "")."""
+
+    name: str
+    kind: ColumnKind
+    required: bool = True
+    nullable: bool = False
+
+
+def _cols(spec: str, kind: ColumnKind, required: bool = True, nullable: bool = False) -> list[Col]:
+    return [Col(n, kind, required, nullable) for n in spec.split()]
+
+
+#: What the report reads from each table (a subset of what the stages write; extra columns are ignored).
+SCHEMAS: dict[str, list[Col]] = {
+    "truth": [*_cols("time_s", "f"), *_cols("target_id", "i"), *_cols("kind", "s"), *_cols("hostile", "b"),
+              *_cols("e_m n_m u_m", "f"), *_cols("ve_mps vn_mps", "f", required=False, nullable=True)],
+    "targets": [*_cols("target_id", "i"), *_cols("kind", "s"), *_cols("hostile", "b"),
+                *_cols("group callsign asset end_reason", "s", required=False, nullable=True),
+                *_cols("start_s end_s", "f")],
+    "detections": [*_cols("time_s", "f"), *_cols("sensor_id", "i"), *_cols("range_m azimuth_deg elevation_deg", "f"),
+                   *_cols("snr_db", "f", required=False, nullable=True)],
+    "detection_labels": [*_cols("detection_index", "i", required=False), *_cols("target_id", "i")],
+    "tracks": [*_cols("time_s", "f"), *_cols("track_id", "i"), *_cols("status", "s"), *_cols("e_m n_m u_m", "f")],
+    "picture": [*_cols("time_s", "f"), *_cols("track_id", "i"), *_cols("e_m n_m u_m", "f"),
+                *_cols("ve_mps vn_mps", "f", required=False, nullable=True),
+                *_cols("target_id", "i", required=False)],
+    "events": [*_cols("time_s", "f"), *_cols("battery", "s", nullable=True), *_cols("target_id", "i"),
+               *_cols("event", "s"), *_cols("track_id", "i", required=False, nullable=True),
+               *_cols("kind detail", "s", required=False, nullable=True),
+               *_cols("interceptors intercept_time_s", "f", required=False, nullable=True)],
+    "timeline": [*_cols("time_s", "f"), *_cols("battery", "s", nullable=True),
+                 *_cols("channels_busy fire_channels in_flight max_in_flight tracks_held track_capacity", "f"),
+                 *_cols("ready_rounds inventory_left", "f", required=False, nullable=True)],
+    "metrics": [*_cols("time_s gospa_m", "f"),
+                *_cols("localisation_m2 missed_m2 false_m2 n_truth n_tracks n_missed n_false", "f",
+                       required=False, nullable=True)],
+}
+
+#: Tables every results folder has (written by the truth stage).
+REQUIRED_TABLES = ("truth", "targets")
+#: Tables written by later stages; each report section needs some of them.
+OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics")
+
+
+@dataclass
+class RunData:
+    """A results folder in memory: the resolved scenario, the summary and each table that exists."""
+
+    run_dir: Path
+    scenario: Scenario
+    frame: LocalFrame
+    summary: dict[str, Any]
+    tables: dict[str, Columns] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def get(self, name: str) -> Columns:
+        return self.tables[name]
+
+
+def load_run(run_dir: str | Path) -> RunData:
+    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken."""
+    from airpicture.truth import frame_of
+
+    d = Path(run_dir)
+    if not d.exists():
+        raise InputError(str(d), "folder not found")
+    if not d.is_dir():
+        raise InputError(str(d), "is a file; expected a results folder written by 'airpicture run'")
+    if not (d / "scenario.toml").is_file() or not (d / "summary.json").is_file():
+        have = ", ".join(sorted(p.name for p in d.iterdir())[:8]) or "nothing"
+        raise InputError(str(d), "not a results folder: expected scenario.toml and summary.json written by "
+                                 f"'airpicture run' (the folder has: {have})")
+    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
+    summary = _read_summary(d / "summary.json")
+    run = RunData(d, scenario, frame_of(scenario), summary)
+    for name in REQUIRED_TABLES:
+        path = d / f"{name}.parquet"
+        if not path.is_file():
+            raise InputError(str(path), f"missing: every results folder has {name}.parquet; "
+                                        "re-run the scenario to rebuild the folder")
+        run.tables[name] = read_columns(path, SCHEMAS[name])
+    for name in OPTIONAL_TABLES:
+        path = d / f"{name}.parquet"
+        if path.exists():
+            run.tables[name] = read_columns(path, SCHEMAS[name])
+    _check_consistency(run)
+    return run
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not UTF-8 text; expected JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def read_columns(path: Path, schema: list[Col]) -> Columns:
+    """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out)."""
+    table = read_table(path)
+    source = str(path)
+    require_columns(table, [c.name for c in schema if c.required], source)
+    out: Columns = {}
+    for c in schema:
+        if c.name not in table.column_names:
+            continue
+        out[c.name] = _column(table, c, source)
+    return out
+
+
+def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
+    col = table.column(c.name)
+    if c.kind == "f":
+        return float_column(table, c.name, source, allow_null=c.nullable)
+    if c.kind == "i":
+        values = float_column(table, c.name, source, allow_null=c.nullable)
+        values = np.where(np.isnan(values), -1.0, values)
+        bad = values != np.round(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
+                                             f"expected a whole number, got {values[i]:g}"))
+        return values.astype(np.int64)
+    if c.kind == "b":
+        if not pa.types.is_boolean(col.type):
+            raise InputError(source, Problem(f"column '{c.name}'", f"expected true/false values, got {col.type}"))
+        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        if nulls.any():
+            i = int(np.argmax(nulls))
+            raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
+                                             "expected true or false, got an empty value"))
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
+    typ = col.type
+    if pa.types.is_dictionary(typ):
+        col = pc.cast(col, typ.value_type)
+        typ = typ.value_type
+    if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+        raise InputError(source, Problem(f"column '{c.name}'", f"expected text, got values of type {typ}"))
+    if not c.nullable and col.null_count:
+        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        i = int(np.argmax(nulls))
+        raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
+                                         "expected text, got an empty value"))
+    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _check_consistency(run: RunData) -> None:
+    """Cross-table checks the report relies on."""
+    d = run.run_dir
+    n_targets = len(run.tables["targets"]["target_id"])
+    for name in ("truth", "picture", "events", "detection_labels"):
+        if name not in run.tables or "target_id" not in run.tables[name]:
+            continue
+        tid = run.tables[name]["target_id"]
+        low = -1 if name != "truth" else 0
+        bad = (tid < low) | (tid >= n_targets)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(str(d / f"{name}.parquet"), Problem(
+                f"row {i + 1}, column 'target_id'",
+                f"expected a target id in [{low}, {n_targets - 1}] (targets.parquet has {n_targets} targets), "
+                f"got {tid[i]}"))
+    expected = np.arange(n_targets)
+    if not np.array_equal(run.tables["targets"]["target_id"], expected):
+        raise InputError(str(d / "targets.parquet"), "column 'target_id' must be 0, 1, 2, ... in row order")
+    if "detection_labels" in run.tables:
+        n_det = len(run.tables["detections"]["time_s"]) if "detections" in run.tables else None
+        n_lab = len(run.tables["detection_labels"]["target_id"])
+        if n_det is not None and n_det != n_lab:
+            raise InputError(str(d / "detection_labels.parquet"),
+                             f"has {n_lab} rows but detections.parquet has {n_det}; row i must label detection i")
