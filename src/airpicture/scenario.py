@@ -237,7 +237,9 @@ class Radar(Place):
         return self.azimuth_resolution_deg if self.azimuth_resolution_deg is not None else self.azimuth_beamwidth_deg
 
 
-Sensor = Annotated[Radar, Field(discriminator="kind")]
+# One sensor kind today; ``kind`` defaults to it, so files may omit it. New kinds will make this a union
+# discriminated on ``kind``.
+Sensor = Radar
 
 
 # --------------------------------------------------------------------------------------------- batteries

@@ -1,0 +1,177 @@
+"""One rotating surveillance radar, scan by scan: which targets the beam sweeps, which it can see, which it
+detects, where it reports them, and its false alarms.
+
+For rotation k (times ``[k T, (k+1) T)``) with its own random stream ``stream(seed, SENSING, sensor_index, k)``:
+
+1. timing: each live target's beam-crossing time (:mod:`.scan_timing`) and its true state then;
+2. visibility: instrumented range ``[min_range_m, max_range_m]``, elevation limits (geometric elevation in the
+   radar's axes) and the radar horizon over the effective Earth (``refraction_k`` x the spherical ground
+   radius) with target and antenna heights above the spherical ground;
+3. echo: mean SNR ``C sigma / R^4`` from the sensitivity and the target's mean RCS, fluctuated per scan for
+   the Swerling case (0 steady, 1 exponential, 3 chi-square 4 dof);
+4. resolution: targets sharing a resolution cell merge into one echo (:mod:`.resolution`);
+5. detection: the square-law statistic ``z = |sqrt(S) + n|^2`` (noise power 1) is drawn and compared to the
+   threshold ``-ln(pfa)`` (:mod:`.physics`) -- Pd is not used as a coin, so the empirical Pd checks the
+   closed forms;
+6. measurement: Gaussian noise on range, azimuth, elevation (and range rate) with the sigmas of
+   :func:`~airpicture.sensors.accuracy.measurement_sigmas` at the reported SNR -- the same function the
+   tracker uses for its measurement covariance, so both agree;
+7. false alarms (:mod:`.false_alarms`).
+
+The reported ``snr_db`` is the *measured* one, ``10 log10(z)``: the detector output (signal plus noise) over
+the noise power, as a radar reports it; it is always above the threshold. Azimuths are in the radar's own local
+axes, degrees clockwise from north in [0, 360).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from airpicture.detections import DetectionLabels, Detections
+from airpicture.geodesy import LocalFrame
+from airpicture.scenario import Radar
+from airpicture.seeding import SENSING, stream
+from airpicture.sensors.accuracy import measurement_sigmas
+from airpicture.sensors.echoes import Echoes
+from airpicture.sensors.false_alarms import scan_false_alarms
+from airpicture.sensors.geometry import SensorGeometry
+from airpicture.sensors.look_geometry import LookGeometry, look_geometry
+from airpicture.sensors.physics import (
+    above_horizon,
+    fluctuate,
+    linear_to_db,
+    mean_snr,
+    snr_constant,
+    square_law_statistic,
+    threshold_from_pfa,
+)
+from airpicture.sensors.placement import radar_geometry
+from airpicture.sensors.resolution import merge_echoes, resolution_groups
+from airpicture.sensors.scan_timing import beam_crossings
+from airpicture.sensors.truth_index import TruthIndex
+from airpicture.truth import Truth
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+BOOL = NDArray[np.bool_]
+
+
+class RadarSimulator:
+    """Scans of one radar over one truth. ``scan(k)`` depends only on (seed, sensor_index, k) and the truth."""
+
+    def __init__(self, radar: Radar, frame: LocalFrame, truth: Truth, seed: int, sensor_index: int,
+                 index: TruthIndex | None = None) -> None:
+        self.radar = radar
+        self.frame = frame
+        self.truth = truth
+        self.seed = int(seed)
+        self.sensor_index = int(sensor_index)
+        self.index = index if index is not None else TruthIndex.of(truth)
+        self.geometry: SensorGeometry = radar_geometry(radar, frame)
+        self.period_s = float(radar.scan_period_s)
+        self.start_azimuth_rad = math.radians(radar.start_azimuth_deg)
+        self.snr_constant = snr_constant(radar.sensitivity)
+        self.threshold = float(threshold_from_pfa(radar.pfa))
+        self.target_looks = 0  # beam crossings of live targets solved so far (visible or not), for diagnostics
+
+    # ------------------------------------------------------------------------------------------ timing
+    def rotation_of(self, t: float) -> int:
+        """Index of the rotation containing time t (s)."""
+        return math.floor(t / self.period_s)
+
+    def beam_azimuth_deg(self, t: F64 | float) -> F64:
+        """Beam azimuth (degrees, [0, 360), radar axes) at time t."""
+        az = np.mod(self.radar.start_azimuth_deg + 360.0 * np.asarray(t, dtype=float) / self.period_s, 360.0)
+        return np.where(az >= 360.0, 0.0, az)
+
+    # ------------------------------------------------------------------------------------------ visibility
+    def visible(self, look: LookGeometry) -> BOOL:
+        """Inside the instrumented range, the elevation limits and above the radar horizon."""
+        r = self.radar
+        el_min, el_max = math.radians(r.elevation_min_deg), math.radians(r.elevation_max_deg)
+        ok = (look.range_m >= r.min_range_m) & (look.range_m <= r.max_range_m) \
+            & (look.elevation_rad >= el_min) & (look.elevation_rad <= el_max)
+        return ok & above_horizon(look.ground_angle_rad, r.antenna_height_m, look.height_m,
+                                  self.frame.earth_radius_m, r.refraction_k)
+
+    # ------------------------------------------------------------------------------------------ one scan
+    def scan(self, k: int) -> tuple[Detections, DetectionLabels]:
+        """Every detection of rotation k (targets and false alarms), sorted by time."""
+        radar = self.radar
+        rng = stream(self.seed, SENSING, self.sensor_index, int(k))
+        t_lo, t_hi = k * self.period_s, (k + 1) * self.period_s
+        idx = self.index
+        cand = np.flatnonzero((idx.first_s < t_hi) & (idx.last_s >= t_lo))
+        ta = np.maximum(idx.first_s[cand], t_lo)
+        tb = np.minimum(idx.last_s[cand], t_hi)
+        owner, t, state = beam_crossings(idx, self.geometry, cand, ta, tb, self.start_azimuth_rad, self.period_s)
+        tid = cand[owner]
+        self.target_looks += int(owner.shape[0])
+
+        look = look_geometry(state, self.geometry, self.frame.earth_radius_m)
+        seen = np.flatnonzero(self.visible(look))
+        tid, t = tid[seen], t[seen]
+        rng_m, az, el = look.range_m[seen], look.azimuth_rad[seen], look.elevation_rad[seen]
+        rr = look.range_rate_mps[seen]
+
+        power = fluctuate(rng, mean_snr(self.snr_constant, idx.rcs_m2[tid], rng_m), radar.swerling)
+        power = np.maximum(power, 1e-300)  # keeps centroid weights positive
+        n_groups, group = resolution_groups(rng_m, az, el, radar.range_resolution_m,
+                                            math.radians(radar.azimuth_cell_deg),
+                                            math.radians(radar.elevation_resolution_deg),
+                                            cut_azimuth_rad=self.start_azimuth_rad)
+        echo = merge_echoes(group, n_groups, power, t, rng_m, az, el, rr)
+        z = square_law_statistic(rng, echo.power)
+        hit = z > self.threshold
+        targets = Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit], echo.elevation_rad[hit],
+                         echo.range_rate_mps[hit], z[hit])
+        target_label = tid[echo.strongest[hit]]
+        merged = echo.members[hit]
+        false = scan_false_alarms(radar, rng, int(k))
+        measured = self._measure(targets, rng)
+        return self._assemble(measured, target_label, merged, false)
+
+    def _measure(self, echo: Echoes, rng: np.random.Generator) -> Echoes:
+        """Add Gaussian measurement noise (sigmas at the reported SNR) to true polar positions."""
+        n = len(echo)
+        snr_db = linear_to_db(echo.statistic)
+        s_r, s_az, s_el, s_rr = measurement_sigmas(self.radar, snr_db)
+        noise = rng.standard_normal((n, 4 if self.radar.range_rate else 3))
+        rr = echo.range_rate_mps + noise[:, 3] * s_rr if self.radar.range_rate else np.full(n, np.nan)
+        return Echoes(
+            time_s=echo.time_s,
+            range_m=echo.range_m + noise[:, 0] * s_r,
+            azimuth_rad=np.mod(echo.azimuth_rad + noise[:, 1] * s_az, 2.0 * math.pi),
+            elevation_rad=echo.elevation_rad + noise[:, 2] * s_el,
+            range_rate_mps=rr,
+            statistic=echo.statistic,
+        )
+
+    def _assemble(self, measured: Echoes, label: I64, merged: I64,
+                  false: Echoes) -> tuple[Detections, DetectionLabels]:
+        n_false = len(false)
+        time_s = np.concatenate([measured.time_s, false.time_s])
+        order = np.argsort(time_s, kind="stable")
+
+        def cat(name: str) -> F64:
+            return np.concatenate([getattr(measured, name), getattr(false, name)])[order]
+
+        az_deg = np.mod(np.degrees(cat("azimuth_rad")), 360.0)
+        az_deg = np.where(az_deg >= 360.0, 0.0, az_deg)
+        det = Detections(
+            time_s=time_s[order],
+            sensor_id=np.full(order.shape[0], self.radar.id, dtype=np.int64),
+            range_m=cat("range_m"),
+            azimuth_deg=az_deg,
+            elevation_deg=np.degrees(cat("elevation_rad")),
+            range_rate_mps=cat("range_rate_mps"),
+            snr_db=linear_to_db(cat("statistic")),
+        )
+        labels = DetectionLabels(
+            target_id=np.concatenate([label.astype(np.int64), np.full(n_false, -1, np.int64)])[order],
+            merged=np.concatenate([merged.astype(np.int64), np.zeros(n_false, np.int64)])[order],
+        )
+        return det, labels

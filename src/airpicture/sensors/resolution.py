@@ -1,0 +1,110 @@
+"""Resolution: echoes that share a resolution cell in one scan cannot be told apart and give one detection.
+
+Two targets are unresolved when they are closer than the range resolution, the azimuth cell *and* the
+elevation resolution (a box in polar coordinates); unresolved pairs are chained into groups (connected
+components), so a close formation reports as one target until it spreads. A group's echo is the sum of its
+members' (fluctuated) powers (incoherent sum), and its position, time and range rate are the power-weighted
+centroid; its label is the strongest member. Pairs come from a k-d tree in cell units (Chebyshev distance
+< 1), groups from a sparse connected-components pass: no pairwise Python loops. Chains merge (A near B near C
+is one group even when A and C are two cells apart). Grouping works within one rotation: two echoes within a
+cell of each other but on either side of the rotation's start azimuth are swept a rotation apart and stay
+separate (an edge effect over one azimuth cell in 360 degrees).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+TWO_PI = 2.0 * math.pi
+
+
+def resolution_groups(range_m: F64, azimuth_rad: F64, elevation_rad: F64, range_resolution_m: float,
+                      azimuth_cell_rad: float, elevation_resolution_rad: float,
+                      cut_azimuth_rad: float = 0.0) -> tuple[int, I64]:
+    """Group echoes of one rotation closer than one cell in range, azimuth and elevation. Returns
+    ``(n_groups, group)``, ``group[i]`` in ``0..n_groups-1``.
+
+    Azimuth is measured clockwise from ``cut_azimuth_rad``, the beam's azimuth at the start of the rotation:
+    echoes on either side of it are swept a whole rotation apart and are never merged.
+    """
+    n = int(np.asarray(range_m).shape[0])
+    if n == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    x = np.empty((n, 3))
+    x[:, 0] = np.asarray(range_m, dtype=float) / range_resolution_m
+    x[:, 1] = np.mod(np.asarray(azimuth_rad, dtype=float) - cut_azimuth_rad, TWO_PI) / azimuth_cell_rad
+    x[:, 2] = np.asarray(elevation_rad, dtype=float) / elevation_resolution_rad
+    # Candidates within the circumscribed sphere (the Euclidean query ran about twice as fast as the
+    # Chebyshev one), then the exact box test.
+    tree = cKDTree(x, leafsize=16, balanced_tree=False, compact_nodes=False)
+    pairs = tree.query_pairs(r=math.sqrt(3.0), p=2.0, output_type="ndarray")
+    if pairs.shape[0]:
+        pairs = pairs[np.all(np.abs(x[pairs[:, 0]] - x[pairs[:, 1]]) < 1.0, axis=1)]
+    if pairs.shape[0] == 0:
+        return n, np.arange(n, dtype=np.int64)
+    graph = coo_matrix((np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    n_groups, group = connected_components(graph, directed=False)
+    return int(n_groups), group.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One echo per resolution group: summed power, power-weighted centroid, strongest member, member count."""
+
+    power: F64
+    time_s: F64
+    range_m: F64
+    azimuth_rad: F64
+    elevation_rad: F64
+    range_rate_mps: F64
+    strongest: I64  # index (into the inputs) of the group's strongest member
+    members: I64
+
+
+def merge_echoes(group: I64, n_groups: int, power: F64, time_s: F64, range_m: F64, azimuth_rad: F64,
+                 elevation_rad: F64, range_rate_mps: F64) -> Merged:
+    """Combine the echoes of each group (power-weighted centroid; azimuth averaged around the strongest)."""
+    members = np.bincount(group, minlength=n_groups)
+    single = members[group] == 1
+    out = {name: np.empty(n_groups) for name in ("time_s", "range_m", "azimuth_rad", "elevation_rad",
+                                                  "range_rate_mps", "power")}
+    strongest = np.empty(n_groups, dtype=np.int64)
+    values = {"time_s": time_s, "range_m": range_m, "azimuth_rad": azimuth_rad, "elevation_rad": elevation_rad,
+              "range_rate_mps": range_rate_mps, "power": power}
+    gs = group[single]
+    for name, v in values.items():
+        out[name][gs] = v[single]
+    strongest[gs] = np.flatnonzero(single)
+    multi = np.flatnonzero(~single)
+    if multi.size:
+        g = group[multi]
+        w = power[multi]
+        order = np.lexsort((multi, -w, g))  # by group, strongest first, ties by input order
+        gsorted = g[order]
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = gsorted[1:] != gsorted[:-1]
+        top = multi[order[first]]
+        strongest[gsorted[first]] = top
+        total = np.bincount(g, weights=w, minlength=n_groups)
+        out["power"][g] = total[g]
+
+        def mean(v: F64) -> F64:
+            return np.bincount(g, weights=w * v, minlength=n_groups)[g] / total[g]
+
+        for name in ("time_s", "range_m", "elevation_rad", "range_rate_mps"):
+            out[name][g] = mean(values[name][multi])
+        ref = azimuth_rad[strongest[g]]
+        offset = np.mod(azimuth_rad[multi] - ref + math.pi, TWO_PI) - math.pi
+        out["azimuth_rad"][g] = np.mod(ref + mean(offset), TWO_PI)
+    return Merged(out["power"], out["time_s"], out["range_m"], out["azimuth_rad"], out["elevation_rad"],
+                  out["range_rate_mps"], strongest, members.astype(np.int64))

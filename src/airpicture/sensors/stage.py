@@ -1,0 +1,87 @@
+"""The sensing stage: every radar of a scenario, window by window, for the engine's time loop.
+
+Whole scans are generated lazily (each from its own random stream) and cached until the windows move past
+them, so what a window returns does not depend on how time is cut into windows. Targets killed by the battery
+disappear from the detections from their kill time on (the detection's label -- the strongest target of a
+merged echo -- decides).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from airpicture.detections import DetectionLabels, Detections, Look
+from airpicture.geodesy import LocalFrame
+from airpicture.scenario import Scenario
+from airpicture.sensors.radar import RadarSimulator
+from airpicture.sensors.truth_index import TruthIndex
+from airpicture.truth import Truth, frame_of
+
+F64 = NDArray[np.float64]
+
+Scan = tuple[Detections, DetectionLabels]
+
+
+class SensingStage:
+    """All sensors of ``scenario`` looking at ``truth`` (site frame ``frame``)."""
+
+    def __init__(self, scenario: Scenario, truth: Truth, frame: LocalFrame) -> None:
+        self.scenario = scenario
+        self.truth = truth
+        index = TruthIndex.of(truth)
+        self.radars = [RadarSimulator(radar, frame, truth, scenario.seed, i, index)
+                       for i, radar in enumerate(scenario.sensors)]
+        self._scans: list[dict[int, Scan]] = [{} for _ in self.radars]
+
+    def _scan(self, i: int, k: int) -> Scan:
+        cache = self._scans[i]
+        if k not in cache:
+            cache[k] = self.radars[i].scan(k)
+        return cache[k]
+
+    def between(self, t0: float, t1: float, kill_time_s: F64) -> tuple[Detections, DetectionLabels, list[Look]]:
+        """Detections of every sensor with ``t0 <= time_s < t1``, sorted by (time_s, sensor_id), without those
+        of targets killed at or before their time (``kill_time_s``: (n_targets,), inf if alive); and one
+        :class:`Look` per sensor: its beam's sweep over ``[t0, t1)`` (azimuths in the sensor's own axes)."""
+        kill_time_s = np.asarray(kill_time_s, dtype=float)
+        if kill_time_s.shape != (self.truth.n_targets,):
+            raise ValueError(f"kill_time_s has shape {kill_time_s.shape}; expected ({self.truth.n_targets},)")
+        dets: list[Detections] = []
+        labs: list[DetectionLabels] = []
+        looks: list[Look] = []
+        for i, sim in enumerate(self.radars):
+            period = sim.period_s
+            k_lo = max(math.floor(t0 / period), 0)
+            k_hi = math.floor(t1 / period)
+            cache = self._scans[i]
+            for k in [k for k in cache if k < k_lo]:
+                del cache[k]
+            for k in range(k_lo, k_hi + 1):
+                if k * period >= t1:
+                    break
+                det, lab = self._scan(i, k)
+                inside = np.flatnonzero((det.time_s >= t0) & (det.time_s < t1))
+                if inside.size:
+                    dets.append(det.take(inside))
+                    labs.append(lab.take(inside))
+            sweep = min(360.0, 360.0 * max(t1 - t0, 0.0) / period)
+            looks.append(Look(sim.radar.id, float(t0), float(t1), float(sim.beam_azimuth_deg(t0)), sweep))
+        det = Detections.concat(dets)
+        lab = DetectionLabels.concat(labs)
+        target = lab.target_id
+        real = target >= 0
+        killed = np.zeros(len(lab), dtype=bool)
+        killed[real] = kill_time_s[target[real]] <= det.time_s[real]
+        order = np.lexsort((det.sensor_id, det.time_s))
+        order = order[~killed[order]]
+        return det.take(order), lab.take(order), looks
+
+
+def simulate_detections(scenario: Scenario, truth: Truth) -> tuple[Detections, DetectionLabels]:
+    """Every detection of the whole scenario (no kills), sorted by (time_s, sensor_id)."""
+    stage = SensingStage(scenario, truth, frame_of(scenario))
+    det, lab, _ = stage.between(0.0, scenario.duration_s, np.full(truth.n_targets, np.inf))
+    return det, lab
