@@ -27,6 +27,7 @@ from airpicture.scenario import (
     read_toml,
     resolve_scenario_path,
 )
+from airpicture.tracking.cli import track
 
 app = typer.Typer(
     name="airpicture",
@@ -65,8 +66,9 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout (implies --quiet).")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html (faster).")] = False,
 ) -> None:
-    """Run a scenario end to end and write a results folder.
+    """Run a scenario end to end and write a results folder (tables, summary.json, report.html).
 
     Examples:
 
@@ -87,7 +89,7 @@ def run(
     t0 = time.perf_counter()
     with reporter(quiet, err) as progress:
         result = run_scenario(sc, progress, source)
-        write_run(result, target, overwrite=overwrite)
+        write_run(result, target, overwrite=overwrite, report=not no_report, progress=progress)
     elapsed = time.perf_counter() - t0
     if json_out:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
@@ -207,6 +209,9 @@ def sweep(
     sweep_command(spec, out_dir, dask, workers, quiet, out, err)
 
 
+app.command()(track)
+
+
 def main() -> None:
     """Console entry point: run the app, turning input errors into a message and exit code 2."""
     try:
@@ -219,12 +224,12 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # usage errors (unknown option, bad value): click's exception types, whichever copy typer ships
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
 
 

@@ -1,0 +1,163 @@
+"""Track management: looks, single-point initiation, M-of-N confirmation, deletion and track capacity.
+
+Looks. A look is one sensor's beam sweep over a track's predicted position. For a :class:`Look` sweeping
+azimuths ``[a0, a0 + sweep)`` over ``[start, end)``, a track is looked at when the beam-minus-target azimuth
+phase (in turns, with the track's azimuth predicted at constant velocity to both ends) passes an integer
+inside the look -- the same rule the radar simulation uses, so that each crossing belongs to exactly one
+look -- and the predicted position is inside the sensor's instrumented range and elevation limits (no
+horizon test: a track whose target went below the horizon *should* be deleted by its misses). A track hit by
+the same sensor less than half a rotation before the look starts is not counted again (a detection at the
+end of one look would otherwise count as a miss in the next). A track updated by a detection of the look
+always counts a hit.
+
+Confirmation and deletion. A new track is tentative; its first detection is its first look and first hit. It
+is confirmed once it has ``confirm_m`` hits, and deleted as soon as it can no longer reach ``confirm_m`` hits
+within its first ``confirm_n`` looks. A confirmed track is deleted after ``delete_misses`` consecutive missed
+looks. Any track is deleted when the standard deviation of its predicted position along its worst direction
+exceeds ``delete_position_sigma_m``.
+
+Capacity. The capacity bounds the number of *confirmed* tracks (tentative tracks do not count: they are
+candidates, not tracks the picture holds). When a tentative track reaches confirmation at capacity:
+
+* ``keep_existing``: it is refused -- deleted and counted (refusals are recorded with their times). Its target
+  may start a new candidate later, which is refused again while the picture stays full.
+* ``keep_threatening``: candidates are taken closest first (horizontal distance to the nearest defended
+  asset, or to the site without assets); a candidate closer than the confirmed track farthest from every asset
+  replaces it (that track is dropped and counted), otherwise it is refused.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+@njit(cache=True)
+def swept(slots, trk_t, x, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin, elmax, out) -> None:
+    """``out[k]``: did the look ``[ta, tb)`` (beam from ``az0_turns`` over ``sweep_turns``, in turns) sweep
+    over track ``slots[k]``'s predicted position inside the sensor's range and elevation coverage?"""
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        alpha = np.empty(2)
+        rng = 0.0
+        el = 0.0
+        for side in range(2):
+            dt = (ta if side == 0 else tb) - trk_t[i]
+            p0 = x[i, 0] + dt * x[i, 3] - spos[0]
+            p1 = x[i, 1] + dt * x[i, 4] - spos[1]
+            p2 = x[i, 2] + dt * x[i, 5] - spos[2]
+            dx = srot[0, 0] * p0 + srot[0, 1] * p1 + srot[0, 2] * p2
+            dy = srot[1, 0] * p0 + srot[1, 1] * p1 + srot[1, 2] * p2
+            dz = srot[2, 0] * p0 + srot[2, 1] * p1 + srot[2, 2] * p2
+            alpha[side] = math.atan2(dx, dy) / (2.0 * math.pi)
+            if side == 1:
+                rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+                el = math.atan2(dz, math.sqrt(dx * dx + dy * dy))
+        phi_a = az0_turns - alpha[0]
+        phi_a -= math.floor(phi_a)  # [0, 1)
+        dalpha = alpha[1] - alpha[0]
+        dalpha -= math.floor(dalpha + 0.5)  # [-0.5, 0.5)
+        phi_b = phi_a + sweep_turns - dalpha
+        crossings = math.ceil(phi_b) - math.ceil(phi_a)
+        out[k] = crossings >= 1 and rmin <= rng <= rmax and elmin <= el <= elmax
+
+
+def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr: F64,
+                   speed_sigma: float) -> tuple[F64, F64]:
+    """Single-point initiation: position from the detection with its polar covariance carried to site ENU
+    (first-order), velocity zero with ``speed_sigma`` (m/s) per axis; a measured range rate then updates the
+    velocity along the line of sight. Returns x (K, 6), P (K, 6, 6)."""
+    k = r.shape[0]
+    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+    # Jacobian of sensor-axes offset with respect to (r, az, el), columns
+    G = np.empty((k, 3, 3))
+    G[:, :, 0] = np.stack([ce * sa, ce * ca, se], axis=1)
+    G[:, :, 1] = np.stack([r * ce * ca, -r * ce * sa, np.zeros(k)], axis=1)
+    G[:, :, 2] = np.stack([-r * se * sa, -r * se * ca, r * ce], axis=1)
+    J = rot.T @ G  # site axes
+    Js = J * sig[:, None, :3]
+    C = Js @ np.swapaxes(Js, 1, 2)
+    x = np.zeros((k, 6))
+    x[:, :3] = p_site
+    P = np.zeros((k, 6, 6))
+    P[:, :3, :3] = 0.5 * (C + np.swapaxes(C, 1, 2))
+    v2 = speed_sigma**2
+    P[:, 3, 3] = P[:, 4, 4] = P[:, 5, 5] = v2
+    has_rr = np.isfinite(rr)
+    if has_rr.any():
+        los = J[:, :, 0]  # unit line of sight in site axes (d range / d position)
+        s = v2 + sig[:, 3] ** 2
+        gain = v2 / s  # K = v2 u / S on the velocity; range rate of a zero velocity is 0
+        upd = np.where(has_rr, 1.0, 0.0)
+        x[:, 3:] = (upd * gain * np.nan_to_num(rr))[:, None] * los
+        outer = los[:, :, None] * los[:, None, :]
+        P[:, 3:, 3:] -= (upd * v2 * gain)[:, None, None] * outer
+    return x, P
+
+
+def status_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
+                     delete_misses: int) -> tuple[I64, I64, I64]:
+    """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that can no longer reach it,
+    confirmed tracks with too many consecutive misses."""
+    st = store.status[slots]
+    hits = store.n_hits[slots]
+    looks = store.n_looks[slots]
+    tent = st == TENTATIVE
+    confirm = slots[tent & (hits >= confirm_m)]
+    fail = slots[tent & (hits < confirm_m) & (hits + np.maximum(confirm_n - looks, 0) < confirm_m)]
+    lost = slots[(st == CONFIRMED) & (store.misses[slots] >= delete_misses)]
+    return confirm, fail, lost
+
+
+def threat_distance(x: F64, assets_en: F64 | None) -> F64:
+    """Horizontal distance (m) of each state to the nearest defended asset (the site if there are none)."""
+    if assets_en is None or len(assets_en) == 0:
+        return np.hypot(x[:, 0], x[:, 1])
+    a = np.asarray(assets_en, dtype=float).reshape(-1, 2)
+    return np.min(np.hypot(x[:, None, 0] - a[None, :, 0], x[:, None, 1] - a[None, :, 1]), axis=1)
+
+
+def resolve_capacity(store: TrackStore, candidates: I64, capacity: int | None, rule: str,
+                     assets_en: F64 | None) -> tuple[I64, I64, I64]:
+    """Which candidates are confirmed, which are refused, and which confirmed tracks are dropped for them."""
+    empty = np.zeros(0, np.int64)
+    if candidates.size == 0:
+        return empty, empty, empty
+    if capacity is None:
+        return candidates, empty, empty
+    confirmed = np.flatnonzero(store.alive[: store.size] & (store.status[: store.size] == CONFIRMED))
+    free = max(capacity - confirmed.shape[0], 0)
+    if rule == "keep_existing":
+        order = candidates[np.argsort(store.track_id[candidates], kind="stable")]
+        return order[:free], order[free:], empty
+    dist = threat_distance(store.x[candidates], assets_en)
+    order = np.lexsort((store.track_id[candidates], dist))
+    cand = candidates[order]
+    cdist = dist[order]
+    accept = list(cand[:free])
+    refused: list[int] = []
+    dropped: list[int] = []
+    pool = confirmed
+    pool_dist = threat_distance(store.x[pool], assets_en) if pool.size else np.zeros(0)
+    # farthest confirmed track first (ties: the newer id first). Candidates come closest first, so one accepted
+    # in this round is never farther than a later one: only tracks confirmed before can be dropped.
+    porder = np.lexsort((-store.track_id[pool], -pool_dist)) if pool.size else np.zeros(0, np.int64)
+    pool, pool_dist = pool[porder], pool_dist[porder]
+    p = 0
+    for s, d in zip(cand[free:].tolist(), cdist[free:].tolist(), strict=True):
+        if p < pool.shape[0] and pool_dist[p] > d:
+            dropped.append(int(pool[p]))
+            p += 1
+            accept.append(s)
+        else:
+            refused.append(s)
+    return (np.array(accept, np.int64), np.array(refused, np.int64), np.array(dropped, np.int64))

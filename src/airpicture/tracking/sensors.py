@@ -1,0 +1,108 @@
+"""What the tracker knows of each radar: where it stands, its axes, its coverage and its accuracy.
+
+Geometry comes from :func:`airpicture.sensors.placement.radar_geometry`, the function the radar simulation uses,
+so the measurement model matches the detections exactly. Detections are converted here from the file units
+(degrees) to the kernel units (radians) with their standard deviations
+(:func:`airpicture.sensors.accuracy.measurement_sigmas`, the same function that drew the noise).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from airpicture.detections import Detections
+from airpicture.geodesy import LocalFrame
+from airpicture.scenario import Radar
+from airpicture.sensors.accuracy import measurement_sigmas
+from airpicture.sensors.geometry import polar_to_cartesian
+from airpicture.sensors.placement import radar_geometry
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: False alarms' range rates are taken as uniform over +-RANGE_RATE_SPAN_MPS / 2 when the clutter density
+#: of a detection with a measured range rate is needed (the configured density is per m^3 only).
+RANGE_RATE_SPAN_MPS = 2000.0
+
+
+@dataclass(frozen=True)
+class SensorInfo:
+    radar: Radar
+    position: F64  # (3,) site ENU, m
+    rotation: F64  # (3, 3) site axes -> sensor axes
+    min_range_m: float
+    max_range_m: float
+    elevation_min_rad: float
+    elevation_max_rad: float
+    period_s: float
+
+
+@dataclass(frozen=True)
+class DetectionBatch:
+    """Detections of one sensor in kernel units: time (s), z (K, 4) [r m, az rad, el rad, rr m/s or NaN],
+    sigmas (K, 4), measurement dimension m (3 or 4) and ln clutter density (per m rad^2, or per m rad^2 m/s)."""
+
+    index: I64  # rows of the caller's Detections
+    time_s: F64
+    z: F64
+    sigma: F64
+    dim: I64
+    log_clutter: F64
+
+
+class SensorTable:
+    """The radars feeding one tracker, looked up by ``sensor_id``."""
+
+    def __init__(self, radars: Sequence[Radar], frame: LocalFrame) -> None:
+        self.sensors: list[SensorInfo] = []
+        for radar in radars:
+            g = radar_geometry(radar, frame)
+            self.sensors.append(SensorInfo(radar, np.ascontiguousarray(g.position, float),
+                                           np.ascontiguousarray(g.rotation, float), radar.min_range_m,
+                                           radar.max_range_m, math.radians(radar.elevation_min_deg),
+                                           math.radians(radar.elevation_max_deg), radar.scan_period_s))
+        ids = np.array([r.id for r in radars], dtype=np.int64)
+        if len(set(ids.tolist())) != ids.shape[0]:
+            raise ValueError("sensor ids must be unique")
+        self._order = np.argsort(ids)
+        self._sorted_ids = ids[self._order]
+
+    def __len__(self) -> int:
+        return len(self.sensors)
+
+    def index_of(self, sensor_id: I64) -> I64:
+        """Position in ``sensors`` of each id; -1 for unknown ids."""
+        sensor_id = np.asarray(sensor_id, dtype=np.int64)
+        if self._sorted_ids.shape[0] == 0:
+            return np.full(sensor_id.shape, -1, np.int64)
+        pos = np.clip(np.searchsorted(self._sorted_ids, sensor_id), 0, self._sorted_ids.shape[0] - 1)
+        found = self._sorted_ids[pos] == sensor_id
+        return np.where(found, self._order[pos], -1).astype(np.int64)
+
+    def batch(self, k: int, det: Detections, rows: I64, clutter_density: float) -> DetectionBatch:
+        """Detections ``rows`` of ``det`` (all from sensor number ``k``) in kernel units."""
+        s = self.sensors[k]
+        r = det.range_m[rows]
+        az = np.radians(det.azimuth_deg[rows])
+        el = np.radians(det.elevation_deg[rows])
+        rr = det.range_rate_mps[rows]
+        sr, saz, sel, srr = measurement_sigmas(s.radar, det.snr_db[rows])
+        z = np.stack([r, az, el, rr], axis=1)
+        sig = np.stack([sr, saz, sel, srr], axis=1)
+        has_rr = np.isfinite(rr)
+        # clutter density in measurement units: per m^3 x |d(cartesian)/d(r, az, el)| = r^2 cos(el)
+        log_clutter = (math.log(clutter_density) + 2.0 * np.log(np.maximum(r, 1.0))
+                       + np.log(np.maximum(np.cos(el), 1e-6)))
+        log_clutter = log_clutter - np.where(has_rr, math.log(RANGE_RATE_SPAN_MPS), 0.0)
+        return DetectionBatch(rows, det.time_s[rows], np.ascontiguousarray(z), np.ascontiguousarray(sig),
+                              np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
+
+    def site_positions(self, k: int, z: F64) -> F64:
+        """Site-ENU positions (K, 3) of polar measurements ``z`` (K, >= 3: r m, az rad, el rad) of sensor k."""
+        s = self.sensors[k]
+        return polar_to_cartesian(z[:, 0], z[:, 1], z[:, 2]) @ s.rotation + s.position

@@ -1,0 +1,404 @@
+"""The multi-target tracker: predict, gate, associate, update, initiate, confirm, delete -- in time order.
+
+Composition of the stages of this package (:mod:`.gating`, :mod:`.association`, :mod:`.kernels`,
+:mod:`.management`); the tracker never sees truth labels.
+
+Order of processing. ``process(det, looks)`` receives one window of detections from any of the radars. It
+cuts them into *batches*: one per :class:`~airpicture.detections.Look` (the detections of that sensor inside
+the look's ``[start_s, end_s)``), in order of the looks' start times (then sensor id); detections no look
+covers form one batch per sensor after the others (counting hits, but no misses). Within a batch, every
+(track, detection) pair is evaluated with the track predicted to *that detection's* time, and every update is
+made at the detection's time, so each detection is handled at its own timestamp. A rotating beam sweeps a
+target once per look, so a track takes at most one detection (GNN) or one mixture update (JPDA) per batch.
+
+Out of order. Batches of different radars can interleave in time: a track updated by radar A at 0.8 s may
+then meet a detection of radar B at 0.3 s. It is then retrodicted (predicted by a negative dt, see
+:mod:`.kernels`: mean moved back, covariance grown, never shrunk), updated, and its time becomes 0.3 s. This
+loses a little information (the exact out-of-sequence update would also use the cross-covariance) but is
+never overconfident; within a 1 s window the effect is small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from airpicture.detections import Detections, Look
+from airpicture.geodesy import LocalFrame
+from airpicture.picture import Picture
+from airpicture.scenario import Radar, TrackerConfig
+from airpicture.tracking import kernels
+from airpicture.tracking.association import assign_gnn, jpda_marginals
+from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
+from airpicture.tracking.history import DELETED, History
+from airpicture.tracking.management import (
+    initial_states,
+    resolve_capacity,
+    status_decisions,
+    swept,
+)
+from airpicture.tracking.models import motion_models
+from airpicture.tracking.sensors import DetectionBatch, SensorTable
+from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+_EMPTY = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class Associations:
+    """Which detection (row of the ``Detections`` given to ``process``) updated or started which track.
+
+    GNN: every assigned pair and every new track. JPDA: for each track more likely detected than not
+    (1 - beta_0 >= 0.5), its most probable detection; and every new track. Sorted by detection index."""
+
+    detection_index: I64
+    track_id: I64
+    started: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.detection_index.shape[0])
+
+
+class Tracker:
+    """Multi-target tracker over the radars ``radars`` in site frame ``frame``.
+
+    ``capacity``: most confirmed tracks held (None: ``config.capacity``, unlimited if that is None too);
+    ``assets_en``: (K, 2) east/north of the defended assets, metres (for ``capacity_rule = keep_threatening``);
+    ``record_history``: keep the rows of :meth:`history_table` (on by default).
+    """
+
+    def __init__(self, config: TrackerConfig, radars: Sequence[Radar], frame: LocalFrame,
+                 capacity: int | None = None, assets_en: np.ndarray | None = None, *,
+                 record_history: bool = True) -> None:
+        self.config = config
+        self.sensors = SensorTable(radars, frame)
+        self.models = motion_models(config.model)
+        self.capacity = capacity if capacity is not None else config.capacity
+        self.assets_en = None if assets_en is None else np.asarray(assets_en, dtype=float).reshape(-1, 2)
+        self.store = TrackStore(self.models.count, len(self.sensors))
+        self.history = History(record_history)
+        self.gamma = gate_thresholds(config.gate_probability)
+        pd = min(max(config.detection_probability, 1e-6), 1.0 - 1e-6)
+        self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
+        self._ln_miss = math.log1p(-pd)
+        self._time = -math.inf
+        self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
+                         "deleted_sigma": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
+                         "jpda_approximated_clusters": 0}
+        #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
+        self.refused_times_s: list[float] = []
+        self.refused_track_ids: list[int] = []
+        self.dropped_times_s: list[float] = []
+        self.dropped_track_ids: list[int] = []
+
+    # ------------------------------------------------------------------------------------------ public API
+    def process(self, det: Detections, looks: Sequence[Look] = ()) -> Associations:
+        """Track one window of detections (any radars) with the looks of that window; see the module doc."""
+        n = len(det)
+        sidx = self.sensors.index_of(det.sensor_id)
+        if n and (sidx < 0).any():
+            bad = int(det.sensor_id[np.argmax(sidx < 0)])
+            raise ValueError(f"detection from unknown sensor id {bad}")
+        out: list[tuple[I64, I64, NDArray[np.bool_]]] = []
+        t_end = -math.inf
+        for k, rows, look in self._plan(det, sidx, looks):
+            out.append(self._batch(k, det, rows, look))
+            if rows.size:
+                t_end = max(t_end, float(det.time_s[rows].max()))
+            if look is not None:
+                t_end = max(t_end, float(look.end_s))
+        if math.isfinite(t_end):
+            self._prune(t_end)
+            self._time = max(self._time, t_end)
+        if out:
+            di, ti, st = (np.concatenate([o[c] for o in out]) for c in range(3))
+            order = np.argsort(di, kind="stable")
+            return Associations(di[order], ti[order], st[order])
+        return Associations(_EMPTY, _EMPTY, np.zeros(0, bool))
+
+    def picture(self, t: float) -> Picture:
+        """Confirmed tracks predicted to ``t`` (s), sorted by track id. Does not change the tracker."""
+        s = self.store
+        act = s.active()
+        conf = act[s.status[act] == CONFIRMED]
+        conf = conf[np.argsort(s.track_id[conf], kind="stable")]
+        if conf.size == 0:
+            return Picture.empty(float(t))
+        x, P = self._predict(conf, float(t))
+        return Picture(float(t), s.track_id[conf].copy(), x, P, s.last_update_s[conf].copy())
+
+    def history_table(self) -> pa.Table:
+        """``tracks.parquet``: one row per track event (see :mod:`.history`)."""
+        return self.history.table()
+
+    def stats(self) -> dict:
+        """Counters for ``summary.json``: tracks started/confirmed/deleted (by reason), refusals and drops at
+        capacity with their times, most confirmed tracks at once, tracks live now."""
+        s = self.store
+        act = s.active()
+        return {
+            **self.counters,
+            "deleted": (self.counters["deleted_misses"] + self.counters["deleted_m_of_n"]
+                        + self.counters["deleted_sigma"] + self.counters["refused"] + self.counters["dropped"]),
+            "capacity": self.capacity,
+            "capacity_rule": self.config.capacity_rule,
+            "refused_times_s": list(self.refused_times_s),
+            "dropped_times_s": list(self.dropped_times_s),
+            "live_tentative": int(np.sum(s.status[act] == TENTATIVE)),
+            "live_confirmed": int(np.sum(s.status[act] == CONFIRMED)),
+        }
+
+    # ------------------------------------------------------------------------------------------ internals
+    def _plan(self, det: Detections, sidx: I64, looks: Sequence[Look]) -> list[tuple[int, I64, Look | None]]:
+        t = det.time_s
+        taken = np.zeros(len(det), dtype=bool)
+        items: list[tuple[tuple[float, int, int], int, I64, Look | None]] = []
+        for look in sorted(looks, key=lambda lk: (lk.start_s, lk.sensor_id)):
+            k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
+            if k < 0:
+                raise ValueError(f"look of unknown sensor id {look.sensor_id}")
+            rows = np.flatnonzero((sidx == k) & (t >= look.start_s) & (t < look.end_s) & ~taken)
+            rows = rows[np.argsort(t[rows], kind="stable")]
+            taken[rows] = True
+            items.append(((look.start_s, 0, look.sensor_id), k, rows, look))
+        if not taken.all():
+            for k in np.unique(sidx[~taken]).tolist():
+                rows = np.flatnonzero((sidx == k) & ~taken)
+                rows = rows[np.argsort(t[rows], kind="stable")]
+                items.append(((float(t[rows[0]]), 1, self.sensors.sensors[k].radar.id), k, rows, None))
+        items.sort(key=lambda it: it[0])
+        return [(k, rows, look) for _, k, rows, look in items]
+
+    def _mk(self):
+        m = self.models
+        return m.kinds, m.q, m.omega, m.kappa
+
+    def _predict(self, slots: I64, t: float) -> tuple[F64, F64]:
+        s = self.store
+        x = np.empty((slots.shape[0], 6))
+        P = np.empty((slots.shape[0], 6, 6))
+        kernels.predict_combined(slots, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), x, P)
+        return x, P
+
+    def _batch(self, k: int, det: Detections, rows: I64, look: Look | None) -> tuple[I64, I64, NDArray[np.bool_]]:
+        cfg = self.config
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        pre = s.active()
+        out_det: list[I64] = []
+        out_trk: list[I64] = []
+        hit = _EMPTY
+        hit_time = np.zeros(0)
+        b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
+        used = np.zeros(rows.shape[0], dtype=bool)
+        if b is not None and pre.size:
+            hit, hit_time, used = self._associate_and_update(k, b, pre, out_det, out_trk)
+        # hits
+        if hit.size:
+            s.n_hits[hit] += 1
+            s.n_looks[hit] += 1
+            s.misses[hit] = 0
+            s.last_hit_s[hit, k] = hit_time
+            s.last_update_s[hit] = hit_time
+        # misses: tracks the look swept over without a hit
+        missed = _EMPTY
+        if look is not None and pre.size:
+            mark = np.zeros(s.size, dtype=bool)
+            mark[hit] = True
+            others = pre[~mark[pre]]
+            if others.size:
+                looked = np.zeros(others.shape[0], dtype=bool)
+                swept(others, s.t, s.x, float(look.start_s), float(look.end_s), sensor.position, sensor.rotation,
+                      float(look.az_start_deg) / 360.0, float(look.sweep_deg) / 360.0, sensor.min_range_m,
+                      sensor.max_range_m, sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
+                recent = s.last_hit_s[others, k] > look.start_s - 0.5 * sensor.period_s
+                missed = others[looked & ~recent]
+                s.n_looks[missed] += 1
+                s.misses[missed] += 1
+                s.llr[missed] += self._ln_miss
+        # births from detections no track took
+        born = _EMPTY
+        if b is not None and (~used).any():
+            born = self._initiate(k, b, np.flatnonzero(~used))
+            out_det.append(b.index[~used])
+            out_trk.append(s.track_id[born].copy())
+        t_event = float(look.end_s) if look is not None else float(b.time_s.max()) if b is not None else self._time
+        self._decide(np.concatenate([hit, missed, born]), t_event)
+        n_born = born.shape[0]
+        if out_det:
+            di = np.concatenate(out_det)
+            ti = np.concatenate(out_trk)
+            started = np.zeros(di.shape[0], dtype=bool)
+            started[di.shape[0] - n_born:] = True
+            return di, ti, started
+        return _EMPTY, _EMPTY, np.zeros(0, bool)
+
+    def _associate_and_update(self, k: int, b: DetectionBatch, pre: I64, out_det: list, out_trk: list):
+        """Gate, associate and update the tracks ``pre`` with batch ``b``. Returns (hit slots, their
+        detection times, mask of detections taken by tracks)."""
+        cfg = self.config
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        n_det = b.time_s.shape[0]
+        used = np.zeros(n_det, dtype=bool)
+        t_lo, t_hi = float(b.time_s.min()), float(b.time_s.max())
+        n = pre.shape[0]
+        lo = np.empty((n, 3))
+        hi = np.empty((n, 3))
+        gamma = self.gamma[4] if (b.dim == 4).any() else self.gamma[3]
+        sig_max = b.sigma[:, :3].max(axis=0)
+        polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation, sig_max,
+                    gamma, PREGATE_MARGIN, lo, hi)
+        pt, pd = candidate_pairs(lo, hi, b.z)
+        if pt.size == 0:
+            return _EMPTY, np.zeros(0), used
+        pslot = pre[pt]
+        d2 = np.empty(pt.shape[0])
+        lnn = np.empty(pt.shape[0])
+        kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
+                           sensor.rotation, *self._mk(), d2, lnn)
+        ok = d2 <= self.gamma[b.dim[pd]]
+        pt, pd, pslot, lnn = pt[ok], pd[ok], pslot[ok], lnn[ok]
+        if pt.size == 0:
+            return _EMPTY, np.zeros(0), used
+        score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
+        if cfg.association == "gnn":
+            ch = assign_gnn(pt, pd, score, n, n_det)
+            cs, cd = pslot[ch], pd[ch]
+            kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
+                                    sensor.position, sensor.rotation, *self._mk())
+            s.llr[cs] += self._ln_miss + score[ch]
+            used[cd] = True
+            self.counters["updates"] += int(cs.shape[0])
+            self.history.add(s.t[cs], s.track_id[cs], s.status[cs], "update", sensor.radar.id, s.x[cs], s.P[cs],
+                             s.llr[cs])
+            out_det.append(b.index[cd])
+            out_trk.append(s.track_id[cs].copy())
+            return cs, b.time_s[cd], used
+        # JPDA
+        beta, beta0, n_approx = jpda_marginals(pt, pd, score, n, n_det)
+        self.counters["jpda_approximated_clusters"] += n_approx
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(pt)) + 1))
+        tptr = np.concatenate((starts, [pt.shape[0]])).astype(np.int64)
+        kernels.update_mixture(tptr, pslot, pd, beta, beta0[starts], s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s,
+                               b.z, b.sigma, b.dim, sensor.position, sensor.rotation, *self._mk())
+        upd = pslot[starts]
+        s.llr[upd] += self._ln_miss + _log1p_sum_exp(score, starts)
+        self.counters["updates"] += int(upd.shape[0])
+        self.history.add(s.t[upd], s.track_id[upd], s.status[upd], "update", sensor.radar.id, s.x[upd], s.P[upd],
+                         s.llr[upd])
+        used = np.bincount(pd, weights=beta, minlength=n_det) >= 0.5
+        detected = (1.0 - beta0[starts]) >= 0.5
+        # most probable detection of each detected track
+        best = np.maximum.reduceat(beta, starts)
+        is_best = beta == np.repeat(best, np.diff(tptr))
+        first_best = np.zeros(pt.shape[0], dtype=bool)
+        cand = np.flatnonzero(is_best)
+        grp = np.searchsorted(starts, cand, side="right") - 1
+        keep = np.ones(cand.shape[0], dtype=bool)
+        keep[1:] = grp[1:] != grp[:-1]
+        first_best[cand[keep]] = True
+        sel = np.flatnonzero(first_best & np.repeat(detected, np.diff(tptr)))
+        out_det.append(b.index[pd[sel]])
+        out_trk.append(s.track_id[pslot[sel]].copy())
+        return pslot[sel], b.time_s[pd[sel]], used
+
+    def _initiate(self, k: int, b: DetectionBatch, new: I64) -> I64:
+        cfg = self.config
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        z = b.z[new]
+        x0, P0 = initial_states(self.sensors.site_positions(k, z), sensor.rotation, z[:, 0], z[:, 1], z[:, 2],
+                                b.sigma[new], z[:, 3], cfg.initial_speed_sigma_mps)
+        slots = s.new_slots(new.shape[0])
+        t = b.time_s[new]
+        s.t[slots] = t
+        s.x[slots] = x0
+        s.P[slots] = P0
+        s.xm[slots] = x0[:, None, :]
+        s.Pm[slots] = P0[:, None, :, :]
+        s.mu[slots] = self.models.initial_mode_probabilities
+        s.status[slots] = TENTATIVE
+        s.n_looks[slots] = 1
+        s.n_hits[slots] = 1
+        s.misses[slots] = 0
+        s.born_s[slots] = t
+        s.last_update_s[slots] = t
+        s.llr[slots] = 0.0
+        s.last_hit_s[slots] = -np.inf
+        s.last_hit_s[slots, k] = t
+        self.counters["started"] += int(slots.shape[0])
+        self.history.add(t, s.track_id[slots], TENTATIVE, "start", sensor.radar.id, x0, P0, s.llr[slots])
+        return slots
+
+    def _delete(self, slots: I64, t: float, event: str) -> None:
+        if slots.size == 0:
+            return
+        s = self.store
+        x, P = self._predict(slots, t)
+        self.history.add(t, s.track_id[slots], DELETED, event, -1, x, P, s.llr[slots])
+        self.counters[event] += int(slots.shape[0])
+        s.free(slots)
+
+    def _decide(self, touched: I64, t_event: float) -> None:
+        cfg = self.config
+        s = self.store
+        if touched.size == 0:
+            return
+        # hit, missed and new tracks are disjoint sets of slots
+        confirm, fail, lost = status_decisions(s, touched, cfg.confirm_m, cfg.confirm_n, cfg.delete_misses)
+        self._delete(fail, t_event, "deleted_m_of_n")
+        self._delete(lost, t_event, "deleted_misses")
+        accept, refused, dropped = resolve_capacity(s, confirm, self.capacity, cfg.capacity_rule, self.assets_en)
+        if dropped.size:
+            self.dropped_times_s.extend([float(t_event)] * int(dropped.shape[0]))
+            self.dropped_track_ids.extend(s.track_id[dropped].tolist())
+            self._delete(dropped, t_event, "dropped")
+        if refused.size:
+            self.refused_times_s.extend(s.t[refused].tolist())
+            self.refused_track_ids.extend(s.track_id[refused].tolist())
+            self.history.add(s.t[refused], s.track_id[refused], DELETED, "refused", -1, s.x[refused],
+                             s.P[refused], s.llr[refused])
+            self.counters["refused"] += int(refused.shape[0])
+            s.free(refused)
+        if accept.size:
+            s.status[accept] = CONFIRMED
+            self.counters["confirmed"] += int(accept.shape[0])
+            self.history.add(s.t[accept], s.track_id[accept], CONFIRMED, "confirm", -1, s.x[accept], s.P[accept],
+                             s.llr[accept])
+            act = s.active()
+            self.counters["max_confirmed"] = max(self.counters["max_confirmed"],
+                                                 int(np.sum(s.status[act] == CONFIRMED)))
+
+    def _prune(self, t: float) -> None:
+        """Delete tracks whose predicted position sigma at ``t`` exceeds the configured bound."""
+        s = self.store
+        act = s.active()
+        if act.size == 0:
+            return
+        lim = self.config.delete_position_sigma_m
+        pos = np.empty((act.shape[0], 3))
+        var = np.empty(act.shape[0])
+        speed = np.empty(act.shape[0])
+        kernels.coarse_prediction(act, s.t, s.x, s.P, t, 0.0, self.models.q_max, pos, var, speed)
+        cand = act[var > lim * lim]  # trace bounds the largest eigenvalue
+        if cand.size == 0:
+            return
+        sig = np.empty(cand.shape[0])
+        kernels.position_sigma(cand, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), sig)
+        self._delete(cand[sig > lim], t, "deleted_sigma")
+
+
+def _log1p_sum_exp(score: F64, starts: I64) -> F64:
+    """ln(1 + sum exp(score)) over each group of pairs starting at ``starts``."""
+    mx = np.maximum(np.maximum.reduceat(score, starts), 0.0)
+    rep = np.repeat(mx, np.diff(np.append(starts, score.shape[0])))
+    return mx + np.log(np.exp(-mx) + np.add.reduceat(np.exp(score - rep), starts))

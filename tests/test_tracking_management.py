@@ -1,0 +1,205 @@
+"""Track management: M-of-N confirmation, deletion (misses, M-of-N, position sigma), looks, capacity, ids."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from airpicture.detections import Detections
+from airpicture.geodesy import LocalFrame
+from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
+from airpicture.sensors.placement import radar_geometry
+from airpicture.tracking import Tracker
+from airpicture.tracking.synthetic import drive, linear_targets
+
+FRAME = LocalFrame.at(10.0, 20.0, 0.0)
+PERIOD = 4.0
+
+
+def radar(**kw) -> Radar:
+    return Radar(id=2, scan_period_s=PERIOD, max_range_m=250e3,
+                 accuracy=FixedAccuracy(range_m=30.0, azimuth_deg=0.1, elevation_deg=0.2), **kw)
+
+
+def target_at(az_deg: float, range_m: float, height_m: float = 5e3, speed: float = 150.0,
+              heading_deg: float = 90.0) -> list[float]:
+    a, h = math.radians(az_deg), math.radians(heading_deg)
+    return [range_m * math.sin(a), range_m * math.cos(a), height_m, speed * math.sin(h), speed * math.cos(h), 0.0]
+
+
+def run(targets, pattern=None, duration=60.0, window=1.0, config=None, capacity=None, assets_en=None, seed=0,
+        false_alarms=0.0):
+    """Drive a tracker with 1 s windows over a 4 s radar; ``pattern[i][k]``: target i present in scan k."""
+    r = radar()
+    x0 = np.array(targets, dtype=float)
+
+    def alive(t):
+        if pattern is None:
+            return None
+        k = round(t / PERIOD)
+        return np.array([p[k] if k < len(p) else p[-1] for p in pattern], dtype=bool)
+
+    tracker = Tracker(config or TrackerConfig(), [r], FRAME, capacity=capacity, assets_en=assets_en)
+    out = drive(tracker, [r], [radar_geometry(r, FRAME)], linear_targets(x0), x0.shape[0], duration, window,
+                np.random.default_rng(seed), false_alarms=false_alarms, alive=alive if pattern else None)
+    return tracker, out, tracker.history_table().to_pandas()
+
+
+def events(hist, track_id, event):
+    return hist[(hist.track_id == track_id) & (hist.event == event)]
+
+
+def test_confirmed_on_the_mth_hit():
+    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0)
+    updates = hist[hist.event.isin(["start", "update"])]
+    assert updates.track_id.nunique() == 1
+    tid = int(updates.track_id.iloc[0])
+    third = updates.time_s.iloc[2]
+    confirm = events(hist, tid, "confirm")
+    assert len(confirm) == 1 and confirm.time_s.iloc[0] == pytest.approx(third)
+    assert tracker.stats()["confirmed"] == 1
+
+
+def test_one_miss_delays_confirmation_within_n_looks():
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 1, 1, 1, 1, 1]], duration=24.0)
+    tid = int(hist.track_id.iloc[0])
+    hits = hist[(hist.track_id == tid) & hist.event.isin(["start", "update"])]
+    assert len(events(hist, tid, "confirm")) == 1
+    assert events(hist, tid, "confirm").time_s.iloc[0] == pytest.approx(hits.time_s.iloc[2])
+    assert hits.time_s.iloc[2] > 3 * PERIOD  # hits in scans 0, 2, 3
+
+
+def test_tentative_track_deleted_when_m_of_n_is_out_of_reach():
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 0, 1, 1, 1, 1, 1]], duration=28.0)
+    first = int(hist.track_id.min())
+    deleted = events(hist, first, "deleted_m_of_n")
+    # looks in scans 0 (hit), 1, 2 (misses): 1 hit + 1 look left < 3; the scan-2 look ends with the window [8, 9)
+    assert len(deleted) == 1 and deleted.time_s.iloc[0] == pytest.approx(9.0)
+    assert len(events(hist, first, "confirm")) == 0
+    # the target's next detection starts a new track with a new id, which is confirmed
+    later = hist[(hist.event == "start") & (hist.track_id != first)]
+    assert len(later) == 1 and int(later.track_id.iloc[0]) > first
+    assert len(events(hist, int(later.track_id.iloc[0]), "confirm")) == 1
+
+
+def test_confirmed_track_deleted_after_k_missed_looks_only():
+    """With 1 s windows and a 4 s scan, three of four windows do not sweep the target: they are no misses."""
+    pattern = [[1] * 6 + [0] * 10]
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=pattern, duration=48.0)
+    tid = int(hist.track_id.iloc[0])
+    deleted = events(hist, tid, "deleted_misses")
+    # misses in scans 6, 7, 8; the beam is at 45 degrees 0.5 s into each scan: deleted with window [32, 33)
+    assert len(deleted) == 1 and deleted.time_s.iloc[0] == pytest.approx(33.0)
+    assert (hist[hist.track_id == tid].time_s <= 33.0).all()
+
+
+def test_no_misses_outside_the_instrumented_range():
+    """A track whose prediction leaves the radar's range is not looked at: it coasts until its position
+    sigma exceeds the bound."""
+    cfg = TrackerConfig(delete_position_sigma_m=3000.0)
+    # heading away at 300 m/s from 242 km: out of the 250 km range after ~27 s
+    _, _, hist = run([target_at(45.0, 242e3, speed=300.0, heading_deg=45.0)], duration=120.0, config=cfg)
+    tid = int(hist.track_id.iloc[0])
+    assert len(events(hist, tid, "confirm")) == 1
+    assert len(events(hist, tid, "deleted_misses")) == 0
+    assert len(events(hist, tid, "deleted_sigma")) == 1
+
+
+def test_position_sigma_deletion_time():
+    """One detection, then nothing and no looks: the track coasts until sqrt(lambda_max(P_pos)) > bound."""
+    cfg = TrackerConfig(initial_speed_sigma_mps=300.0, delete_position_sigma_m=10e3)
+    r = radar()
+    tracker = Tracker(cfg, [r], FRAME)
+    det = Detections(np.array([0.3]), np.array([r.id]), np.array([50e3]), np.array([10.0]), np.array([3.0]),
+                     np.array([np.nan]), np.array([20.0]))
+    tracker.process(det, [])
+    for w in range(1, 60):
+        tracker.process(Detections.empty(), [])
+        tracker._prune(float(w))
+    hist = tracker.history_table().to_pandas()
+    start = hist[hist.event == "start"].iloc[0]
+    deleted = hist[hist.event == "deleted_sigma"]
+    assert len(deleted) == 1
+    # independent expectation: largest eigenvalue of P_pos0 + (sigma_v^2 t^2 + q t^3 / 3) I (CV prediction)
+    p0 = np.array([[start.pee_m2, start.pen_m2, start.peu_m2], [start.pen_m2, start.pnn_m2, start.pnu_m2],
+                   [start.peu_m2, start.pnu_m2, start.puu_m2]])
+    lam0 = np.linalg.eigvalsh(p0).max()
+    q = cfg.model.accel_sigma_mps2**2
+    expected = next(w for w in range(1, 60)
+                    if lam0 + 300.0**2 * (w - 0.3) ** 2 + q * (w - 0.3) ** 3 / 3 > 10e3**2)
+    assert deleted.time_s.iloc[0] == pytest.approx(float(expected))
+
+
+def test_capacity_refuses_newcomers_and_counts_them():
+    targets = [target_at(az, 60e3) for az in (20.0, 110.0, 200.0, 290.0)]
+    tracker, out, hist = run(targets, duration=40.0, capacity=2)
+    st = tracker.stats()
+    assert st["max_confirmed"] == 2
+    assert st["refused"] >= 2 and st["refused"] == len(st["refused_times_s"])
+    assert (hist.event == "refused").sum() == st["refused"]
+    refused_rows = hist[hist.event == "refused"]
+    assert sorted(tracker.refused_track_ids) == sorted(refused_rows.track_id.tolist())
+    assert sorted(tracker.refused_times_s) == pytest.approx(sorted(refused_rows.time_s.tolist()))
+    for t1, *_ in out[::4]:
+        assert len(tracker.picture(t1)) <= 2
+    # keep_existing: the first two confirmed tracks are kept to the end
+    confirmed = hist[hist.event == "confirm"].track_id.tolist()
+    assert len(confirmed) == 2
+    assert set(tracker.picture(40.0).track_id.tolist()) == set(confirmed)
+
+
+def test_zero_capacity_confirms_nothing():
+    tracker, _, hist = run([target_at(45.0, 50e3)], duration=20.0, capacity=0)
+    assert tracker.stats()["confirmed"] == 0 and tracker.stats()["refused"] >= 1
+    assert len(tracker.picture(20.0)) == 0
+
+
+def test_keep_threatening_drops_the_farthest_track_for_a_closer_newcomer():
+    cfg = TrackerConfig(capacity_rule="keep_threatening")
+    far = [target_at(30.0, 150e3, heading_deg=120.0), target_at(120.0, 120e3, heading_deg=210.0)]
+    close = target_at(250.0, 30e3, heading_deg=70.0)
+    pattern = [[1] * 20, [1] * 20, [0, 0, 0] + [1] * 17]
+    tracker, _, hist = run([*far, close], pattern=pattern, duration=40.0, capacity=2, config=cfg,
+                           assets_en=np.array([[0.0, 0.0]]))
+    dropped = hist[hist.event == "dropped"]
+    assert len(dropped) == 1
+    # the dropped one was the track on the target at 150 km
+    first_rows = hist[hist.event == "start"].sort_values("time_s")
+    far_id = int(first_rows.track_id.iloc[0])  # the 30 degree target is swept first
+    assert int(dropped.track_id.iloc[0]) == far_id
+    pic = tracker.picture(40.0)
+    assert len(pic) == 2
+    assert np.min(np.hypot(pic.x[:, 0], pic.x[:, 1])) < 40e3
+    assert tracker.stats()["dropped"] == 1
+    # the dropped target keeps starting candidates, refused while they are the farthest from the asset
+    refused = hist[hist.event == "refused"]
+    assert tracker.stats()["refused"] == len(refused)
+    assert (np.hypot(refused.e_m, refused.n_m) > 140e3).all()
+
+
+def test_track_ids_are_never_reused():
+    _, _, hist = run([target_at(45.0, 50e3), target_at(200.0, 80e3)], duration=60.0, false_alarms=30.0, seed=4)
+    starts = hist[hist.event == "start"]
+    assert starts.track_id.is_unique
+    assert (np.diff(starts.sort_values(["time_s", "track_id"]).track_id.to_numpy()) > 0).all()
+    ended = hist[hist.status == "deleted"]
+    assert ended.track_id.is_unique
+    for _, row in ended.iterrows():  # nothing happens to a track after it is deleted
+        assert (hist[hist.track_id == row.track_id].time_s <= row.time_s).all()
+    assert len(starts) > 100
+
+
+def test_associations_cover_every_detection_without_conflicts():
+    targets = [target_at(az, 60e3 + 10e3 * i) for i, az in enumerate((10.0, 100.0, 190.0))]
+    tracker, out, hist = run(targets, duration=24.0)
+    for _, det, _lab, assoc in out:
+        assert np.array_equal(np.sort(assoc.detection_index), np.arange(len(det)))
+        # one track per target; the started ones are the tracks' first detections
+        assert set(assoc.track_id[assoc.started].tolist()) <= set(hist[hist.event == "start"].track_id)
+    by_target = {}
+    for _, _, lab, assoc in out:
+        for d, t in zip(assoc.detection_index, assoc.track_id, strict=True):
+            by_target.setdefault(int(lab[d]), set()).add(int(t))
+    assert all(len(v) == 1 for v in by_target.values()) and len(by_target) == 3
