@@ -1,0 +1,289 @@
+"""Saturation figures of a sweep: the metric (leakers) and P(at least one leak) against the swept parameter,
+95% confidence intervals, one curve per combination of the other swept values, textbook estimates overlaid.
+
+``sweep_curves`` does the statistics (testable without drawing); ``plotly_figure`` and ``matplotlib_figure``
+draw them; ``write_figures`` writes ``figures/saturation.html`` (self-contained) and ``figures/saturation.png``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from airpicture.sweep.analysis import (
+    Interval,
+    erlang_b,
+    leak_probability,
+    mixed_leak_probability_engaged,
+    probability_any,
+    t_interval,
+    threat_mix,
+    wilson_interval,
+)
+from airpicture.sweep.spec import SweepPlan
+
+F64 = NDArray[np.float64]
+DEFAULT_METRICS = ("engagement.leakers", "targets.threats_reaching_asset_unopposed")
+ARRIVALS = "engagement.threat_arrivals"
+OBSERVATION = "engagement.observation_s"
+HOLDING = "engagement.mean_channel_holding_s"
+BLOCKED = "engagement.blocked_no_channel"
+THREATS = ("engagement.threats", "targets.threats")
+CONFIDENCE = 0.95
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf")
+
+
+@dataclass(frozen=True)
+class Analytic:
+    """Textbook estimates at one grid point, from the simulated arrival rate and mean channel holding time."""
+
+    offered_load: float
+    erlang_blocking: float
+    p_leak_engaged: float
+    threats: float
+    expected_leakers: float
+    p_any_leak: float
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Statistics of one grid point."""
+
+    point: int
+    x: Any
+    ok: int
+    failed: int
+    mean: Interval
+    p_positive: tuple[float, float, float]
+    blocking: Interval | None = None
+    analytic: Analytic | None = None
+
+
+@dataclass
+class Curve:
+    """One curve: the grid points sharing the values of every swept parameter other than x."""
+
+    label: str
+    points: list[CurvePoint] = field(default_factory=list)
+
+
+def choose_metric(table: pa.Table, requested: str | None) -> str | None:
+    """The column to plot: ``requested`` if given and present, else the first default present with data."""
+    candidates = (requested,) if requested else DEFAULT_METRICS
+    for name in candidates:
+        if name in table.column_names and table.column(name).null_count < len(table):
+            return name
+    return None
+
+
+def _column(table: pa.Table, name: str) -> F64:
+    if name not in table.column_names:
+        return np.full(len(table), np.nan)
+    col = pc.cast(table.column(name), pa.float64())
+    return np.asarray(col.fill_null(np.nan).to_numpy(), dtype=float)
+
+
+def sweep_curves(plan: SweepPlan, table: pa.Table, metric: str) -> list[Curve]:
+    """Group the rows by grid point and compute every plotted statistic."""
+    point_of = table.column("point").to_numpy()
+    failed = ~np.asarray(table.column("error").is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    y = _column(table, metric)
+    arrivals, observation = _column(table, ARRIVALS), _column(table, OBSERVATION)
+    holding, blocked = _column(table, HOLDING), _column(table, BLOCKED)
+    threats = _column(table, THREATS[0])
+    if np.all(np.isnan(threats)):
+        threats = _column(table, THREATS[1])
+
+    x_path = plan.x_path
+    others = [p for p in plan.grid_paths if p != x_path]
+    curves: dict[tuple[str, ...], Curve] = {}
+    for gp in plan.points:
+        key = tuple(repr(gp.values[p]) for p in others)
+        label = ", ".join(f"{p} = {_show(gp.values[p])}" for p in others) or "all runs"
+        curve = curves.setdefault(key, Curve(label))
+        rows = (point_of == gp.index) & ~failed
+        yv = y[rows]
+        yv = yv[np.isfinite(yv)]
+        p_pos = wilson_interval(np.sum(yv > 0), yv.size, CONFIDENCE)
+        blocking = analytic = None
+        arr = arrivals[rows]
+        if np.any(np.isfinite(arr)) and np.nansum(arr) > 0:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                blocking = t_interval(np.where(arr > 0, blocked[rows] / arr, np.nan), CONFIDENCE)
+            analytic = _analytic(gp.scenario, arr, observation[rows], holding[rows], blocked[rows], threats[rows])
+        curve.points.append(CurvePoint(gp.index, gp.values[x_path], int(rows.sum()),
+                                       int(np.sum((point_of == gp.index) & failed)), t_interval(yv, CONFIDENCE),
+                                       tuple(float(v) for v in p_pos), blocking, analytic))
+    return list(curves.values())
+
+
+def _analytic(scenario: Any, arrivals: F64, observation: F64, holding: F64, blocked: F64,
+              threats: F64) -> Analytic | None:
+    if not scenario.batteries:
+        return None
+    battery = scenario.batteries[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lam = np.nansum(arrivals) / np.nansum(observation)
+    engaged = arrivals - np.nan_to_num(blocked)
+    ok = np.isfinite(holding) & (engaged > 0)
+    if not np.any(ok) or not np.isfinite(lam):
+        return None
+    h = float(np.sum(holding[ok] * engaged[ok]) / np.sum(engaged[ok]))
+    load = float(lam * h)
+    b = float(erlang_b(battery.fire_channels, load))
+    q = mixed_leak_probability_engaged(battery, threat_mix(scenario))
+    n = float(np.nanmean(threats)) if np.any(np.isfinite(threats)) else np.nan
+    p = float(leak_probability(b, q))
+    return Analytic(load, b, q, n, n * p, float(probability_any(p, n)))
+
+
+def _show(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _x_axis(plan: SweepPlan) -> tuple[bool, bool]:
+    """(numeric, logarithmic) for the x axis."""
+    import pyarrow.types as pat
+
+    dtype = plan.grid_types[plan.x_path]
+    numeric = pat.is_integer(dtype) or pat.is_floating(dtype)
+    if not numeric:
+        return False, False
+    xs = np.array([gp.values[plan.x_path] for gp in plan.points], dtype=float)
+    return True, bool(np.all(xs > 0) and xs.max() / xs.min() >= 10)
+
+
+def _panels(curves: list[Curve], metric: str) -> list[tuple[str, str]]:
+    panels = [(f"{metric} (mean, {CONFIDENCE:.0%} t-interval)", "mean"),
+              (f"P({metric} > 0) ({CONFIDENCE:.0%} Wilson interval)", "p")]
+    if any(pt.blocking is not None for c in curves for pt in c.points):
+        panels.append(("P(threat finds every fire channel busy)", "blocking"))
+    return panels
+
+
+def _series(curve: Curve, kind: str, numeric: bool) -> dict[str, Any]:
+    pts = sorted(curve.points, key=lambda p: p.x) if numeric else curve.points
+    x = [p.x for p in pts]
+    if kind == "mean":
+        y = [p.mean.estimate for p in pts]
+        lo = [p.mean.low for p in pts]
+        hi = [p.mean.high for p in pts]
+        model = [p.analytic.expected_leakers if p.analytic else np.nan for p in pts]
+    elif kind == "p":
+        y = [p.p_positive[0] for p in pts]
+        lo = [p.p_positive[1] for p in pts]
+        hi = [p.p_positive[2] for p in pts]
+        model = [p.analytic.p_any_leak if p.analytic else np.nan for p in pts]
+    else:
+        y = [p.blocking.estimate if p.blocking else np.nan for p in pts]
+        lo = [p.blocking.low if p.blocking else np.nan for p in pts]
+        hi = [p.blocking.high if p.blocking else np.nan for p in pts]
+        model = [p.analytic.erlang_blocking if p.analytic else np.nan for p in pts]
+    n = [f"{p.ok} runs" + (f", {p.failed} failed" if p.failed else "") for p in pts]
+    return {"x": x, "y": np.array(y, float), "lo": np.array(lo, float), "hi": np.array(hi, float),
+            "model": np.array(model, float), "n": n}
+
+
+MODEL_LABEL = {"mean": "Erlang B + binomial Pk (expected leakers)", "p": "Erlang B + binomial Pk",
+               "blocking": "Erlang B(c, lambda h)"}
+
+
+def plotly_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
+    """The saturation figure as a plotly ``Figure``."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    numeric, log = _x_axis(plan)
+    panels = _panels(curves, metric)
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _ in panels])
+    for ci, curve in enumerate(curves):
+        color = PALETTE[ci % len(PALETTE)]
+        for pi, (_, kind) in enumerate(panels):
+            s = _series(curve, kind, numeric)
+            fig.add_trace(go.Scatter(
+                x=s["x"], y=s["y"], mode="lines+markers", name=curve.label, legendgroup=curve.label,
+                showlegend=pi == 0, line={"color": color}, text=s["n"],
+                error_y={"type": "data", "symmetric": False, "array": np.maximum(s["hi"] - s["y"], 0.0),
+                         "arrayminus": np.maximum(s["y"] - s["lo"], 0.0)},
+                hovertemplate="%{x}: %{y:.3g} (%{text})<extra>" + curve.label + "</extra>",
+            ), row=1, col=pi + 1)
+            if np.any(np.isfinite(s["model"])) and (kind != "mean" or metric == "engagement.leakers"):
+                fig.add_trace(go.Scatter(
+                    x=s["x"], y=s["model"], mode="lines", name=f"{MODEL_LABEL[kind]}: {curve.label}",
+                    legendgroup=curve.label, showlegend=False, line={"color": color, "dash": "dash"},
+                    hovertemplate="%{x}: %{y:.3g}<extra>" + MODEL_LABEL[kind] + "</extra>",
+                ), row=1, col=pi + 1)
+    for pi in range(len(panels)):
+        fig.update_xaxes(title_text=plan.x_path, type="log" if log else None, row=1, col=pi + 1)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    for pi in range(1, len(panels)):
+        fig.update_yaxes(range=[0, 1.02], row=1, col=pi + 1)
+    fig.update_layout(
+        title=f"Sweep {plan.spec.name}: {plan.spec.seeds_per_point} seeds per point, base scenario "
+              f"'{plan.base.name}'. Dashed: textbook estimate",
+        template="plotly_white", height=480, width=max(900, 460 * len(panels)), legend={"orientation": "h"},
+    )
+    return fig
+
+
+def matplotlib_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
+    """The saturation figure as a matplotlib ``Figure`` (no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    numeric, log = _x_axis(plan)
+    panels = _panels(curves, metric)
+    fig = Figure(figsize=(5.2 * len(panels), 4.4), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ci, curve in enumerate(curves):
+        color = PALETTE[ci % len(PALETTE)]
+        for ax, (_, kind) in zip(axes, panels, strict=True):
+            s = _series(curve, kind, numeric)
+            xs = s["x"] if numeric else [str(v) for v in s["x"]]
+            err = np.maximum(np.nan_to_num(np.vstack([s["y"] - s["lo"], s["hi"] - s["y"]])), 0.0)
+            ax.errorbar(xs, s["y"], yerr=err, color=color, marker="o", capsize=3,
+                        label=curve.label)
+            if np.any(np.isfinite(s["model"])) and (kind != "mean" or metric == "engagement.leakers"):
+                label = "dashed: Erlang B + binomial Pk" if ci == 0 else "_nolegend_"
+                ax.plot(xs, s["model"], color=color, linestyle="--", label=label)
+    ticks = sorted({gp.values[plan.x_path] for gp in plan.points}) if numeric else []
+    for ax, (title, kind) in zip(axes, panels, strict=True):
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(plan.x_path)
+        if log:
+            ax.set_xscale("log")
+        if 0 < len(ticks) <= 12:
+            ax.set_xticks(ticks, [_show(t) for t in ticks])
+            ax.minorticks_off()
+        ax.set_ylim(0, 1.02 if kind != "mean" else None)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylim(bottom=0)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"Sweep {plan.spec.name} (base '{plan.base.name}', {plan.spec.seeds_per_point} seeds per point); "
+                 "dashed: textbook estimate", fontsize=10)
+    return fig
+
+
+def write_figures(plan: SweepPlan, table: pa.Table, folder: Path) -> list[Path]:
+    """Write ``saturation.html`` and ``saturation.png`` into ``folder``; nothing if no run succeeded."""
+    metric = choose_metric(table, plan.spec.figures.metric)
+    if metric is None or table.column("error").null_count == 0:
+        return []
+    curves = sweep_curves(plan, table, metric)
+    folder.mkdir(parents=True, exist_ok=True)
+    html, png = folder / "saturation.html", folder / "saturation.png"
+    tmp_html = folder / f".saturation.html.tmp-{os.getpid()}"
+    plotly_figure(plan, curves, metric).write_html(tmp_html, include_plotlyjs=True, full_html=True,
+                                                   div_id="airpicture-sweep")
+    os.replace(tmp_html, html)
+    tmp_png = folder / f".saturation.png.tmp-{os.getpid()}"
+    matplotlib_figure(plan, curves, metric).savefig(tmp_png, format="png", dpi=110, metadata={"Software": None})
+    os.replace(tmp_png, png)
+    return [html, png]
