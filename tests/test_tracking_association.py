@@ -202,3 +202,25 @@ def test_pregate_keeps_every_pair_inside_the_chi_square_gate(seed):
     assert len(truth) > 50
     assert truth <= got
     assert len(got) < 0.05 * n * m  # and it does prune
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(0, 60), st.integers(0, 2**31 - 1))
+def test_clusters_match_scipy_connected_components(n_trk: int, n_det: int, n_pairs: int, seed: int) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from airpicture.tracking.association import clusters
+
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, n_trk, n_pairs)
+    d = rng.integers(0, n_det, n_pairs)
+    label, n_comp = clusters(t, d, n_trk, n_det)
+    graph = coo_matrix((np.ones(n_pairs), (t, n_trk + d)), shape=(n_trk + n_det,) * 2)
+    ref_n, ref = connected_components(graph, directed=False)
+    if n_pairs:
+        assert n_comp == ref_n
+    # same partition of the pairs: equal labels exactly where the reference labels are equal
+    same = label[:, None] == label[None, :]
+    ref_same = ref[t][:, None] == ref[t][None, :]
+    assert np.array_equal(same, ref_same)

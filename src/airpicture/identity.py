@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 I64 = NDArray[np.int64]
+_SHIFT = np.int64(1) << np.int64(32)
 
 
 class TrackFollowing:
@@ -26,10 +27,12 @@ class TrackFollowing:
         """Count one detection of ``target_id`` (-1: false alarm) for each ``track_id`` (paired arrays)."""
         if len(track_id) == 0:
             return
-        key = np.stack([np.asarray(track_id, np.int64), np.asarray(target_id, np.int64)], axis=1)
-        pairs, counts = np.unique(key, axis=0, return_counts=True)
+        # one int64 key per (track, target) pair: track ids and target ids (+1 for false alarms) are < 2^31
+        key = np.asarray(track_id, np.int64) * _SHIFT + (np.asarray(target_id, np.int64) + 1)
+        keys, counts = np.unique(key, return_counts=True)
+        tracks, targets = np.divmod(keys, _SHIFT)
         # one Python step per distinct (track, target) pair of the window -- bounded by the detections
-        for (trk, tgt), c in zip(pairs.tolist(), counts.tolist(), strict=True):
+        for trk, tgt, c in zip(tracks.tolist(), (targets - 1).tolist(), counts.tolist(), strict=True):
             n = self._counts.get((trk, tgt), 0) + c
             self._counts[(trk, tgt)] = n
             best = self._best.get(trk)

@@ -21,7 +21,7 @@ and detection j is clutter or a new target":
   "Approximate evaluation of marginal association probabilities with belief propagation", IEEE TAES 50(4)),
   which converges for this problem, is exact on trees and within a few percent in dense clusters.
 
-Clusters are the connected components of the bipartite gate graph (``scipy.sparse.csgraph``).
+Clusters are the connected components of the bipartite gate graph (compiled union-find).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -51,10 +49,45 @@ def clusters(pair_trk: I64, pair_det: I64, n_trk: int, n_det: int) -> tuple[I64,
     k = pair_trk.shape[0]
     if k == 0:
         return np.zeros(0, np.int64), 0
-    graph = coo_matrix((np.ones(k, dtype=np.int8), (pair_trk, n_trk + pair_det)),
-                       shape=(n_trk + n_det, n_trk + n_det))
-    n_comp, node_label = connected_components(graph, directed=False)
-    return node_label[pair_trk].astype(np.int64), int(n_comp)
+    node_label = np.empty(n_trk + n_det, np.int64)
+    n_comp = _components(np.ascontiguousarray(pair_trk, np.int64), np.ascontiguousarray(pair_det, np.int64) + n_trk,
+                         node_label)
+    return node_label[pair_trk], int(n_comp)
+
+
+@njit(cache=True)
+def _components(a: I64, b: I64, label: I64) -> int:
+    """Connected components of the graph with edges (a[k], b[k]) over ``label.size`` nodes by union-find (path
+    halving); writes each node's component number (0.., in order of the nodes' smallest index) into ``label``
+    and returns the count. Same partition as ``scipy.sparse.csgraph.connected_components`` (tested), written
+    here because scipy's input validation costs ~0.5 ms per call, paid twice per radar batch."""
+    n = label.shape[0]
+    parent = np.arange(n)
+    for k in range(a.shape[0]):
+        x, y = a[k], b[k]
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        while parent[y] != y:
+            parent[y] = parent[parent[y]]
+            y = parent[y]
+        if x != y:
+            if x < y:
+                parent[y] = x
+            else:
+                parent[x] = y
+    count = 0
+    for i in range(n):
+        r = i
+        while parent[r] != r:
+            r = parent[r]
+        parent[i] = r
+        if r == i:
+            label[i] = count
+            count += 1
+        else:
+            label[i] = label[r]
+    return count
 
 
 # ------------------------------------------------------------------------------------------------ GNN
