@@ -108,3 +108,26 @@ def test_default_scenario_has_public_capacities_and_big_mixed_raid() -> None:
     assert threats >= 150
     assert {r.kind for r in sc.raids} == {"aircraft", "cruise_missile", "drone", "ballistic_missile"}
     assert sum(c.count for c in sc.civil_traffic) + len(sc.replays) > 0
+
+
+def test_usage_errors_exit_2_without_traceback() -> None:
+    res = run_cli("run", "--bogus")
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "No such option" in res.stderr
+    res = run_cli("run", "teaching", "--seed", "x")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_schema_lists_every_section_with_descriptions() -> None:
+    res = run_cli("schema")
+    assert res.returncode == 0
+    schema = json.loads(res.stdout)
+    for section in ("site", "assets", "sensors", "batteries", "raids", "civil_traffic", "replays", "tracker"):
+        assert section in schema["properties"]
+    raid = schema["$defs"]["Raid"]["properties"]
+    assert "description" in raid["speed_mps"] and "m/s" in raid["speed_mps"]["description"]
+
+
+def test_every_command_has_help_with_examples() -> None:
+    for cmd in ("run", "validate", "scenarios", "schema", "report", "sweep", "track"):
+        res = run_cli(cmd, "--help")
+        assert res.returncode == 0 and "Example" in res.stdout, cmd

@@ -154,6 +154,17 @@ def scenarios() -> None:
 
 
 @app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files: every field with its type, limits, default and description.
+
+    Example: airpicture schema > scenario.schema.json
+    """
+    from airpicture.scenario import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A results folder written by 'airpicture run'.")],
     png: Annotated[bool, typer.Option("--png", help="Also write static figures into RUN_DIR/figures/*.png.")] = False,

@@ -51,8 +51,8 @@ def track(
     detections: Annotated[Path, typer.Argument(help="Detections: CSV or Parquet with the columns of "
                                                "detections.parquet, or time_s,range_m,azimuth_deg,elevation_deg "
                                                "for a single radar.")],
-    sensor: Annotated[Path | None, typer.Option("--sensor", help="Sensor file (TOML): [site], [[sensors]], "
-                                                "optional [tracker] and [[assets]].")] = None,
+    sensor: Annotated[Path | None, typer.Option("--sensor", help="Sensor file (TOML): \\[site], \\[\\[sensors]], "
+                                                "optional \\[tracker] and \\[\\[assets]].")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder (default: runs/track-<time>).")] = None,
     picture_period: Annotated[float | None, typer.Option(
         "--picture-period", metavar="SECONDS",
