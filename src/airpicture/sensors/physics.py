@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import ncx2
 
 from airpicture.scenario import RadarEquationSensitivity, ReferenceSensitivity
 
@@ -89,6 +88,8 @@ def detection_probability(snr_db: ArrayLike, pfa: ArrayLike, swerling: int) -> F
     t = threshold_from_pfa(pfa)
     s, t = np.broadcast_arrays(s, t)
     if swerling == 0:
+        from scipy.stats import ncx2  # imported here: scipy.stats costs ~0.3 s and only this theory needs it
+
         return np.asarray(ncx2.sf(2.0 * t, 2.0, 2.0 * s), dtype=float)
     if swerling == 1:
         return np.exp(-t / (1.0 + s))
