@@ -97,8 +97,8 @@ def test_confirmed_track_deleted_after_k_missed_looks_only():
 
 def test_no_misses_outside_the_instrumented_range():
     """A track whose prediction leaves the radar's range is not looked at: it coasts until its position
-    sigma exceeds the bound."""
-    cfg = TrackerConfig(delete_position_sigma_m=3000.0)
+    sigma exceeds the bound (here before the coast limit)."""
+    cfg = TrackerConfig(delete_position_sigma_m=3000.0, delete_coast_s=1e6)
     # heading away at 300 m/s from 242 km: out of the 250 km range after ~27 s
     _, _, hist = run([target_at(45.0, 242e3, speed=300.0, heading_deg=45.0)], duration=120.0, config=cfg)
     tid = int(hist.track_id.iloc[0])
@@ -109,7 +109,7 @@ def test_no_misses_outside_the_instrumented_range():
 
 def test_position_sigma_deletion_time():
     """One detection, then nothing and no looks: the track coasts until sqrt(lambda_max(P_pos)) > bound."""
-    cfg = TrackerConfig(initial_speed_sigma_mps=300.0, delete_position_sigma_m=10e3)
+    cfg = TrackerConfig(initial_speed_sigma_mps=300.0, delete_position_sigma_m=10e3, delete_coast_s=1e6)
     r = radar()
     tracker = Tracker(cfg, [r], FRAME)
     det = Detections(np.array([0.3]), np.array([r.id]), np.array([50e3]), np.array([10.0]), np.array([3.0]),
@@ -203,3 +203,19 @@ def test_associations_cover_every_detection_without_conflicts():
         for d, t in zip(assoc.detection_index, assoc.track_id, strict=True):
             by_target.setdefault(int(lab[d]), set()).add(int(t))
     assert all(len(v) == 1 for v in by_target.values()) and len(by_target) == 3
+
+
+def test_track_outside_every_coverage_is_deleted_at_the_coast_limit() -> None:
+    """Leaving the instrumented range, a confirmed track gets no looks and so no misses; it is deleted once it
+    has not been updated for (delete_misses + 1) scan periods."""
+    cfg = TrackerConfig(delete_position_sigma_m=1e6)
+    _, _, hist = run([target_at(45.0, 242e3, speed=300.0, heading_deg=45.0)], duration=120.0, config=cfg)
+    tid = int(hist.track_id.iloc[0])
+    assert len(events(hist, tid, "confirm")) == 1
+    assert len(events(hist, tid, "deleted_misses")) == 0
+    gone = events(hist, tid, "deleted_coast")
+    assert len(gone) == 1
+    last_update = hist[(hist.track_id == tid) & (hist.event == "update")].time_s.max()
+    limit = (cfg.delete_misses + 1) * radar().scan_period_s
+    # deleted in the first window after the limit has passed
+    assert limit < gone.time_s.iloc[0] - last_update <= limit + 1.0 + 1e-9

@@ -545,7 +545,10 @@ class TrackerConfig(Strict):
     association: Literal["gnn", "jpda"] = _doc("Data association", default="gnn")
     gate_probability: float = _doc("Chi-square gate probability", default=0.9999, gt=0, lt=1)
     detection_probability: float = _doc("Pd assumed by JPDA and the track score", default=0.9, gt=0, le=1)
-    clutter_density: float = _doc("False-alarm density assumed by JPDA, per m^3", default=1e-12, gt=0)
+    clutter_density: float | None = _doc(
+        "False-alarm density assumed by the association, per m^3; omit to derive it from each radar (Pfa per "
+        "resolution cell, plus its clutter regions): uniform per cell, as a constant-false-alarm-rate radar gives",
+        default=None, gt=0)
     initial_speed_sigma_mps: float = _doc("Velocity prior of a new track (single-point initiation), m/s",
                                           default=300.0, gt=0)
     confirm_m: int = _doc("Confirm a track after M hits ...", default=3, ge=1)
@@ -553,6 +556,9 @@ class TrackerConfig(Strict):
     delete_misses: int = _doc("Delete a confirmed track after this many consecutive misses", default=3, ge=1)
     delete_position_sigma_m: float = _doc("Delete a track whose position sigma exceeds this, metres",
                                           default=10e3, gt=0)
+    delete_coast_s: float | None = _doc(
+        "Delete a track not updated for this long, seconds (omit: (delete_misses + 1) x the longest scan period); "
+        "catches tracks that no radar looks at (predicted outside every coverage)", default=None, gt=0)
     capacity: int | None = _doc("Track capacity (default: the first battery's track_capacity, else 100)",
                                 default=None, ge=0)
     capacity_rule: Literal["keep_existing", "keep_threatening"] = _doc(

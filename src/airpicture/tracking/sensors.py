@@ -19,6 +19,7 @@ from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import Radar
 from airpicture.sensors.accuracy import measurement_sigmas
+from airpicture.sensors.false_alarms import sector_width_deg
 from airpicture.sensors.geometry import polar_to_cartesian
 from airpicture.sensors.placement import radar_geometry
 
@@ -84,8 +85,9 @@ class SensorTable:
         found = self._sorted_ids[pos] == sensor_id
         return np.where(found, self._order[pos], -1).astype(np.int64)
 
-    def batch(self, k: int, det: Detections, rows: I64, clutter_density: float) -> DetectionBatch:
-        """Detections ``rows`` of ``det`` (all from sensor number ``k``) in kernel units."""
+    def batch(self, k: int, det: Detections, rows: I64, clutter_density: float | None) -> DetectionBatch:
+        """Detections ``rows`` of ``det`` (all from sensor number ``k``) in kernel units. ``clutter_density``:
+        false alarms per m^3, or None to take the radar's own (:func:`radar_clutter_log_density`)."""
         s = self.sensors[k]
         r = det.range_m[rows]
         az = np.radians(det.azimuth_deg[rows])
@@ -95,10 +97,15 @@ class SensorTable:
         z = np.stack([r, az, el, rr], axis=1)
         sig = np.stack([sr, saz, sel, srr], axis=1)
         has_rr = np.isfinite(rr)
-        # clutter density in measurement units: per m^3 x |d(cartesian)/d(r, az, el)| = r^2 cos(el)
-        log_clutter = (math.log(clutter_density) + 2.0 * np.log(np.maximum(r, 1.0))
-                       + np.log(np.maximum(np.cos(el), 1e-6)))
-        log_clutter = log_clutter - np.where(has_rr, math.log(RANGE_RATE_SPAN_MPS), 0.0)
+        if clutter_density is None:
+            log_clutter = radar_clutter_log_density(s.radar, r, az, el)
+            rr_span = 2.0 * s.radar.max_range_rate_mps
+        else:
+            # clutter density in measurement units: per m^3 x |d(cartesian)/d(r, az, el)| = r^2 cos(el)
+            log_clutter = (math.log(clutter_density) + 2.0 * np.log(np.maximum(r, 1.0))
+                           + np.log(np.maximum(np.cos(el), 1e-6)))
+            rr_span = RANGE_RATE_SPAN_MPS
+        log_clutter = log_clutter - np.where(has_rr, math.log(rr_span), 0.0)
         return DetectionBatch(rows, det.time_s[rows], np.ascontiguousarray(z), np.ascontiguousarray(sig),
                               np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
 
@@ -106,3 +113,27 @@ class SensorTable:
         """Site-ENU positions (K, 3) of polar measurements ``z`` (K, >= 3: r m, az rad, el rad) of sensor k."""
         s = self.sensors[k]
         return polar_to_cartesian(z[:, 0], z[:, 1], z[:, 2]) @ s.rotation + s.position
+
+
+def radar_clutter_log_density(radar: Radar, r: F64, az: F64, el: F64) -> F64:
+    """ln of the false-alarm density (per m rad^2 per scan) a radar produces at polar points (r m, az, el rad).
+
+    A constant-false-alarm-rate radar crosses its threshold with probability ``pfa`` in every resolution cell
+    (range resolution x azimuth cell x elevation resolution), so its noise false alarms are uniform in
+    (range, azimuth, elevation) with density pfa / cell volume -- far denser per m^3 near the radar than far
+    away, which no single per-m^3 figure describes. Clutter regions add their mean count per scan spread over
+    their range span, sector and the lowest elevation cell (as the radar simulation draws them).
+    """
+    d_az = math.radians(radar.azimuth_cell_deg)
+    d_el = math.radians(radar.elevation_resolution_deg)
+    density = np.full(np.shape(r), radar.pfa / (radar.range_resolution_m * d_az * d_el))
+    for region in radar.clutter:
+        width_deg = sector_width_deg(region.azimuth_min_deg, region.azimuth_max_deg)
+        el_lo = math.radians(radar.elevation_min_deg)
+        el_hi = math.radians(min(radar.elevation_min_deg + radar.elevation_resolution_deg, radar.elevation_max_deg))
+        inside = ((r >= region.range_min_m) & (r <= region.range_max_m)
+                  & (np.mod(np.degrees(az) - region.azimuth_min_deg, 360.0) <= width_deg)
+                  & (el >= el_lo - 1e-9) & (el <= el_hi + 1e-9))
+        volume = (region.range_max_m - region.range_min_m) * math.radians(width_deg) * max(el_hi - el_lo, 1e-9)
+        density = density + np.where(inside, region.false_alarms_per_scan / volume, 0.0)
+    return np.log(density)

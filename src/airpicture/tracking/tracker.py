@@ -86,12 +86,16 @@ class Tracker:
         self.store = TrackStore(self.models.count, len(self.sensors))
         self.history = History(record_history)
         self.gamma = gate_thresholds(config.gate_probability)
+        longest_scan = max((r.scan_period_s for r in radars), default=1.0)
+        #: a track not updated for this long is deleted (s): no radar is looking at it any more
+        self.coast_limit_s = (config.delete_coast_s if config.delete_coast_s is not None
+                              else (config.delete_misses + 1) * longest_scan)
         pd = min(max(config.detection_probability, 1e-6), 1.0 - 1e-6)
         self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
         self._ln_miss = math.log1p(-pd)
         self._time = -math.inf
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
-                         "deleted_sigma": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
+                         "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
                          "jpda_approximated_clusters": 0}
         #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
         self.refused_times_s: list[float] = []
@@ -147,7 +151,8 @@ class Tracker:
         return {
             **self.counters,
             "deleted": (self.counters["deleted_misses"] + self.counters["deleted_m_of_n"]
-                        + self.counters["deleted_sigma"] + self.counters["refused"] + self.counters["dropped"]),
+                        + self.counters["deleted_sigma"] + self.counters["deleted_coast"]
+                        + self.counters["refused"] + self.counters["dropped"]),
             "capacity": self.capacity,
             "capacity_rule": self.config.capacity_rule,
             "refused_times_s": list(self.refused_times_s),
@@ -379,11 +384,18 @@ class Tracker:
                                                  int(np.sum(s.status[act] == CONFIRMED)))
 
     def _prune(self, t: float) -> None:
-        """Delete tracks whose predicted position sigma at ``t`` exceeds the configured bound."""
+        """Delete tracks not updated for longer than the coast limit, then those whose predicted position sigma
+        at ``t`` exceeds the configured bound."""
         s = self.store
         act = s.active()
         if act.size == 0:
             return
+        stale = act[t - s.last_update_s[act] > self.coast_limit_s]
+        if stale.size:
+            self._delete(stale, t, "deleted_coast")
+            act = s.active()
+            if act.size == 0:
+                return
         lim = self.config.delete_position_sigma_m
         pos = np.empty((act.shape[0], 3))
         var = np.empty(act.shape[0])
