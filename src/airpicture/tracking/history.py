@@ -4,7 +4,8 @@ Columns: ``time_s`` (s), ``track_id`` (int64), ``status`` after the event (``ten
 ``deleted``), ``event`` (``start``, ``update``, ``confirm``, ``refused`` at capacity, ``dropped`` for a more
 threatening newcomer, ``deleted_misses``, ``deleted_m_of_n``, ``deleted_sigma``, ``deleted_coast`` when no
 radar has updated it for the coast limit), ``sensor_id`` of the detection (-1 when the event is not an
-update), the state ``e_m, n_m, u_m, ve_mps, vn_mps, vu_mps`` at ``time_s`` (site ENU), the position covariance ``pee_m2, pnn_m2, puu_m2, pen_m2, peu_m2, pnu_m2`` and ``quality``, the
+update), the state ``e_m, n_m, u_m, ve_mps, vn_mps, vu_mps`` at ``time_s`` (site ENU), the position
+covariance ``pee_m2, pnn_m2, puu_m2, pen_m2, peu_m2, pnu_m2`` and ``quality``, the
 probability that the track is a target implied by its log-likelihood-ratio score (Blackman & Popoli 1999,
 sec. 6.2: each look adds ln(1 - Pd) + ln(1 + sum of the likelihood ratios of its detections)), starting at 0.5.
 Rows are sorted by time, then track id, then the order the events happened.
