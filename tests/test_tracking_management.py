@@ -219,3 +219,37 @@ def test_track_outside_every_coverage_is_deleted_at_the_coast_limit() -> None:
     limit = (cfg.delete_misses + 1) * radar().scan_period_s
     # deleted in the first window after the limit has passed
     assert limit < gone.time_s.iloc[0] - last_update <= limit + 1.0 + 1e-9
+
+
+def _two_looks(tracker: Tracker) -> None:
+    """Two 4 s looks: two well-separated targets, then the same two with a false alarm 1 km from the first."""
+    from airpicture.detections import Look
+
+    def dets(t, r, az, el):
+        n = len(t)
+        return Detections(time_s=np.array(t), sensor_id=np.full(n, 2, np.int64), range_m=np.array(r),
+                          azimuth_deg=np.array(az), elevation_deg=np.array(el), range_rate_mps=np.full(n, np.nan),
+                          snr_db=np.full(n, 20.0))
+
+    tracker.process(dets([0.11, 0.44], [50e3, 80e3], [10.0, 40.0], [5.0, 3.0]),
+                    [Look(sensor_id=2, start_s=0.0, end_s=4.0, az_start_deg=0.0, sweep_deg=360.0)])
+    tracker.process(dets([4.11, 4.12, 4.44], [50.6e3, 50.7e3, 80.6e3], [10.0, 11.0, 40.0], [5.0, 5.0, 3.0]),
+                    [Look(sensor_id=2, start_s=4.0, end_s=8.0, az_start_deg=0.0, sweep_deg=360.0)])
+
+
+def test_jpda_tentative_tracks_take_hard_gnn_decisions_by_default():
+    """Before confirmation, JPDA (default ``jpda_tentative='gnn'``) gives exactly the GNN tracker's tentative
+    tracks; with ``jpda_tentative='jpda'`` the track near the false alarm takes a mixture update instead."""
+    tables = {}
+    for name, cfg in {"gnn": TrackerConfig(association="gnn"), "jpda": TrackerConfig(association="jpda"),
+                      "jpda-all": TrackerConfig(association="jpda", jpda_tentative="jpda")}.items():
+        tracker = Tracker(cfg, [radar()], FRAME)
+        _two_looks(tracker)
+        tables[name] = tracker.history_table().to_pandas()
+    assert (tables["gnn"].status == "tentative").all()
+    assert tables["jpda"].equals(tables["gnn"])
+    a, b = tables["gnn"], tables["jpda-all"]
+    first = (a.event == "update") & (a.track_id == a.track_id.min())
+    assert first.sum() == 1
+    pa_, pb_ = a[first][["e_m", "n_m"]].to_numpy(), b[first][["e_m", "n_m"]].to_numpy()
+    assert np.hypot(*(pa_ - pb_)[0]) > 10.0  # the mixture is pulled towards the false alarm

@@ -543,6 +543,10 @@ class TrackerConfig(Strict):
 
     model: TrackerModel = _doc("Motion model", default_factory=CvModel)
     association: Literal["gnn", "jpda"] = _doc("Data association", default="gnn")
+    jpda_tentative: Literal["gnn", "jpda"] = _doc(
+        "With JPDA: how tentative tracks associate -- 'gnn': confirmed tracks first by JPDA, tentative tracks "
+        "then take the detections left by GNN (a hard decision per look keeps a false-alarm-born track from "
+        "being held alive by partial updates); 'jpda': all tracks jointly by JPDA", default="gnn")
     gate_probability: float = _doc("Chi-square gate probability", default=0.9999, gt=0, lt=1)
     detection_probability: float = _doc("Pd assumed by JPDA and the track score", default=0.9, gt=0, le=1)
     clutter_density: float | None = _doc(

@@ -37,24 +37,25 @@ def quality_from_score(llr: F64) -> F64:
 
 
 class History:
-    """Accumulates event rows in chunks (one per call), turned into a table at the end."""
+    """Accumulates event rows in chunks (one per call), turned into a table at the end.
+
+    ``add`` runs several times per window in the hot path, so it only copies what it is given (the state and
+    the 3x3 position block); broadcasting, the covariance columns and the quality are formed once, in ``table``.
+    """
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self._chunks: list[tuple] = []
         self._rows = 0
 
-    def add(self, time_s: F64, track_id: I64, status: NDArray, event: str, sensor_id: I64 | int, x: F64, P: F64,
-            llr: F64) -> None:
+    def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: str, sensor_id: I64 | int,
+            x: F64, P: F64, llr: F64) -> None:
         n = int(np.shape(track_id)[0])
         if not self.enabled or n == 0:
             return
-        pos = np.stack([P[:, 0, 0], P[:, 1, 1], P[:, 2, 2], P[:, 0, 1], P[:, 0, 2], P[:, 1, 2]], axis=1)
         self._chunks.append((
-            np.broadcast_to(np.asarray(time_s, float), (n,)).copy(), np.asarray(track_id, np.int64).copy(),
-            np.broadcast_to(np.asarray(status, np.int8), (n,)).copy(), np.full(n, EVENT[event], np.int8),
-            np.broadcast_to(np.asarray(sensor_id, np.int64), (n,)).copy(), np.array(x[:, :6], float),
-            pos, quality_from_score(np.asarray(llr, float)), np.arange(self._rows, self._rows + n),
+            np.array(time_s, float), np.array(track_id, np.int64), np.array(status, np.int8), EVENT[event],
+            np.array(sensor_id, np.int64), x[:, :6].copy(), P[:, :3, :3].copy(), np.array(llr, float), n,
         ))
         self._rows += n
 
@@ -63,7 +64,15 @@ class History:
 
     def table(self) -> pa.Table:
         if self._chunks:
-            t, tid, st, ev, sid, x, pos, q, seq = (np.concatenate([c[k] for c in self._chunks]) for k in range(9))
+            sizes = [c[8] for c in self._chunks]
+            t, tid, st, ev, sid = (
+                np.concatenate([np.broadcast_to(c[k], (c[8],)) for c in self._chunks]).astype(dtype, copy=False)
+                for k, dtype in ((0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64)))
+            x = np.concatenate([c[5] for c in self._chunks])
+            p3 = np.concatenate([c[6] for c in self._chunks])
+            pos = np.stack([p3[:, 0, 0], p3[:, 1, 1], p3[:, 2, 2], p3[:, 0, 1], p3[:, 0, 2], p3[:, 1, 2]], axis=1)
+            q = quality_from_score(np.concatenate([np.broadcast_to(c[7], (c[8],)) for c in self._chunks]))
+            seq = np.arange(sum(sizes))
         else:
             t, tid, seq = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
             st = ev = np.zeros(0, np.int8)

@@ -1,10 +1,14 @@
 """Track management: looks, single-point initiation, M-of-N confirmation, deletion and track capacity.
 
 Looks. A look is one sensor's beam sweep over a track's predicted position. For a :class:`Look` sweeping
-azimuths ``[a0, a0 + sweep)`` over ``[start, end)``, a track is looked at when the beam-minus-target azimuth
-phase (in turns, with the track's azimuth predicted at constant velocity to both ends) passes an integer
-inside the look -- the same rule the radar simulation uses, so that each crossing belongs to exactly one
-look -- and the predicted position is inside the sensor's instrumented range and elevation limits (no
+azimuths ``[a0, a0 + sweep)`` over ``[start, end)``, a track is looked at when the beam passes the trailing
+edge of its azimuth gate: the beam-minus-(azimuth + margin) phase (in turns, the track's azimuth predicted at
+constant velocity to both ends) passes an integer inside the look -- the rule the radar simulation uses for
+targets, so that each crossing belongs to exactly one look. The margin is the gate's half-width in azimuth
+(sqrt(gate threshold) predicted azimuth sigmas of the track, at most a quarter turn): an uncertain track's
+detection may come after the beam passed its predicted azimuth, and a miss is only declared once the beam has
+swept the whole gate. The predicted position must also be inside the sensor's instrumented range and
+elevation limits (no
 horizon test: a track whose target went below the horizon *should* be deleted by its misses). A track hit by
 the same sensor less than half a rotation before the look starts is not counted again (a detection at the
 end of one look would otherwise count as a miss in the next). A track updated by a detection of the look
@@ -42,12 +46,15 @@ B = NDArray[np.bool_]
 
 
 @njit(cache=True)
-def swept(slots, trk_t, x, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin, elmax, out) -> None:
+def swept(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin, elmax,
+          out) -> None:
     """``out[k]``: did the look ``[ta, tb)`` (beam from ``az0_turns`` over ``sweep_turns``, in turns) sweep
-    over track ``slots[k]``'s predicted position inside the sensor's range and elevation coverage?"""
+    over the trailing edge of track ``slots[k]``'s azimuth gate (its predicted azimuth plus ``gate_k`` predicted
+    azimuth sigmas, at most a quarter turn), with the predicted position inside the sensor's range and
+    elevation coverage? ``q``: process noise intensity (m^2/s^3) added to the predicted position covariance."""
     for k in range(slots.shape[0]):
         i = slots[k]
-        alpha = np.empty(2)
+        phase = np.empty(2)  # (track azimuth + gate margin) in turns, at ta and at tb
         rng = 0.0
         el = 0.0
         for side in range(2):
@@ -58,15 +65,32 @@ def swept(slots, trk_t, x, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rma
             dx = srot[0, 0] * p0 + srot[0, 1] * p1 + srot[0, 2] * p2
             dy = srot[1, 0] * p0 + srot[1, 1] * p1 + srot[1, 2] * p2
             dz = srot[2, 0] * p0 + srot[2, 1] * p1 + srot[2, 2] * p2
-            alpha[side] = math.atan2(dx, dy) / (2.0 * math.pi)
+            # azimuth variance: g' P_pos(dt) g with g = d(az)/d(site position) = srot' (dy, -dx, 0) / rh^2
+            rh2 = max(dx * dx + dy * dy, 1.0)
+            g0 = (srot[0, 0] * dy - srot[1, 0] * dx) / rh2
+            g1 = (srot[0, 1] * dy - srot[1, 1] * dx) / rh2
+            g2 = (srot[0, 2] * dy - srot[1, 2] * dx) / rh2
+            var = 0.0
+            for a in range(3):
+                ga = g0 if a == 0 else g1 if a == 1 else g2
+                for b in range(3):
+                    gb = g0 if b == 0 else g1 if b == 1 else g2
+                    pab = P[i, a, b] + dt * (P[i, a, b + 3] + P[i, a + 3, b]) + dt * dt * P[i, a + 3, b + 3]
+                    if a == b:
+                        pab += q * abs(dt) ** 3 / 3.0
+                    var += ga * gb * pab
+            margin = min(gate_k * math.sqrt(max(var, 0.0)) / (2.0 * math.pi), 0.25)
+            phase[side] = math.atan2(dx, dy) / (2.0 * math.pi) + margin
             if side == 1:
                 rng = math.sqrt(dx * dx + dy * dy + dz * dz)
                 el = math.atan2(dz, math.sqrt(dx * dx + dy * dy))
-        phi_a = az0_turns - alpha[0]
+        # the margin is evaluated at each end with that end's prediction, so that cutting [ta, tb) in two
+        # counts the same crossings (the phase telescopes)
+        phi_a = az0_turns - phase[0]
         phi_a -= math.floor(phi_a)  # [0, 1)
-        dalpha = alpha[1] - alpha[0]
-        dalpha -= math.floor(dalpha + 0.5)  # [-0.5, 0.5)
-        phi_b = phi_a + sweep_turns - dalpha
+        dphase = phase[1] - phase[0]
+        dphase -= math.floor(dphase + 0.5)  # [-0.5, 0.5)
+        phi_b = phi_a + sweep_turns - dphase
         crossings = math.ceil(phi_b) - math.ceil(phi_a)
         out[k] = crossings >= 1 and rmin <= rng <= rmax and elmin <= el <= elmax
 

@@ -10,6 +10,9 @@ covers form one batch per sensor after the others (counting hits, but no misses)
 (track, detection) pair is evaluated with the track predicted to *that detection's* time, and every update is
 made at the detection's time, so each detection is handled at its own timestamp. A rotating beam sweeps a
 target once per look, so a track takes at most one detection (GNN) or one mixture update (JPDA) per batch.
+With JPDA (``jpda_tentative="gnn"``, the default) the confirmed tracks associate first, jointly; the tentative
+tracks then take the detections the confirmed ones left (summed association probability < 0.5) by GNN, and
+detections nobody took start new tracks.
 
 Out of order. Batches of different radars can interleave in time: a track updated by radar A at 0.8 s may
 then meet a detection of radar B at 0.3 s. It is then retrodicted (predicted by a negative dt, see
@@ -221,9 +224,10 @@ class Tracker:
             others = pre[~mark[pre]]
             if others.size:
                 looked = np.zeros(others.shape[0], dtype=bool)
-                swept(others, s.t, s.x, float(look.start_s), float(look.end_s), sensor.position, sensor.rotation,
-                      float(look.az_start_deg) / 360.0, float(look.sweep_deg) / 360.0, sensor.min_range_m,
-                      sensor.max_range_m, sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
+                swept(others, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.start_s),
+                      float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
+                      float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m,
+                      sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
                 recent = s.last_hit_s[others, k] > look.start_s - 0.5 * sensor.period_s
                 missed = others[looked & ~recent]
                 s.n_looks[missed] += 1
@@ -276,19 +280,63 @@ class Tracker:
             return _EMPTY, np.zeros(0), used
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
         if cfg.association == "gnn":
-            ch = assign_gnn(pt, pd, score, n, n_det)
-            cs, cd = pslot[ch], pd[ch]
-            kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
-                                    sensor.position, sensor.rotation, *self._mk())
-            s.llr[cs] += self._ln_miss + score[ch]
-            used[cd] = True
-            self.counters["updates"] += int(cs.shape[0])
-            self.history.add(s.t[cs], s.track_id[cs], s.status[cs], "update", sensor.radar.id, s.x[cs], s.P[cs],
-                             s.llr[cs])
-            out_det.append(b.index[cd])
-            out_trk.append(s.track_id[cs].copy())
-            return cs, b.time_s[cd], used
-        # JPDA
+            return self._update_gnn(k, b, pt, pd, pslot, score, n, out_det, out_trk)
+        if cfg.jpda_tentative == "jpda":
+            return self._update_jpda(k, b, pt, pd, pslot, score, n, out_det, out_trk)
+        # JPDA for the confirmed tracks; tentative tracks take what they leave by GNN
+        conf = s.status[pslot] == CONFIRMED
+        hit_c, time_c, used_c = self._update_jpda(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n,
+                                                  out_det, out_trk)
+        rest = ~conf & ~used_c[pd]
+        hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
+                                                 out_trk)
+        return np.concatenate([hit_c, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t
+
+    def _update_gnn(self, k: int, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64, n: int,
+                    out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
+        """Global-nearest-neighbour assignment of the gated pairs and the Kalman update of the chosen ones.
+        Returns (updated slots, their detection times, mask of the detections they took)."""
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        used = np.zeros(b.time_s.shape[0], dtype=bool)
+        if pt.size == 0:
+            return _EMPTY, np.zeros(0), used
+        n_det = b.time_s.shape[0]
+        ch = assign_gnn(pt, pd, score, n, n_det)
+        # Pairs inside the gate but below the clutter likelihood are left out above. A detection left with no
+        # track would start a new one; if it lies in the gate of a track left without a detection, continuing
+        # that track is the better explanation (it is the same object either way), so a second assignment over
+        # the leftovers, maximising the summed log likelihood (shifted positive), takes those pairs.
+        trk_taken = np.zeros(n, dtype=bool)
+        trk_taken[pt[ch]] = True
+        det_taken = np.zeros(n_det, dtype=bool)
+        det_taken[pd[ch]] = True
+        left = np.flatnonzero(~trk_taken[pt] & ~det_taken[pd])
+        if left.size:
+            lnn = score[left] - self._ln_pd_ratio + b.log_clutter[pd[left]]
+            ch[left[assign_gnn(pt[left], pd[left], lnn - lnn.min() + 1.0, n, n_det)]] = True
+        cs, cd = pslot[ch], pd[ch]
+        kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
+                                sensor.position, sensor.rotation, *self._mk())
+        s.llr[cs] += self._ln_miss + score[ch]
+        used[cd] = True
+        self.counters["updates"] += int(cs.shape[0])
+        self.history.add(s.t[cs], s.track_id[cs], s.status[cs], "update", sensor.radar.id, s.x[cs], s.P[cs],
+                         s.llr[cs])
+        out_det.append(b.index[cd])
+        out_trk.append(s.track_id[cs].copy())
+        return cs, b.time_s[cd], used
+
+    def _update_jpda(self, k: int, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64, n: int,
+                     out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
+        """Exact JPDA per cluster of the gated pairs (sorted by track) and the mixture update of every gated
+        track. Returns (tracks whose detection probability is >= 0.5, the time of their most probable
+        detection, mask of the detections whose summed association probability is >= 0.5)."""
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        n_det = b.time_s.shape[0]
+        if pt.size == 0:
+            return _EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool)
         beta, beta0, n_approx = jpda_marginals(pt, pd, score, n, n_det)
         self.counters["jpda_approximated_clusters"] += n_approx
         starts = np.concatenate(([0], np.flatnonzero(np.diff(pt)) + 1))
