@@ -74,11 +74,13 @@ def main() -> None:
         n = len(tasks)
         run_scenario(scenario)  # warm-up: imports and cached numba functions loaded once, as in a worker
         print(f"{args.scenario}, {n} runs per measurement")
+        per_run_serial = []
         for rep in range(args.repeat):
             t0 = time.perf_counter()
             for task in tasks:
                 run_scenario(scenario.model_copy(update={"seed": task.seed}))
             serial = time.perf_counter() - t0
+            per_run_serial.append(serial / n)
 
             one, one_runs, one_cpu = timed_sweep(plan, 1, folder / f"one-{rep}")
             many, many_runs, _ = timed_sweep(plan, args.workers, folder / f"many-{rep}")
@@ -99,8 +101,10 @@ def main() -> None:
             big = time.perf_counter() - t0
             if res.returncode != 0:
                 sys.exit(f"airpicture sweep failed:\n{res.stderr}")
+            serial_big = args.big_runs * min(per_run_serial, default=float("nan"))
             print(f"  airpicture sweep, {args.big_runs} runs on {args.workers} workers (fresh process, figures "
-                  f"included): {big:.1f} s")
+                  f"included): {big:.1f} s; efficiency {serial_big / (args.workers * big):.0%} against "
+                  f"{args.big_runs} x the fastest serial ms/run above ({serial_big:.1f} s)")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -238,11 +238,11 @@ def _two_looks(tracker: Tracker) -> None:
 
 
 def test_jpda_tentative_tracks_take_hard_gnn_decisions_by_default():
-    """Before confirmation, JPDA (default ``jpda_tentative='gnn'``) gives exactly the GNN tracker's tentative
-    tracks; with ``jpda_tentative='jpda'`` the track near the false alarm takes a mixture update instead."""
+    """Before confirmation, JPDA (default ``confirmed_first=True``) gives exactly the GNN tracker's tentative
+    tracks; with ``confirmed_first=False`` the track near the false alarm takes a mixture update instead."""
     tables = {}
     for name, cfg in {"gnn": TrackerConfig(association="gnn"), "jpda": TrackerConfig(association="jpda"),
-                      "jpda-all": TrackerConfig(association="jpda", jpda_tentative="jpda")}.items():
+                      "jpda-all": TrackerConfig(association="jpda", confirmed_first=False)}.items():
         tracker = Tracker(cfg, [radar()], FRAME)
         _two_looks(tracker)
         tables[name] = tracker.history_table().to_pandas()

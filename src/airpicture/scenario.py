@@ -543,10 +543,16 @@ class TrackerConfig(Strict):
 
     model: TrackerModel = _doc("Motion model", default_factory=CvModel)
     association: Literal["gnn", "jpda"] = _doc("Data association", default="gnn")
-    jpda_tentative: Literal["gnn", "jpda"] = _doc(
-        "With JPDA: how tentative tracks associate -- 'gnn': confirmed tracks first by JPDA, tentative tracks "
-        "then take the detections left by GNN (a hard decision per look keeps a false-alarm-born track from "
-        "being held alive by partial updates); 'jpda': all tracks jointly by JPDA", default="gnn")
+    confirmed_first: bool = _doc(
+        "Confirmed tracks take the detections first (by the chosen association); tentative tracks then take the "
+        "detections they left by GNN (a hard decision per look, so a candidate born of a false alarm is not held "
+        "alive by partial updates, and a new candidate cannot take a confirmed track's detection). False: all "
+        "tracks associate jointly", default=True)
+    new_targets: Literal["adaptive", "none"] = _doc(
+        "'adaptive': the density against which an association is scored is at least that of the detections "
+        "that started new tracks over each radar's last rotation (false alarms and new targets), spread over its "
+        "coverage -- when many targets appear at once, a candidate track then does not take a neighbour's "
+        "detection for want of another explanation; 'none': the clutter density alone", default="adaptive")
     gate_probability: float = _doc("Chi-square gate probability", default=0.9999, gt=0, lt=1)
     detection_probability: float = _doc("Pd assumed by JPDA and the track score", default=0.9, gt=0, le=1)
     clutter_density: float | None = _doc(

@@ -36,6 +36,17 @@ def quality_from_score(llr: F64) -> F64:
     return 1.0 / (1.0 + np.exp(-np.clip(llr, -700.0, 700.0)))
 
 
+def _expand(values: list, sizes: I64, dtype: type) -> NDArray:
+    """One column from per-chunk values, each a scalar (repeated over its chunk) or an array of the chunk's
+    size: scalars by one ``np.repeat``, arrays by one concatenation into their places."""
+    arrays = [np.asarray(v) for v in values]
+    is_array = np.array([a.ndim > 0 for a in arrays])
+    out = np.repeat(np.array([0 if a.ndim else a for a in arrays], dtype=dtype), sizes)
+    if is_array.any():
+        out[np.repeat(is_array, sizes)] = np.concatenate([a for a in arrays if a.ndim])
+    return out
+
+
 class History:
     """Accumulates event rows in chunks (one per call), turned into a table at the end.
 
@@ -64,15 +75,14 @@ class History:
 
     def table(self) -> pa.Table:
         if self._chunks:
-            sizes = [c[8] for c in self._chunks]
-            t, tid, st, ev, sid = (
-                np.concatenate([np.broadcast_to(c[k], (c[8],)) for c in self._chunks]).astype(dtype, copy=False)
-                for k, dtype in ((0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64)))
+            sizes = np.array([c[8] for c in self._chunks], dtype=np.int64)
+            t, tid, st, ev, sid, llr = (_expand([c[k] for c in self._chunks], sizes, dtype) for k, dtype in (
+                (0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64), (7, np.float64)))
             x = np.concatenate([c[5] for c in self._chunks])
             p3 = np.concatenate([c[6] for c in self._chunks])
             pos = np.stack([p3[:, 0, 0], p3[:, 1, 1], p3[:, 2, 2], p3[:, 0, 1], p3[:, 0, 2], p3[:, 1, 2]], axis=1)
-            q = quality_from_score(np.concatenate([np.broadcast_to(c[7], (c[8],)) for c in self._chunks]))
-            seq = np.arange(sum(sizes))
+            q = quality_from_score(llr)
+            seq = np.arange(int(sizes.sum()))
         else:
             t, tid, seq = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
             st = ev = np.zeros(0, np.int8)

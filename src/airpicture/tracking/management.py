@@ -46,49 +46,51 @@ B = NDArray[np.bool_]
 
 
 @njit(cache=True)
+def _gate_edge(i, t, trk_t, x, P, q, gate_k, spos, srot) -> tuple[float, float, float]:
+    """Track ``i`` predicted at constant velocity to ``t``, seen from the sensor: (trailing edge of its azimuth
+    gate in turns -- azimuth plus ``gate_k`` predicted azimuth sigmas, the margin at most a quarter turn --,
+    range m, elevation rad). ``q``: process noise intensity (m^2/s^3) added to the predicted covariance."""
+    dt = t - trk_t[i]
+    p0 = x[i, 0] + dt * x[i, 3] - spos[0]
+    p1 = x[i, 1] + dt * x[i, 4] - spos[1]
+    p2 = x[i, 2] + dt * x[i, 5] - spos[2]
+    dx = srot[0, 0] * p0 + srot[0, 1] * p1 + srot[0, 2] * p2
+    dy = srot[1, 0] * p0 + srot[1, 1] * p1 + srot[1, 2] * p2
+    dz = srot[2, 0] * p0 + srot[2, 1] * p1 + srot[2, 2] * p2
+    # azimuth variance: g' P_pos(dt) g with g = d(az)/d(site position) = srot' (dy, -dx, 0) / rh^2
+    rh2 = max(dx * dx + dy * dy, 1.0)
+    g0 = (srot[0, 0] * dy - srot[1, 0] * dx) / rh2
+    g1 = (srot[0, 1] * dy - srot[1, 1] * dx) / rh2
+    g2 = (srot[0, 2] * dy - srot[1, 2] * dx) / rh2
+    var = 0.0
+    for a in range(3):
+        ga = g0 if a == 0 else g1 if a == 1 else g2
+        for b in range(3):
+            gb = g0 if b == 0 else g1 if b == 1 else g2
+            pab = P[i, a, b] + dt * (P[i, a, b + 3] + P[i, a + 3, b]) + dt * dt * P[i, a + 3, b + 3]
+            if a == b:
+                pab += q * abs(dt) ** 3 / 3.0
+            var += ga * gb * pab
+    margin = min(gate_k * math.sqrt(max(var, 0.0)) / (2.0 * math.pi), 0.25)
+    edge = math.atan2(dx, dy) / (2.0 * math.pi) + margin
+    return edge, math.sqrt(dx * dx + dy * dy + dz * dz), math.atan2(dz, math.sqrt(dx * dx + dy * dy))
+
+
+@njit(cache=True)
 def swept(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin, elmax,
           out) -> None:
     """``out[k]``: did the look ``[ta, tb)`` (beam from ``az0_turns`` over ``sweep_turns``, in turns) sweep
-    over the trailing edge of track ``slots[k]``'s azimuth gate (its predicted azimuth plus ``gate_k`` predicted
-    azimuth sigmas, at most a quarter turn), with the predicted position inside the sensor's range and
-    elevation coverage? ``q``: process noise intensity (m^2/s^3) added to the predicted position covariance."""
+    over the trailing edge of track ``slots[k]``'s azimuth gate (see :func:`_gate_edge`), with the predicted
+    position inside the sensor's range and elevation coverage?"""
     for k in range(slots.shape[0]):
         i = slots[k]
-        phase = np.empty(2)  # (track azimuth + gate margin) in turns, at ta and at tb
-        rng = 0.0
-        el = 0.0
-        for side in range(2):
-            dt = (ta if side == 0 else tb) - trk_t[i]
-            p0 = x[i, 0] + dt * x[i, 3] - spos[0]
-            p1 = x[i, 1] + dt * x[i, 4] - spos[1]
-            p2 = x[i, 2] + dt * x[i, 5] - spos[2]
-            dx = srot[0, 0] * p0 + srot[0, 1] * p1 + srot[0, 2] * p2
-            dy = srot[1, 0] * p0 + srot[1, 1] * p1 + srot[1, 2] * p2
-            dz = srot[2, 0] * p0 + srot[2, 1] * p1 + srot[2, 2] * p2
-            # azimuth variance: g' P_pos(dt) g with g = d(az)/d(site position) = srot' (dy, -dx, 0) / rh^2
-            rh2 = max(dx * dx + dy * dy, 1.0)
-            g0 = (srot[0, 0] * dy - srot[1, 0] * dx) / rh2
-            g1 = (srot[0, 1] * dy - srot[1, 1] * dx) / rh2
-            g2 = (srot[0, 2] * dy - srot[1, 2] * dx) / rh2
-            var = 0.0
-            for a in range(3):
-                ga = g0 if a == 0 else g1 if a == 1 else g2
-                for b in range(3):
-                    gb = g0 if b == 0 else g1 if b == 1 else g2
-                    pab = P[i, a, b] + dt * (P[i, a, b + 3] + P[i, a + 3, b]) + dt * dt * P[i, a + 3, b + 3]
-                    if a == b:
-                        pab += q * abs(dt) ** 3 / 3.0
-                    var += ga * gb * pab
-            margin = min(gate_k * math.sqrt(max(var, 0.0)) / (2.0 * math.pi), 0.25)
-            phase[side] = math.atan2(dx, dy) / (2.0 * math.pi) + margin
-            if side == 1:
-                rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-                el = math.atan2(dz, math.sqrt(dx * dx + dy * dy))
-        # the margin is evaluated at each end with that end's prediction, so that cutting [ta, tb) in two
-        # counts the same crossings (the phase telescopes)
-        phi_a = az0_turns - phase[0]
+        # the edge is evaluated at each end with that end's prediction, so that cutting [ta, tb) in two counts
+        # the same crossings (the phase telescopes)
+        edge_a, _, _ = _gate_edge(i, ta, trk_t, x, P, q, gate_k, spos, srot)
+        edge_b, rng, el = _gate_edge(i, tb, trk_t, x, P, q, gate_k, spos, srot)
+        phi_a = az0_turns - edge_a
         phi_a -= math.floor(phi_a)  # [0, 1)
-        dphase = phase[1] - phase[0]
+        dphase = edge_b - edge_a
         dphase -= math.floor(dphase + 0.5)  # [-0.5, 0.5)
         phi_b = phi_a + sweep_turns - dphase
         crossings = math.ceil(phi_b) - math.ceil(phi_a)

@@ -10,9 +10,16 @@ covers form one batch per sensor after the others (counting hits, but no misses)
 (track, detection) pair is evaluated with the track predicted to *that detection's* time, and every update is
 made at the detection's time, so each detection is handled at its own timestamp. A rotating beam sweeps a
 target once per look, so a track takes at most one detection (GNN) or one mixture update (JPDA) per batch.
-With JPDA (``jpda_tentative="gnn"``, the default) the confirmed tracks associate first, jointly; the tentative
-tracks then take the detections the confirmed ones left (summed association probability < 0.5) by GNN, and
-detections nobody took start new tracks.
+With ``confirmed_first`` (the default) the confirmed tracks associate first, jointly (GNN or JPDA); the
+tentative tracks then take the detections the confirmed ones left (with JPDA: summed association probability
+< 0.5) by GNN, and detections nobody took start new tracks.
+
+Background density. A pair's score weighs "this track's detection" against "clutter or a new target" (see
+:mod:`.association`). The clutter density comes from each radar (or the configuration); with ``new_targets =
+"adaptive"`` the background is at least the density of the detections that started new tracks over the radar's
+last rotation (a leaky count with a time constant of one rotation) spread uniformly over its coverage in
+measurement space. When a raid appears at once, most detections are new targets, not clutter, and an uncertain
+candidate track would otherwise take a neighbour's detection rather than leave it to start its own track.
 
 Out of order. Batches of different radars can interleave in time: a track updated by radar A at 0.8 s may
 then meet a detection of radar B at 0.3 s. It is then retrodicted (predicted by a negative dt, see
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -97,6 +104,11 @@ class Tracker:
         self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
         self._ln_miss = math.log1p(-pd)
         self._time = -math.inf
+        #: per sensor: new tracks per rotation (leaky count) and coverage in measurement space, m rad^2
+        self._births_per_turn = np.zeros(len(self.sensors))
+        self._coverage = np.array([(si.max_range_m - si.min_range_m) * 2.0 * math.pi
+                                   * max(si.elevation_max_rad - si.elevation_min_rad, 1e-6)
+                                   for si in self.sensors.sensors])
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
                          "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
                          "jpda_approximated_clusters": 0}
@@ -206,6 +218,10 @@ class Tracker:
         hit = _EMPTY
         hit_time = np.zeros(0)
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
+        if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
+            log_birth = math.log(self._births_per_turn[k] / self._coverage[k]) - np.where(
+                b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
+            b = replace(b, log_clutter=np.maximum(b.log_clutter, log_birth))
         used = np.zeros(rows.shape[0], dtype=bool)
         if b is not None and pre.size:
             hit, hit_time, used = self._associate_and_update(k, b, pre, out_det, out_trk)
@@ -239,6 +255,12 @@ class Tracker:
             born = self._initiate(k, b, np.flatnonzero(~used))
             out_det.append(b.index[~used])
             out_trk.append(s.track_id[born].copy())
+        if look is not None:
+            # new tracks per rotation: a leaky count with a time constant of one rotation
+            self._births_per_turn[k] = (self._births_per_turn[k] * math.exp(-float(look.sweep_deg) / 360.0)
+                                        + born.shape[0])
+        elif born.size:
+            self._births_per_turn[k] += born.shape[0]
         t_event = float(look.end_s) if look is not None else float(b.time_s.max()) if b is not None else self._time
         self._decide(np.concatenate([hit, missed, born]), t_event)
         n_born = born.shape[0]
@@ -279,14 +301,12 @@ class Tracker:
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
-        if cfg.association == "gnn":
-            return self._update_gnn(k, b, pt, pd, pslot, score, n, out_det, out_trk)
-        if cfg.jpda_tentative == "jpda":
-            return self._update_jpda(k, b, pt, pd, pslot, score, n, out_det, out_trk)
-        # JPDA for the confirmed tracks; tentative tracks take what they leave by GNN
+        associate = self._update_gnn if cfg.association == "gnn" else self._update_jpda
+        if not cfg.confirmed_first:
+            return associate(k, b, pt, pd, pslot, score, n, out_det, out_trk)
+        # confirmed tracks first; tentative tracks take what they leave by GNN
         conf = s.status[pslot] == CONFIRMED
-        hit_c, time_c, used_c = self._update_jpda(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n,
-                                                  out_det, out_trk)
+        hit_c, time_c, used_c = associate(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det, out_trk)
         rest = ~conf & ~used_c[pd]
         hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
                                                  out_trk)
