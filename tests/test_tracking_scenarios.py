@@ -14,7 +14,7 @@ from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.placement import radar_geometry
 from airpicture.tracking import Tracker
 from airpicture.tracking.kernels import G
-from airpicture.tracking.synthetic import drive, linear_targets
+from airpicture.tracking.synthetic import all_labels, drive, linear_targets
 
 FRAME = LocalFrame.at(-20.0, 150.0, 0.0)
 
@@ -24,15 +24,16 @@ def make_radar(rid=1, period=2.0, e_m=0.0, n_m=0.0, start=0.0, az_sigma=0.1) -> 
                  accuracy=FixedAccuracy(range_m=30.0, azimuth_deg=az_sigma, elevation_deg=0.2))
 
 
-def track_of_target(out, n_targets, after=0.0):
-    """For each target, the ordered list of track ids its detections updated (windows ending after ``after``)."""
+def track_of_target(out, n_targets, after=0.0, until=math.inf):
+    """For each target, the ordered list of track ids its detections updated (windows ending in (after, until])."""
     seq = {i: [] for i in range(n_targets)}
-    for t1, _, lab, assoc in out:
-        if t1 <= after:
+    labels = all_labels(out)
+    for t1, _, _, assoc in out:
+        if not after < t1 <= until:
             continue
         for d, tid in zip(assoc.detection_index, assoc.track_id, strict=True):
-            if lab[d] >= 0:
-                seq[int(lab[d])].append(int(tid))
+            if labels[d] >= 0:
+                seq[int(labels[d])].append(int(tid))
     return seq
 
 
@@ -63,8 +64,8 @@ def test_crossing_targets_keep_their_track_ids(association, angle):
                                    false_alarms=5.0)
     # the track each target had before the crossing (60 s) is the one it has after it; at the crossing point
     # itself the two detections are indistinguishable and may be exchanged for a scan or two
-    before = track_of_target([o for o in out if 20.0 < o[0] <= 50.0], 2)
-    after = track_of_target([o for o in out if o[0] > 70.0], 2)
+    before = track_of_target(out, 2, after=20.0, until=50.0)
+    after = track_of_target(out, 2, after=70.0)
     ids = [max(set(s), key=s.count) for s in before.values()]
     assert ids[0] != ids[1]
     for i in range(2):
@@ -228,12 +229,17 @@ def test_order_of_the_detection_rows_does_not_matter():
     plain = Tracker(TrackerConfig(), [radar], FRAME)
     shuffled = Tracker(TrackerConfig(), [radar], FRAME)
     perm_rng = np.random.default_rng(1)
+    original: list[np.ndarray] = []  # detection index given to ``shuffled`` -> the same detection's in ``plain``
     for (_, det, _, _), lk in zip(out, looks, strict=True):
         a = plain.process(det, lk)
         perm = perm_rng.permutation(len(det))
         b = shuffled.process(det.take(perm), lk)
+        original.append(a.first_index + perm)
+        to_plain = np.concatenate(original)
         assert sorted(zip(a.detection_index.tolist(), a.track_id.tolist(), strict=True)) == \
-            sorted(zip(perm[b.detection_index].tolist(), b.track_id.tolist(), strict=True))
+            sorted(zip(to_plain[b.detection_index].tolist(), b.track_id.tolist(), strict=True))
+    plain.flush()
+    shuffled.flush()
     assert shuffled.history_table().equals(plain.history_table())
     assert plain.history_table().equals(recorder.history_table())
     assert len(plain.history_table()) > 50

@@ -99,12 +99,16 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     lab_parts: list[DetectionLabels] = []
     pictures: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     n_refused = 0
+    prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
     progress.stage("sense · track · engage", total=round(scenario.duration_s), unit="simulated s")
     for w in range(1, edges.size):
         t0, t1 = float(edges[w - 1]), float(edges[w])
         det, lab, looks = sensing.between(t0, t1, kill_time)
         assoc = tracker.process(det, looks)
-        following.add(assoc.track_id, lab.target_id[assoc.detection_index])
+        # rows of this window's detections; negative rows: carried from the previous window (at most one back)
+        recent = np.concatenate([prev_target_id, lab.target_id])
+        following.add(assoc.track_id, recent[assoc.detection_index - assoc.first_index + prev_target_id.size])
+        prev_target_id = lab.target_id
         if len(det):
             det_parts.append(det)
             lab_parts.append(lab)
@@ -125,6 +129,8 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                 pos_sigma = np.sqrt(np.clip(np.trace(picture.P[:, :3, :3], axis1=1, axis2=2), 0.0, None))
                 pictures.append((t1, picture.track_id, picture.x, followed, pos_sigma))
         progress.update(round(t1))
+    assoc = tracker.flush()  # detections held back at the last window's end
+    following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])
     if fire is not None:
         fire.finish(scenario.duration_s)
 

@@ -548,6 +548,11 @@ class TrackerConfig(Strict):
         "detections they left by GNN (a hard decision per look, so a candidate born of a false alarm is not held "
         "alive by partial updates, and a new candidate cannot take a confirmed track's detection). False: all "
         "tracks associate jointly", default=True)
+    defer_at_window_end: bool = _doc(
+        "With confirmed_first: a new track (one detection so far) whose azimuth gate the beam has not yet left "
+        "at the end of a window associates in the next window, with the detections that follow, so that two "
+        "new targets close together are not mixed up by where the window ends (its detections wait at most one "
+        "window; confirmed tracks never wait)", default=True)
     new_targets: Literal["adaptive", "none"] = _doc(
         "'adaptive': the density against which an association is scored is at least that of the detections "
         "that started new tracks over each radar's last rotation (false alarms and new targets), spread over its "

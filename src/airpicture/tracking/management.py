@@ -97,6 +97,18 @@ def swept(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_tu
         out[k] = crossings >= 1 and rmin <= rng <= rmax and elmin <= el <= elmax
 
 
+@njit(cache=True)
+def gate_open(slots, trk_t, x, P, q, gate_k, t_end, beam_end_turns, spos, srot, out) -> None:
+    """``out[k]``: at ``t_end``, with the beam at ``beam_end_turns``, is the trailing edge of track
+    ``slots[k]``'s azimuth gate (see :func:`_gate_edge`) still ahead of the beam (within half a turn)? Such a
+    track may yet meet a detection of the same look after ``t_end``."""
+    for k in range(slots.shape[0]):
+        edge, _, _ = _gate_edge(slots[k], t_end, trk_t, x, P, q, gate_k, spos, srot)
+        d = beam_end_turns - edge
+        d -= math.floor(d + 0.5)  # [-0.5, 0.5)
+        out[k] = d < 0.0
+
+
 def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr: F64,
                    speed_sigma: float) -> tuple[F64, F64]:
     """Single-point initiation: position from the detection with its polar covariance carried to site ENU

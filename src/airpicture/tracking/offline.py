@@ -80,5 +80,6 @@ def track_detections(det: Detections, radars: Sequence[Radar], frame: LocalFrame
         tracker.process(det.take(np.arange(cut[w], cut[w + 1])), looks_between(radars, t0, t1))
         if picture_period_s is not None and (w + 1) % per_epoch == 0:
             pictures.append(tracker.picture((w + 1) // per_epoch * picture_period_s))
+    tracker.flush()
     return OfflineResult(tracker.history_table(), picture_rows(pictures) if picture_period_s is not None else None,
                          tracker.stats())

@@ -18,6 +18,7 @@ from airpicture.detections import Detections, Look
 from airpicture.scenario import Radar
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.geometry import SensorGeometry, cartesian_to_polar, range_rate
+from airpicture.tracking.tracker import Associations
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -130,4 +131,16 @@ def drive(tracker, radars: list[Radar], geometries: list[SensorGeometry], state:
         out.append((t1, det, lab, tracker.process(det, looks)))
         if after_window is not None:
             after_window(t1)
+    if out:  # the detections held back at the last window's end, with the last window's associations
+        t1, det, lab, last = out[-1]
+        rest = tracker.flush()
+        out[-1] = (t1, det, lab, Associations(*(np.concatenate([getattr(last, f), getattr(rest, f)])
+                                               for f in ("detection_index", "track_id", "started")),
+                                              last.first_index))
     return out
+
+
+def all_labels(out: list[tuple[float, Detections, I64, object]]) -> I64:
+    """Target labels of every detection :func:`drive` gave the tracker, indexed like
+    ``Associations.detection_index``."""
+    return np.concatenate([lab for _, _, lab, _ in out]) if out else np.zeros(0, np.int64)

@@ -21,6 +21,17 @@ last rotation (a leaky count with a time constant of one rotation) spread unifor
 measurement space. When a raid appears at once, most detections are new targets, not clutter, and an uncertain
 candidate track would otherwise take a neighbour's detection rather than leave it to start its own track.
 
+Window ends. A window may end while the beam is still inside a new track's azimuth gate -- wide, as a track
+born of one detection has no velocity yet. Two new targets close together would then be mixed up by where the
+cut falls: the candidate of the target seen second takes the detection of the one seen first because it came
+before the cut, and the same happens at every rotation. With ``defer_at_window_end`` (the default, with
+``confirmed_first``), the tentative stage holds back the gated clusters that contain a track with one hit whose
+gate's trailing edge the beam has not yet passed: their detections are carried into the same radar's first
+batch of the next call and associated there with the detections that follow. Confirmed tracks never wait, so
+the published picture loses nothing; a carried detection is never carried twice, a held track's miss (if the
+look swept it) is counted with its carried detections, and :meth:`Tracker.flush` processes what is left at the
+end.
+
 Out of order. Batches of different radars can interleave in time: a track updated by radar A at 0.8 s may
 then meet a detection of radar B at 0.3 s. It is then retrodicted (predicted by a negative dt, see
 :mod:`.kernels`: mean moved back, covariance grown, never shrunk), updated, and its time becomes 0.3 s. This
@@ -43,10 +54,11 @@ from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
 from airpicture.scenario import Radar, TrackerConfig
 from airpicture.tracking import kernels
-from airpicture.tracking.association import assign_gnn, jpda_marginals
+from airpicture.tracking.association import assign_gnn, clusters, jpda_marginals
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
 from airpicture.tracking.history import DELETED, History
 from airpicture.tracking.management import (
+    gate_open,
     initial_states,
     resolve_capacity,
     status_decisions,
@@ -64,7 +76,10 @@ _EMPTY = np.zeros(0, np.int64)
 
 @dataclass(frozen=True)
 class Associations:
-    """Which detection (row of the ``Detections`` given to ``process``) updated or started which track.
+    """Which detection updated or started which track. ``detection_index`` counts every detection given to
+    ``process`` since the tracker was made (0 = the first row of the first call); ``first_index`` is the index
+    of the first row of this call: a detection of this call is row ``detection_index - first_index`` of its
+    ``Detections``, one carried from the previous call (see the module doc) has a negative row there.
 
     GNN: every assigned pair and every new track. JPDA: for each track more likely detected than not
     (1 - beta_0 >= 0.5), its most probable detection; and every new track. Sorted by detection index."""
@@ -72,6 +87,7 @@ class Associations:
     detection_index: I64
     track_id: I64
     started: NDArray[np.bool_]
+    first_index: int = 0
 
     def __len__(self) -> int:
         return int(self.detection_index.shape[0])
@@ -104,6 +120,11 @@ class Tracker:
         self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
         self._ln_miss = math.log1p(-pd)
         self._time = -math.inf
+        self._seen = 0  # detections given to process so far
+        self._carry = Detections.empty()  # detections held back at the end of the last call
+        self._carry_index = _EMPTY  # ... and their detection indices
+        #: per sensor: (slots, track ids) of held tracks the last look swept, whose miss waits for the next batch
+        self._pending_miss: dict[int, tuple[I64, I64]] = {}
         #: per sensor: new tracks per rotation (leaky count) and coverage in measurement space, m rad^2
         self._births_per_turn = np.zeros(len(self.sensors))
         self._coverage = np.array([(si.max_range_m - si.min_range_m) * 2.0 * math.pi
@@ -111,7 +132,7 @@ class Tracker:
                                    for si in self.sensors.sensors])
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
                          "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
-                         "jpda_approximated_clusters": 0}
+                         "jpda_approximated_clusters": 0, "carried_detections": 0}
         #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
         self.refused_times_s: list[float] = []
         self.refused_track_ids: list[int] = []
@@ -121,27 +142,45 @@ class Tracker:
     # ------------------------------------------------------------------------------------------ public API
     def process(self, det: Detections, looks: Sequence[Look] = ()) -> Associations:
         """Track one window of detections (any radars) with the looks of that window; see the module doc."""
-        n = len(det)
+        first = self._seen
+        self._seen += len(det)
+        n_carry = len(self._carry)
+        index = first + np.arange(len(det), dtype=np.int64)
+        if n_carry:
+            index = np.concatenate([self._carry_index, index])
+            det = Detections.concat([self._carry, det])
+        carried = np.arange(len(det)) < n_carry
         sidx = self.sensors.index_of(det.sensor_id)
-        if n and (sidx < 0).any():
+        if len(det) and (sidx < 0).any():
             bad = int(det.sensor_id[np.argmax(sidx < 0)])
             raise ValueError(f"detection from unknown sensor id {bad}")
         out: list[tuple[I64, I64, NDArray[np.bool_]]] = []
+        held: list[I64] = []
         t_end = -math.inf
-        for k, rows, look in self._plan(det, sidx, looks):
-            out.append(self._batch(k, det, rows, look))
+        for k, rows, look in self._plan(det, sidx, looks, carried):
+            di, ti, st, hold = self._batch(k, det, rows, look, carried)
+            out.append((di, ti, st))
+            held.append(hold)
             if rows.size:
                 t_end = max(t_end, float(det.time_s[rows].max()))
             if look is not None:
                 t_end = max(t_end, float(look.end_s))
+        hold = np.sort(np.concatenate(held)) if held else _EMPTY
+        self._carry, self._carry_index = det.take(hold), index[hold]
+        self.counters["carried_detections"] += int(hold.shape[0])
         if math.isfinite(t_end):
             self._prune(t_end)
             self._time = max(self._time, t_end)
         if out:
             di, ti, st = (np.concatenate([o[c] for o in out]) for c in range(3))
-            order = np.argsort(di, kind="stable")
-            return Associations(di[order], ti[order], st[order])
-        return Associations(_EMPTY, _EMPTY, np.zeros(0, bool))
+            order = np.argsort(index[di], kind="stable")
+            return Associations(index[di[order]], ti[order], st[order], first)
+        return Associations(_EMPTY, _EMPTY, np.zeros(0, bool), first)
+
+    def flush(self) -> Associations:
+        """Process the detections held back at the end of the last call (see the module doc); call it once
+        after the last window so that every detection is used."""
+        return self.process(Detections.empty())
 
     def picture(self, t: float) -> Picture:
         """Confirmed tracks predicted to ``t`` (s), sorted by track id. Does not change the tracker."""
@@ -177,7 +216,11 @@ class Tracker:
         }
 
     # ------------------------------------------------------------------------------------------ internals
-    def _plan(self, det: Detections, sidx: I64, looks: Sequence[Look]) -> list[tuple[int, I64, Look | None]]:
+    def _plan(self, det: Detections, sidx: I64, looks: Sequence[Look],
+              carried: NDArray[np.bool_]) -> list[tuple[int, I64, Look | None]]:
+        """Batches (sensor, rows of ``det`` in time order, look or None): one per look, in order of the looks'
+        start (then sensor id); a sensor's carried detections join its first look; detections no look covers
+        form one batch per sensor after the others."""
         t = det.time_s
         taken = np.zeros(len(det), dtype=bool)
         items: list[tuple[tuple[float, int, int], int, I64, Look | None]] = []
@@ -185,7 +228,8 @@ class Tracker:
             k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
             if k < 0:
                 raise ValueError(f"look of unknown sensor id {look.sensor_id}")
-            rows = np.flatnonzero((sidx == k) & (t >= look.start_s) & (t < look.end_s) & ~taken)
+            inside = ((t >= look.start_s) & (t < look.end_s)) | carried
+            rows = np.flatnonzero((sidx == k) & inside & ~taken)
             rows = rows[np.argsort(t[rows], kind="stable")]
             taken[rows] = True
             items.append(((look.start_s, 0, look.sensor_id), k, rows, look))
@@ -208,7 +252,10 @@ class Tracker:
         kernels.predict_combined(slots, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), x, P)
         return x, P
 
-    def _batch(self, k: int, det: Detections, rows: I64, look: Look | None) -> tuple[I64, I64, NDArray[np.bool_]]:
+    def _batch(self, k: int, det: Detections, rows: I64, look: Look | None,
+               carried: NDArray[np.bool_]) -> tuple[I64, I64, NDArray[np.bool_], I64]:
+        """One batch: associate and update, count hits and misses, start tracks, decide. Returns (rows of
+        ``det`` that updated or started a track, those tracks' ids, started flags, rows held back)."""
         cfg = self.config
         s = self.store
         sensor = self.sensors.sensors[k]
@@ -223,8 +270,12 @@ class Tracker:
                 b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
             b = replace(b, log_clutter=np.maximum(b.log_clutter, log_birth))
         used = np.zeros(rows.shape[0], dtype=bool)
+        hold = np.zeros(rows.shape[0], dtype=bool)
+        held = _EMPTY
+        pending = self._pending_miss.pop(k, None)
         if b is not None and pre.size:
-            hit, hit_time, used = self._associate_and_update(k, b, pre, out_det, out_trk)
+            hit, hit_time, used, hold, held = self._associate_and_update(k, b, pre, look, carried[rows], out_det,
+                                                                         out_trk)
         # hits
         if hit.size:
             s.n_hits[hit] += 1
@@ -246,14 +297,25 @@ class Tracker:
                       sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
                 recent = s.last_hit_s[others, k] > look.start_s - 0.5 * sensor.period_s
                 missed = others[looked & ~recent]
-                s.n_looks[missed] += 1
-                s.misses[missed] += 1
-                s.llr[missed] += self._ln_miss
+                if held.size:  # a held track's miss waits for its carried detections
+                    wait = np.isin(missed, held)
+                    self._pending_miss[k] = (missed[wait], s.track_id[missed[wait]].copy())
+                    missed = missed[~wait]
+        if pending is not None:
+            # held tracks the previous look swept: missed unless a carried detection has now updated them
+            slots, ids = pending
+            late = slots[s.alive[slots] & (s.track_id[slots] == ids)]
+            missed = np.concatenate([missed, late[~np.isin(late, hit)]])
+        if missed.size:
+            s.n_looks[missed] += 1
+            s.misses[missed] += 1
+            s.llr[missed] += self._ln_miss
         # births from detections no track took
         born = _EMPTY
-        if b is not None and (~used).any():
-            born = self._initiate(k, b, np.flatnonzero(~used))
-            out_det.append(b.index[~used])
+        free = ~used & ~hold
+        if b is not None and free.any():
+            born = self._initiate(k, b, np.flatnonzero(free))
+            out_det.append(b.index[free])
             out_trk.append(s.track_id[born].copy())
         if look is not None:
             # new tracks per rotation: a leaky count with a time constant of one rotation
@@ -269,17 +331,20 @@ class Tracker:
             ti = np.concatenate(out_trk)
             started = np.zeros(di.shape[0], dtype=bool)
             started[di.shape[0] - n_born:] = True
-            return di, ti, started
-        return _EMPTY, _EMPTY, np.zeros(0, bool)
+            return di, ti, started, rows[hold]
+        return _EMPTY, _EMPTY, np.zeros(0, bool), rows[hold]
 
-    def _associate_and_update(self, k: int, b: DetectionBatch, pre: I64, out_det: list, out_trk: list):
-        """Gate, associate and update the tracks ``pre`` with batch ``b``. Returns (hit slots, their
-        detection times, mask of detections taken by tracks)."""
+    def _associate_and_update(self, k: int, b: DetectionBatch, pre: I64, look: Look | None, carried: NDArray,
+                              out_det: list, out_trk: list):
+        """Gate, associate and update the tracks ``pre`` with batch ``b`` (``carried``: its detections carried
+        from the previous call). Returns (hit slots, their detection times, mask of detections taken by tracks,
+        mask of detections held back to the next call, slots of the tracks held with them)."""
         cfg = self.config
         s = self.store
         sensor = self.sensors.sensors[k]
         n_det = b.time_s.shape[0]
         used = np.zeros(n_det, dtype=bool)
+        hold = np.zeros(n_det, dtype=bool)
         t_lo, t_hi = float(b.time_s.min()), float(b.time_s.max())
         n = pre.shape[0]
         lo = np.empty((n, 3))
@@ -290,7 +355,7 @@ class Tracker:
                     gamma, PREGATE_MARGIN, lo, hi)
         pt, pd = candidate_pairs(lo, hi, b.z)
         if pt.size == 0:
-            return _EMPTY, np.zeros(0), used
+            return _EMPTY, np.zeros(0), used, hold, _EMPTY
         pslot = pre[pt]
         d2 = np.empty(pt.shape[0])
         lnn = np.empty(pt.shape[0])
@@ -299,18 +364,47 @@ class Tracker:
         ok = d2 <= self.gamma[b.dim[pd]]
         pt, pd, pslot, lnn = pt[ok], pd[ok], pslot[ok], lnn[ok]
         if pt.size == 0:
-            return _EMPTY, np.zeros(0), used
+            return _EMPTY, np.zeros(0), used, hold, _EMPTY
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
         associate = self._update_gnn if cfg.association == "gnn" else self._update_jpda
         if not cfg.confirmed_first:
-            return associate(k, b, pt, pd, pslot, score, n, out_det, out_trk)
+            return (*associate(k, b, pt, pd, pslot, score, n, out_det, out_trk), hold, _EMPTY)
         # confirmed tracks first; tentative tracks take what they leave by GNN
         conf = s.status[pslot] == CONFIRMED
         hit_c, time_c, used_c = associate(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det, out_trk)
-        rest = ~conf & ~used_c[pd]
+        rest = np.flatnonzero(~conf & ~used_c[pd])
+        held = _EMPTY
+        if rest.size and look is not None and cfg.defer_at_window_end and look.sweep_deg < 360.0:
+            keep = self._not_held(k, look, pt[rest], pd[rest], pslot[rest], n, n_det, carried)
+            hold[pd[rest[~keep]]] = True
+            held = np.unique(pslot[rest[~keep]])
+            rest = rest[keep]
         hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
                                                  out_trk)
-        return np.concatenate([hit_c, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t
+        return np.concatenate([hit_c, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold, held
+
+    def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, n_det: int,
+                  carried: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Mask of the gated pairs (tentative stage) to associate now: the others form clusters holding a track
+        with one hit whose azimuth gate the beam has not left at the look's end, and no carried detection."""
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        first = np.unique(pslot[s.n_hits[pslot] == 1])
+        if first.size == 0:
+            return np.ones(pt.shape[0], dtype=bool)
+        is_open = np.zeros(first.shape[0], dtype=bool)
+        gate_open(first, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.end_s),
+                  (float(look.az_start_deg) + float(look.sweep_deg)) / 360.0, sensor.position, sensor.rotation,
+                  is_open)
+        if not is_open.any():
+            return np.ones(pt.shape[0], dtype=bool)
+        open_slot = np.zeros(s.size, dtype=bool)
+        open_slot[first[is_open]] = True
+        label, n_cl = clusters(pt, pd, n, n_det)
+        held = np.zeros(n_cl, dtype=bool)
+        held[label[open_slot[pslot]]] = True
+        held[label[carried[pd]]] = False
+        return ~held[label]
 
     def _update_gnn(self, k: int, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64, n: int,
                     out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
