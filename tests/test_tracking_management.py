@@ -278,3 +278,31 @@ def test_new_targets_split_by_a_window_end_are_not_mixed_up(defer):
     if defer:
         assert tracker.counters["carried_detections"] > 0
         assert len(tracker.picture(24.0)) == 2
+
+
+def _detections(t, r, az, el) -> Detections:
+    n = len(t)
+    return Detections(time_s=np.array(t, float), sensor_id=np.full(n, 2, np.int64), range_m=np.array(r, float),
+                      azimuth_deg=np.array(az, float), elevation_deg=np.array(el, float),
+                      range_rate_mps=np.full(n, np.nan), snr_db=np.full(n, 20.0))
+
+
+@pytest.mark.parametrize("confirmed_first", [True, False])
+def test_confirmed_track_takes_a_contested_detection_first(confirmed_first):
+    """A confirmed track (three looks at 50 km, 10 deg) and a new candidate (10.6 deg) both gate the only detection
+    of the next look, at 10.68 deg: near the edge of the confirmed track's gate, central in the candidate's wide
+    one. Jointly, the candidate's likelihood wins; with confirmed tracks first, the confirmed track keeps it."""
+    from airpicture.detections import Look
+
+    def look(k: int) -> list[Look]:
+        return [Look(sensor_id=2, start_s=PERIOD * k, end_s=PERIOD * (k + 1), az_start_deg=0.0, sweep_deg=360.0)]
+
+    tracker = Tracker(TrackerConfig(confirmed_first=confirmed_first), [radar()], FRAME)
+    for k in range(3):
+        tracker.process(_detections([0.11 + PERIOD * k], [50e3], [10.0], [5.0]), look(k))
+    tracker.process(_detections([12.10, 12.11], [50e3, 50e3], [10.6, 10.0], [5.0, 5.0]), look(3))
+    hist = tracker.history_table().to_pandas()
+    confirmed = int(hist[hist.event == "confirm"].track_id.iloc[0])
+    candidate = int(hist[(hist.event == "start") & (hist.track_id != confirmed)].track_id.iloc[0])
+    assoc = tracker.process(_detections([16.11], [50e3], [10.68], [5.0]), look(4))
+    assert assoc.track_id.tolist() == [confirmed if confirmed_first else candidate]
