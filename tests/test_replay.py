@@ -95,6 +95,20 @@ def test_traffic_csv_with_iso_timestamps(tmp_path: Path) -> None:
     assert np.allclose(vn, 400 * KT, rtol=0.01)
 
 
+def test_iso_timestamps_honour_their_utc_offsets(tmp_path: Path) -> None:
+    """The same instants written with different offsets (Z, +02:00, -05:00, none = UTC) give a 5 s cadence."""
+    stamps = ["2024-05-01T10:00:00Z", "2024-05-01T12:00:05+02:00", "2024-05-01T05:00:10-05:00",
+              "2024-05-01 10:00:15", "2024-05-01T10:00:20+00:00"]
+    rows = ["timestamp,icao24,latitude,longitude,altitude,groundspeed,track,vertical_rate"]
+    for k, stamp in enumerate(stamps):
+        lat, lon, _ = pymap3d.enu2geodetic(0.0, 400 * KT * 5 * k, 30000 * FT, LAT0, LON0, 0.0)
+        rows.append(f"{stamp},a1,{lat:.7f},{lon:.7f},30000,400,0,0")
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    truth = generate_truth(_scenario(tmp_path, "t.csv"))
+    assert truth.targets.end_s[0] == pytest.approx(20.0)
+    assert np.allclose(truth.samples.x[:, 4], 400 * KT, rtol=0.01)  # positions 5 s apart at 400 kt
+
+
 def test_gaps_split_flights_and_missing_rates_are_filled(tmp_path: Path) -> None:
     t, lat, lon, h = _flight(n=40)
     t = np.concatenate([t[:20], t[20:] + 100.0])  # a 105 s gap, longer than max_gap_s (60 s)

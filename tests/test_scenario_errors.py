@@ -50,6 +50,10 @@ CASES = {
     "unknown key with suggestion": (["raids", 0, "sped_mps"], 240.0,
                                     ["raids[0]", "sped_mps", "did you mean 'speed_mps'"]),
     "wrong type": (["raids", 0, "count"], "many", ["raids[0].count", "integer"]),
+    "number as text": (["duration_s"], "300", ["duration_s", "valid number", "'300'"]),
+    "boolean as count": (["raids", 0, "count"], True, ["raids[0].count", "valid integer"]),
+    "fraction as count": (["raids", 0, "count"], 2.5, ["raids[0].count", "valid integer"]),
+    "number as boolean": (["sensors", 0, "range_rate"], 1, ["sensors[0].range_rate", "valid boolean"]),
     "negative speed": (["raids", 1, "speed_mps"], -5.0, ["raids[1].speed_mps", "greater than 0"]),
     "negative count": (["raids", 2, "count"], -1, ["raids[2].count", "greater than or equal to 0"]),
     "latitude out of range": (["site", "latitude_deg"], 95.0, ["site.latitude_deg", "less than or equal to 90"]),
@@ -144,6 +148,16 @@ def test_replay_empty_position_refused_unless_dropped(tmp_path: Path) -> None:
 
     truth = generate_truth(sc)
     assert "abc" in set(truth.targets.callsign)
+
+
+def test_replay_bad_value_after_a_dropped_row_names_its_own_line(tmp_path: Path) -> None:
+    rows = (HEADER + "100,abc,34.5,-38.2,9000,230,90,0\n105,abc,,-38.2,9000,230,90,0\n"
+            "110,abc,134.5,-38.1,9000,230,90,0\n")
+    scenario = _replay_scenario(tmp_path, rows)
+    data = read_toml(scenario)
+    data["replays"][0]["drop_incomplete_rows"] = True
+    scenario.write_bytes(tomli_w.dumps(data).encode())
+    _assert_clean_failure(tmp_path, scenario, "line 4", "'lat'", "[-90, 90]")
 
 
 def test_replay_missing_file(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from airpicture.errors import InputError
@@ -100,7 +101,7 @@ def run(
 
 def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
     t = summary["targets"]
-    out.print(f"[bold green]done[/] in {elapsed:.2f} s -> [bold]{target}[/]")
+    out.print(f"[bold green]done[/] in {elapsed:.2f} s -> [bold]{escape(str(target))}[/]")
     lines = [f"targets {t['total']} ({t['threats']} threats, {t['civil']} civil)"]
     if "engagement" in summary:
         e = summary["engagement"]
@@ -124,18 +125,17 @@ def validate(
     from airpicture.truth import generate_truth
 
     truth = generate_truth(sc, source)  # also checks routes and replay files
-    out.print(f"[bold green]valid[/]: {source}")
-    out.print(f"  {sc.name}: {sc.description}")
-    out.print(f"  {sc.duration_s:g} s at {sc.time_step_s:g} s steps, seed {sc.seed}, site "
-              f"{sc.site.latitude_deg:.4f}, {sc.site.longitude_deg:.4f}")
-    out.print(f"  assets: {', '.join(a.name for a in sc.assets)}")
-    out.print(f"  sensors: {len(sc.sensors)}  batteries: {len(sc.batteries)}")
-    for r in sc.raids:
-        out.print(f"  raid {r.name}: {r.count} x {r.kind} -> {r.asset} ({r.profile.kind})")
-    for c in sc.civil_traffic:
-        out.print(f"  civil {c.name}: {c.count} x {c.kind}")
-    for rp in sc.replays:
-        out.print(f"  replay {rp.name}: {rp.file}")
+    out.print(f"[bold green]valid[/]: {escape(str(source))}")
+    lines = [f"{sc.name}: {sc.description}",
+             f"{sc.duration_s:g} s at {sc.time_step_s:g} s steps, seed {sc.seed}, site "
+             f"{sc.site.latitude_deg:.4f}, {sc.site.longitude_deg:.4f}",
+             f"assets: {', '.join(a.name for a in sc.assets)}",
+             f"sensors: {len(sc.sensors)}  batteries: {len(sc.batteries)}"]
+    lines += [f"raid {r.name}: {r.count} x {r.kind} -> {r.asset} ({r.profile.kind})" for r in sc.raids]
+    lines += [f"civil {c.name}: {c.count} x {c.kind}" for c in sc.civil_traffic]
+    lines += [f"replay {rp.name}: {rp.file}" for rp in sc.replays]
+    for line in lines:
+        out.print("  " + escape(line))
     hostile = int(truth.targets.hostile.sum())
     out.print(f"  truth: {truth.n_targets} targets ({hostile} threats), {len(truth.samples)} samples")
 
@@ -185,7 +185,7 @@ def report(
     t0 = time.perf_counter()
     path = build_report(run_dir, png=png)
     if not quiet:
-        out.print(f"[bold green]report[/] in {time.perf_counter() - t0:.2f} s -> [bold]{path}[/]")
+        out.print(f"[bold green]report[/] in {time.perf_counter() - t0:.2f} s -> [bold]{escape(str(path))}[/]")
         if png:
             out.print(f"  figures -> {run_dir / FIGURES_DIR}")
 
@@ -228,7 +228,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except InputError as exc:
-        err.print(f"[bold red]error[/]: {exc.render()}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error[/]: {escape(exc.render())}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -49,9 +50,11 @@ DEFAULT_RCS_M2: dict[str, float] = {
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: frozen, unknown keys refused with a suggestion, finite numbers only."""
+    """Base of every scenario model: frozen, unknown keys refused with a suggestion, finite numbers only, and
+    strict types (no text read as a number, no true read as 1, no 2.5 read as a count; an integer is a valid
+    float)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -78,6 +81,8 @@ def _doc(text: str, **kw: Any) -> Any:
 
 
 PositiveFloat = Annotated[float, Field(gt=0)]
+#: a point [east, north] in metres: a TOML array of two numbers
+PointEN = Annotated[tuple[float, float], BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 
 
@@ -370,7 +375,7 @@ class WaypointProfile(Strict):
     """A route through waypoints, turning at each with a coordinated turn at bounded lateral acceleration."""
 
     kind: Literal["waypoints"] = "waypoints"
-    waypoints_m: list[tuple[float, float]] = _doc(
+    waypoints_m: list[PointEN] = _doc(
         "Route points [east, north] in metres from the site, flown in order before the asset", min_length=1
     )
     waypoint_jitter_m: float = _doc("Standard deviation of a random offset per threat and waypoint, metres",
@@ -384,7 +389,7 @@ class CruiseProfile(Strict):
     """Low-altitude cruise at constant height above the ground, optional waypoints, pop-up and dive at the end."""
 
     kind: Literal["cruise"] = "cruise"
-    waypoints_m: list[tuple[float, float]] = _doc("Optional route points [east, north], metres from the site",
+    waypoints_m: list[PointEN] = _doc("Optional route points [east, north], metres from the site",
                                                   default_factory=list)
     waypoint_jitter_m: float = _doc("Standard deviation of a random offset per waypoint, metres", default=0.0, ge=0)
     max_lateral_accel_mps2: float = _doc("Lateral acceleration in turns, m/s^2", default=20.0, gt=0)

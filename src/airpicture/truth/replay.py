@@ -22,6 +22,8 @@ positions by finite differences.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pyarrow as pa
 
@@ -79,8 +81,8 @@ def _time_column(table: pa.Table, name: str, source: str) -> np.ndarray:
             except ValueError:
                 pass
             try:
-                ts = np.datetime64(v.strip().replace("Z", "").split("+")[0].replace(" ", "T"), "us")
-                out[i] = ts.astype("int64") / 1e6
+                ts = datetime.fromisoformat(v.strip())  # offsets (+02:00, Z) honoured; no offset: UTC
+                out[i] = (ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)).timestamp()
             except ValueError:
                 raise InputError(source, Problem(f"{row_label(source, i)}, column '{name}'",
                                                  f"expected a time (unix seconds or ISO 8601), got {v!r}")) from None
@@ -116,10 +118,11 @@ def read_flights(replay: Replay, source_field: str) -> dict[str, np.ndarray]:
             f"expected a value, got an empty or non-finite one (set {source_field}.drop_incomplete_rows = true "
             f"to skip such rows)"))
     keep = ~incomplete
-    check_range(lat[keep], cols["lat"], path, -90, 90)
-    check_range(lon[keep], cols["lon"], path, -180, 180)
-    check_range(alt[keep], cols["alt"], path, -1000, 100e3)
-    check_range(speed[keep], cols["speed"], path, 0, 5000)
+    # dropped rows read as NaN (not checked), so that a bad value is reported on its own line
+    check_range(np.where(keep, lat, np.nan), cols["lat"], path, -90, 90)
+    check_range(np.where(keep, lon, np.nan), cols["lon"], path, -180, 180)
+    check_range(np.where(keep, alt, np.nan), cols["alt"], path, -1000, 100e3)
+    check_range(np.where(keep, speed, np.nan), cols["speed"], path, 0, 5000)
     if not keep.any():
         raise InputError(path, "no usable rows")
     t = t[keep]
