@@ -20,7 +20,8 @@ FRAME = LocalFrame.at(SITE["latitude_deg"], SITE["longitude_deg"], SITE["altitud
 
 
 def straight_truth(p0: F64, v: F64, rcs_m2: F64 | float = 1.0, start_s: F64 | float = 0.0,
-                   end_s: F64 | float = 100.0, step_s: float = 1.0, duration_s: float | None = None) -> Truth:
+                   end_s: F64 | float = 100.0, step_s: float = 1.0, duration_s: float | None = None,
+                   rcs_broadside_ratio: float = 1.0) -> Truth:
     """Targets moving in straight lines in site ENU: position p0 + v (t - start) for t in [start, end]."""
     p0 = np.atleast_2d(np.asarray(p0, dtype=float))
     v = np.broadcast_to(np.atleast_2d(np.asarray(v, dtype=float)), p0.shape)
@@ -33,7 +34,8 @@ def straight_truth(p0: F64, v: F64, rcs_m2: F64 | float = 1.0, start_s: F64 | fl
     b = TruthBuilder()
     b.add(kind="aircraft", hostile=True, rcs_m2=np.broadcast_to(np.asarray(rcs_m2, float), (n,)).copy(),
           asset_index=-1, start_s=start, end_s=end, end_reason=np.full(n, "running", dtype=object), group="test",
-          callsign=np.array([f"t{i}" for i in range(n)], dtype=object), owner=owner, t=t, x=x)
+          callsign=np.array([f"t{i}" for i in range(n)], dtype=object), owner=owner, t=t, x=x,
+          rcs_broadside_ratio=rcs_broadside_ratio)
     return b.build()
 
 

@@ -39,6 +39,7 @@ def problem_text(data: dict) -> str:
         ({"pfa": 1.0}, "sensors[0].pfa", "less than 1"),
         ({"pfa": 1.5}, "sensors[0].pfa", "less than 1"),
         ({"antenna_height_m": -5.0}, "sensors[0].antenna_height_m", "greater than or equal to 0"),
+        ({"altitude_m": -400.0}, "sensors[0].altitude_m", "below the scenario's ground model"),
         ({"swerling": 2}, "sensors[0].swerling", "unknown Swerling case 2; expected 0, 1 or 3"),
         ({"swerling": 5}, "sensors[0].swerling", "expected 0, 1 or 3"),
         ({"scan_period_s": 0.0}, "sensors[0].scan_period_s", "greater than 0"),

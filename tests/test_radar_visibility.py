@@ -25,8 +25,17 @@ def ground_distance(p: np.ndarray, radar_en=(0.0, 0.0)) -> np.ndarray:
 
 @pytest.mark.parametrize("target_height_m", [30.0, 150.0, 1000.0])
 @pytest.mark.parametrize("k", [4.0 / 3.0, 1.0])
-def test_detection_stops_at_the_radar_horizon(target_height_m: float, k: float) -> None:
-    antenna = 25.0
+@pytest.mark.parametrize("place", ["site", "hill east-north", "hill lat-lon"])
+def test_detection_stops_at_the_radar_horizon(target_height_m: float, k: float, place: str) -> None:
+    """On the site's ground, or on a 475 m hill (``altitude_m``, the radar placed by east/north or by latitude
+    and longitude): the horizon follows d = sqrt(2kRh1) + sqrt(2kRh2) with h1 the antenna's height."""
+    mast = 25.0
+    where: dict = {}
+    if place != "site":
+        where["altitude_m"] = FRAME.altitude_m + 475.0
+    if place == "hill lat-lon":
+        where.update(e_m=None, n_m=None, latitude_deg=FRAME.latitude_deg, longitude_deg=FRAME.longitude_deg)
+    antenna = mast + (475.0 if place != "site" else 0.0)
     big_r = FRAME.earth_radius_m
     horizon = math.sqrt(2 * k * big_r * antenna) + math.sqrt(2 * k * big_r * target_height_m)
     n = 120
@@ -34,8 +43,8 @@ def test_detection_stops_at_the_radar_horizon(target_height_m: float, k: float) 
     bearing = np.radians(np.arange(n) * 3.0)
     p = at_height(dist * np.sin(bearing), dist * np.cos(bearing), target_height_m)
     truth = straight_truth(p, np.zeros((n, 3)), end_s=20.0, step_s=5.0)
-    rad = radar(antenna_height_m=antenna, refraction_k=k, swerling=0, max_range_m=400e3, sensitivity=STRONG,
-                elevation_min_deg=-5.0)
+    rad = radar(antenna_height_m=mast, refraction_k=k, swerling=0, max_range_m=400e3, sensitivity=STRONG,
+                elevation_min_deg=-5.0, **where)
     sim = RadarSimulator(rad, FRAME, truth, seed=1, sensor_index=0)
     _, lab = sim.scan(1)
     seen = np.zeros(n, dtype=bool)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -196,6 +197,10 @@ class Radar(Place):
     id: int = _doc("sensor_id written on every detection", ge=0, le=2**31 - 1)
     name: str = _doc("Display name", default="radar")
     antenna_height_m: float = _doc("Antenna height above the ground, metres", default=10.0, ge=0, le=30000)
+    altitude_m: float | None = _doc(
+        "WGS84 ellipsoidal height of the ground at the radar (a hill, a ship's deck), metres; omit for the "
+        "scenario's ground (the site's altitude on the spherical Earth model). Must not lie below that ground "
+        "model", default=None, ge=-500, le=9000)
     scan_period_s: float = _doc("Time of one 360 degree rotation, seconds", default=10.0, gt=0, le=600)
     start_azimuth_deg: float = _doc("Beam azimuth at time 0, degrees clockwise from north", default=0.0, ge=0, lt=360)
     azimuth_beamwidth_deg: float = _doc("Two-way 3 dB azimuth beamwidth, degrees", default=1.5, gt=0, le=360)
@@ -440,7 +445,13 @@ class Raid(Strict):
     start_distance_m: float = _doc("Distance from the asset at launch/appearance, metres", gt=0, le=5e6)
     speed_mps: float | None = _doc("Speed, m/s (not used for ballistic profiles)", default=None, gt=0, le=20000)
     altitude_m: float = _doc("Flight height above the ground, metres", default=1000.0, ge=0, le=1e5)
-    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+    rcs_m2: float | None = _doc(
+        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
+        "value", default=None, gt=0)
+    rcs_broadside_ratio: float = _doc(
+        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
+        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
+        default=1.0, gt=0, le=1000)
     profile: Profile = _doc("Motion profile", default_factory=StraightProfile)
 
     @model_validator(mode="after")
@@ -472,7 +483,13 @@ class CivilTraffic(Strict):
     speed_max_mps: float = _doc("Fastest ground speed, m/s", default=260.0, gt=0, le=400)
     altitude_min_m: float = _doc("Lowest cruise height, metres", default=8000.0, ge=0)
     altitude_max_m: float = _doc("Highest cruise height, metres", default=12000.0, ge=0)
-    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+    rcs_m2: float | None = _doc(
+        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
+        "value", default=None, gt=0)
+    rcs_broadside_ratio: float = _doc(
+        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
+        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
+        default=1.0, gt=0, le=1000)
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
@@ -499,7 +516,13 @@ class Replay(Strict):
     kind: TargetKind = _doc("Target kind given to every flight in the file", default="airliner")
     hostile: bool = _doc("Whether these flights are threats", default=False)
     asset: str | None = _doc("Asset the flights threaten (hostile replays only)", default=None)
-    rcs_m2: float | None = _doc("Mean radar cross section, m^2 (default per kind)", default=None, gt=0)
+    rcs_m2: float | None = _doc(
+        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
+        "value", default=None, gt=0)
+    rcs_broadside_ratio: float = _doc(
+        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
+        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
+        default=1.0, gt=0, le=1000)
     drop_incomplete_rows: bool = _doc("Skip rows with empty position fields instead of refusing the file",
                                       default=False)
     max_gap_s: float = _doc("A flight with a longer gap between reports is split into separate targets, seconds",
@@ -602,6 +625,22 @@ class MetricsConfig(Strict):
 
 
 # --------------------------------------------------------------------------------------------- scenario
+def check_radars_above_ground(site: Site, sensors: Sequence[Radar]) -> None:
+    """Refuse a radar whose antenna, given its ground ``altitude_m``, lies below the scenario's spherical ground
+    model (the model has no terrain below the site's altitude)."""
+    from airpicture.geodesy import LocalFrame
+    from airpicture.sensors.placement import antenna_height_m
+
+    frame = LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m)
+    for i, radar in enumerate(sensors):
+        h = antenna_height_m(radar, frame)
+        if h < 0.0:
+            raise ValueError(f"sensors[{i}].altitude_m: the antenna ({radar.altitude_m:g} m ground + "
+                             f"{radar.antenna_height_m:g} m mast) lies {-h:.0f} m below the scenario's ground "
+                             f"model (site.altitude_m = {site.altitude_m:g} m, no terrain); expected a ground "
+                             f"altitude at least {radar.altitude_m - h:.0f} m")
+
+
 class Scenario(Strict):
     """A complete scenario: where, how long, what defends, what flies."""
 
@@ -647,6 +686,7 @@ class Scenario(Strict):
         ids = [s.id for s in self.sensors]
         if len(set(ids)) != len(ids):
             raise ValueError("sensor ids must be unique")
+        check_radars_above_ground(self.site, self.sensors)
         bnames = [b.name for b in self.batteries]
         if len(set(bnames)) != len(bnames):
             raise ValueError("battery names must be unique")
@@ -712,6 +752,9 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_]\w*(?:\[\d+\])?(?:\.[A-Za-z_]\w*(?:\[\d+\])?)*): (.+)$", re.S)
+
+
 def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
     problems = []
     for e in err.errors(include_url=False):
@@ -727,6 +770,9 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
             msg = f"{msg} (got {_describe_input(e['input'])})"
         if etype == "finite_number":
             msg = f"expected a finite number (got {_describe_input(e.get('input'))})"
+        named = _FIELD_PREFIX.match(msg) if not loc else None
+        if named:  # a whole-scenario check that names the field it is about: "sensors[0].altitude_m: ..."
+            path, msg = named.group(1), named.group(2)
         problems.append(Problem(path, msg))
     return problems
 

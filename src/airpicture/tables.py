@@ -39,6 +39,7 @@ def targets_table(truth: Truth, scenario: Scenario) -> pa.Table:
         "group": t.group,
         "callsign": t.callsign,
         "rcs_m2": t.rcs_m2,
+        "rcs_broadside_ratio": np.ones(len(t)) if t.rcs_broadside_ratio is None else t.rcs_broadside_ratio,
         "asset": assets[t.asset_index],
         "start_s": t.start_s,
         "end_s": t.end_s,

@@ -69,6 +69,18 @@ def mean_snr(constant: float, rcs_m2: ArrayLike, range_m: ArrayLike) -> F64:
     return constant * np.asarray(rcs_m2, dtype=float) / (r2 * r2)
 
 
+def aspect_rcs_m2(rcs_head_on_m2: ArrayLike, broadside_ratio: ArrayLike, range_rate_mps: ArrayLike,
+                  speed_mps: ArrayLike) -> F64:
+    """RCS (m^2) at the aspect of each look: sigma_0 (1 + (ratio - 1) sin^2 a), with a the angle between the
+    target's velocity and the line of sight, cos a = |range rate| / speed -- a smooth two-lobe pattern, head-on
+    (nose or tail) value ``rcs_head_on_m2``, ``broadside_ratio`` times that broadside. A target at rest keeps
+    its head-on value."""
+    speed = np.asarray(speed_mps, dtype=float)
+    cos_a = np.abs(np.asarray(range_rate_mps, dtype=float)) / np.maximum(speed, 1e-9)
+    sin2 = np.where(speed > 1e-6, 1.0 - np.minimum(cos_a, 1.0) ** 2, 0.0)
+    return np.asarray(rcs_head_on_m2, dtype=float) * (1.0 + (np.asarray(broadside_ratio, dtype=float) - 1.0) * sin2)
+
+
 def mean_snr_db(sensitivity: ReferenceSensitivity | RadarEquationSensitivity, rcs_m2: ArrayLike,
                 range_m: ArrayLike) -> F64:
     """Mean single-look SNR in dB of targets of mean RCS ``rcs_m2`` (m^2) at ``range_m`` (m)."""

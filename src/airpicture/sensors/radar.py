@@ -41,6 +41,7 @@ from airpicture.sensors.geometry import SensorGeometry
 from airpicture.sensors.look_geometry import LookGeometry, look_geometry
 from airpicture.sensors.physics import (
     above_horizon,
+    aspect_rcs_m2,
     fluctuate,
     linear_to_db,
     mean_snr,
@@ -48,7 +49,7 @@ from airpicture.sensors.physics import (
     square_law_statistic,
     threshold_from_pfa,
 )
-from airpicture.sensors.placement import radar_geometry
+from airpicture.sensors.placement import antenna_height_m, radar_geometry
 from airpicture.sensors.resolution import merge_echoes, resolution_groups
 from airpicture.sensors.scan_timing import beam_crossings
 from airpicture.sensors.truth_index import TruthIndex
@@ -71,6 +72,7 @@ class RadarSimulator:
         self.sensor_index = int(sensor_index)
         self.index = index if index is not None else TruthIndex.of(truth)
         self.geometry: SensorGeometry = radar_geometry(radar, frame)
+        self.antenna_height_m = antenna_height_m(radar, frame)  # above the ground model, for the horizon
         self.period_s = float(radar.scan_period_s)
         self.start_azimuth_rad = math.radians(radar.start_azimuth_deg)
         self.snr_constant = snr_constant(radar.sensitivity)
@@ -94,7 +96,7 @@ class RadarSimulator:
         el_min, el_max = math.radians(r.elevation_min_deg), math.radians(r.elevation_max_deg)
         ok = (look.range_m >= r.min_range_m) & (look.range_m <= r.max_range_m) \
             & (look.elevation_rad >= el_min) & (look.elevation_rad <= el_max)
-        return ok & above_horizon(look.ground_angle_rad, r.antenna_height_m, look.height_m,
+        return ok & above_horizon(look.ground_angle_rad, self.antenna_height_m, look.height_m,
                                   self.frame.earth_radius_m, r.refraction_k)
 
     # ------------------------------------------------------------------------------------------ one scan
@@ -117,7 +119,11 @@ class RadarSimulator:
         rng_m, az, el = look.range_m[seen], look.azimuth_rad[seen], look.elevation_rad[seen]
         rr = look.range_rate_mps[seen]
 
-        power = fluctuate(rng, mean_snr(self.snr_constant, idx.rcs_m2[tid], rng_m), radar.swerling)
+        rcs = idx.rcs_m2[tid]
+        ratio = idx.rcs_broadside_ratio[tid]
+        if (ratio != 1.0).any():
+            rcs = aspect_rcs_m2(rcs, ratio, rr, np.linalg.norm(state[seen, 3:6], axis=1))
+        power = fluctuate(rng, mean_snr(self.snr_constant, rcs, rng_m), radar.swerling)
         power = np.maximum(power, 1e-300)  # keeps centroid weights positive
         n_groups, group = resolution_groups(rng_m, az, el, radar.range_resolution_m,
                                             math.radians(radar.azimuth_cell_deg),

@@ -92,7 +92,8 @@ class TruthIndex:
     offsets: I64  # (N + 1,): samples of target k are offsets[k]:offsets[k + 1]
     first_s: F64  # (N,) start of each target's life within its samples, seconds
     last_s: F64  # (N,) end of each target's life within its samples, seconds
-    rcs_m2: F64  # (N,) mean radar cross section
+    rcs_m2: F64  # (N,) mean radar cross section (head-on value when aspect-dependent)
+    rcs_broadside_ratio: F64  # (N,) RCS broadside / head-on (1: no aspect dependence)
 
     @classmethod
     def of(cls, truth: Truth) -> TruthIndex:
@@ -107,7 +108,9 @@ class TruthIndex:
         first = np.maximum(first, truth.targets.start_s)
         last = np.minimum(last, truth.targets.end_s)
         return cls(np.ascontiguousarray(s.time_s, dtype=float), np.ascontiguousarray(s.x, dtype=float), offsets,
-                   first, last, np.asarray(truth.targets.rcs_m2, dtype=float))
+                   first, last, np.asarray(truth.targets.rcs_m2, dtype=float),
+                   np.ones(n) if truth.targets.rcs_broadside_ratio is None
+                   else np.asarray(truth.targets.rcs_broadside_ratio, dtype=float))
 
     @property
     def n_targets(self) -> int:

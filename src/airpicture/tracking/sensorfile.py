@@ -48,6 +48,7 @@ from airpicture.scenario import (
     SnrAccuracy,
     Strict,
     TrackerConfig,
+    check_radars_above_ground,
     problems_from_validation,
     read_toml,
 )
@@ -69,6 +70,7 @@ class SensorFile(Strict):
         ids = [s.id for s in self.sensors]
         if len(set(ids)) != len(ids):
             raise ValueError("sensor ids must be unique")
+        check_radars_above_ground(self.site, self.sensors)
         return self
 
 

@@ -17,6 +17,7 @@ class TruthBuilder:
     kinds: list[NDArray] = field(default_factory=list)
     hostile: list[NDArray] = field(default_factory=list)
     rcs: list[F64] = field(default_factory=list)
+    rcs_ratio: list[F64] = field(default_factory=list)
     asset: list[NDArray] = field(default_factory=list)
     start: list[F64] = field(default_factory=list)
     end: list[F64] = field(default_factory=list)
@@ -29,7 +30,8 @@ class TruthBuilder:
     n: int = 0
 
     def add(self, *, kind: str, hostile: bool, rcs_m2: float | F64, asset_index: int, start_s: F64, end_s: F64,
-            end_reason: NDArray, group: str, callsign: NDArray, owner: NDArray, t: F64, x: F64) -> None:
+            end_reason: NDArray, group: str, callsign: NDArray, owner: NDArray, t: F64, x: F64,
+            rcs_broadside_ratio: float = 1.0) -> None:
         """Add K targets; ``owner`` indexes 0..K-1 within this batch for the samples (t, x)."""
         k = int(np.asarray(start_s).size)
         if k == 0:
@@ -37,6 +39,7 @@ class TruthBuilder:
         self.kinds.append(np.full(k, kind, dtype=object))
         self.hostile.append(np.full(k, hostile))
         self.rcs.append(np.broadcast_to(np.asarray(rcs_m2, float), (k,)).copy())
+        self.rcs_ratio.append(np.full(k, float(rcs_broadside_ratio)))
         self.asset.append(np.full(k, asset_index, dtype=np.int64))
         self.start.append(np.asarray(start_s, float))
         self.end.append(np.asarray(end_s, float))
@@ -59,6 +62,7 @@ class TruthBuilder:
             kind=cat(self.kinds, dtype=str, empty=np.zeros(0, dtype="<U1")),
             hostile=cat(self.hostile, dtype=bool),
             rcs_m2=cat(self.rcs, dtype=float),
+            rcs_broadside_ratio=cat(self.rcs_ratio, dtype=float),
             asset_index=cat(self.asset, dtype=np.int64),
             start_s=cat(self.start, dtype=float),
             end_s=cat(self.end, dtype=float),

@@ -33,7 +33,8 @@ def add_civil(builder: TruthBuilder, scenario: Scenario, traffic: CivilTraffic, 
     start = closest - u * half[:, None]
     end = closest + u * half[:, None]
     callsigns = np.array([f"{traffic.name}-{i + 1:03d}" for i in range(n)], dtype=object)
-    add_straight_flights(builder, kind=traffic.kind, hostile=False, rcs_m2=traffic.mean_rcs_m2, group=traffic.name,
+    add_straight_flights(builder, kind=traffic.kind, hostile=False, rcs_m2=traffic.mean_rcs_m2,
+                         rcs_broadside_ratio=traffic.rcs_broadside_ratio, group=traffic.name,
                          start_en=start, end_en=end, speed=speed, height=height, t0=t0,
                          duration_s=scenario.duration_s, step_s=scenario.time_step_s, frame=frame,
                          callsigns=callsigns, end_reason=END_EXIT)

@@ -177,7 +177,8 @@ def add_replay(builder: TruthBuilder, scenario: Scenario, index: int, replay: Re
     callsign = uniq[seg_code].astype(object)
     reason = np.where(last[idx] <= scenario.duration_s, END_EXIT, END_RUNNING).astype(object)
     asset_i = scenario.asset_index(replay.asset) if replay.asset is not None else -1
-    builder.add(kind=replay.kind, hostile=replay.hostile, rcs_m2=replay.mean_rcs_m2, asset_index=asset_i,
+    builder.add(kind=replay.kind, hostile=replay.hostile, rcs_m2=replay.mean_rcs_m2,
+                rcs_broadside_ratio=replay.rcs_broadside_ratio, asset_index=asset_i,
                 start_s=np.maximum(first[idx], 0.0), end_s=last[idx], end_reason=reason, group=replay.name,
                 callsign=callsign, owner=owner, t=tq, x=x)
 

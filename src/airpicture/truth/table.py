@@ -37,6 +37,7 @@ class Targets:
     end_reason: NDArray[np.str_]
     group: NDArray[np.str_]  # raid / traffic / replay name
     callsign: NDArray[np.str_]  # icao24 for replays, else a generated label
+    rcs_broadside_ratio: F64 | None = None  # RCS broadside / head-on per target (None: 1, no aspect dependence)
 
     def __len__(self) -> int:
         return int(self.kind.shape[0])

@@ -111,7 +111,8 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
                                 np.full(owner.size, prof.dive_distance_m))
     x = _states_over_ground(frame, pos, direction_2d * speed, h, slope * speed)
     reason = np.where(t_end <= duration, END_IMPACT, END_RUNNING).astype(object)
-    builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2, asset_index=asset_i, start_s=t0,
+    builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2,
+                rcs_broadside_ratio=raid.rcs_broadside_ratio, asset_index=asset_i, start_s=t0,
                 end_s=t_end, end_reason=reason, group=raid.name, callsign=callsigns, owner=owner, t=t, x=x)
 
 
@@ -154,13 +155,15 @@ def _add_ballistic(builder: TruthBuilder, scenario: Scenario, raid: Raid, asset_
     v3 = st[:, [3]] * down_hat[owner] + st[:, [4]] * up_hat[owner]
     x = np.concatenate([p3, v3], axis=1)
     reason = np.where(t_end <= scenario.duration_s, END_IMPACT, END_RUNNING).astype(object)
-    builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2, asset_index=asset_i, start_s=t0,
+    builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2,
+                rcs_broadside_ratio=raid.rcs_broadside_ratio, asset_index=asset_i, start_s=t0,
                 end_s=t_end, end_reason=reason, group=raid.name, callsign=callsigns, owner=owner, t=t, x=x)
 
 
 def add_straight_flights(builder: TruthBuilder, *, kind: str, hostile: bool, rcs_m2: float, group: str,
                          start_en: F64, end_en: F64, speed: F64, height: F64, t0: F64, duration_s: float,
-                         step_s: float, frame: LocalFrame, callsigns: NDArray, end_reason: str) -> None:
+                         step_s: float, frame: LocalFrame, callsigns: NDArray, end_reason: str,
+                         rcs_broadside_ratio: float = 1.0) -> None:
     """Straight level flights from ``start_en`` to ``end_en`` (K, 2) at per-flight speed and height."""
     seg = end_en - start_en
     length = np.hypot(seg[:, 0], seg[:, 1])
@@ -175,8 +178,9 @@ def add_straight_flights(builder: TruthBuilder, *, kind: str, hostile: bool, rcs
     pos = start_en[g] + direction[g] * (speed[g] * (t - t0[g]))[:, None]
     x = _states_over_ground(frame, pos, direction[g] * speed[g, None], height[g], np.zeros(owner.size))
     reason = np.where(t_end[idx] <= duration_s, end_reason, END_RUNNING).astype(object)
-    builder.add(kind=kind, hostile=hostile, rcs_m2=rcs_m2, asset_index=-1, start_s=np.maximum(t0[idx], 0.0),
-                end_s=t_end[idx], end_reason=reason, group=group, callsign=callsigns[idx], owner=owner, t=t, x=x)
+    builder.add(kind=kind, hostile=hostile, rcs_m2=rcs_m2, rcs_broadside_ratio=rcs_broadside_ratio, asset_index=-1,
+                start_s=np.maximum(t0[idx], 0.0), end_s=t_end[idx], end_reason=reason, group=group,
+                callsign=callsigns[idx], owner=owner, t=t, x=x)
 
 
 __all__ = ["StraightProfile", "add_raid", "add_straight_flights", "asset_positions", "place_en"]
