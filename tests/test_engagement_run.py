@@ -107,3 +107,18 @@ def test_loss_system_counters_match_erlang_b():
     blocked = s["blocked_no_channel"] / s["threat_arrivals"]
     assert blocked == pytest.approx(erlang_b(channels, offered), abs=0.05)
     assert s["engagements"] == s["threat_arrivals"] - s["blocked_no_channel"]
+
+
+def test_batteries_report_the_capacity_of_the_one_shared_picture(default_world):
+    """Two batteries configured with different track capacities share one picture: the tracker holds the first
+    battery's capacity, and both report that one in the timeline."""
+    sc, frame, truth = default_world
+    first = sc.batteries[0].model_copy(update={"track_capacity": 40})
+    second = sc.batteries[0].model_copy(update={"name": "second", "track_capacity": 70})
+    sc = sc.model_copy(update={"batteries": [first, second], "duration_s": 60.0})
+    assert sc.track_capacity == 40
+    src = TruthPicture(truth, stream(sc.seed, 99), position_sigma_m=50.0, velocity_sigma_mps=5.0,
+                       max_range_m=250e3, confirm_delay_s=20.0)
+    timeline = run_on_truth(sc, frame, truth, src).timeline_table().to_pandas()
+    assert set(timeline.battery) == {first.name, "second"}
+    assert (timeline.track_capacity == 40).all()

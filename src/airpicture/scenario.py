@@ -301,7 +301,9 @@ class Battery(Place):
 
     name: str = _doc("Unique battery name", min_length=1)
     defends: list[str] = _doc("Names of the defended assets this battery protects", min_length=1)
-    track_capacity: int = _doc("Tracks the surveillance picture can hold", default=100, ge=0)
+    track_capacity: int = _doc(
+        "Tracks the surveillance picture can hold. Batteries share one picture: its capacity is the first "
+        "battery's unless tracker.capacity is set", default=100, ge=0)
     fire_channels: int = _doc("Targets under engagement at once", default=6, ge=0)
     max_in_flight: int = _doc("Interceptors guided at once", default=12, ge=0)
     launchers: int = _doc("Number of launchers", default=8, ge=0)

@@ -65,6 +65,9 @@ class FireControl:
         self.frame = frame
         self.truth = truth
         self.seed = int(seed)
+        #: every battery acts on the one shared picture, so each reports that picture's capacity
+        cap = scenario.track_capacity
+        self._picture_capacity = int(cap) if cap is not None else -1
         tg = truth.targets
         n = truth.n_targets
         #: (N,) time each target is destroyed (s), inf until a kill is scheduled. Kills are entered at the launch
@@ -124,7 +127,7 @@ class FireControl:
             c = unit.config
             self._timeline.add(t, unit.name, unit.channels_busy(t), c.fire_channels, unit.in_flight(t),
                                c.max_in_flight, unit.magazine.ready_total, unit.magazine.inventory_left, k,
-                               c.track_capacity)
+                               self._picture_capacity)
 
     def record_capacity_refused(self, t: float, target_id: int) -> None:
         """The tracker refused a track for ``target_id`` because it was at capacity. Records the start of each
