@@ -1,8 +1,9 @@
 """The report in a real browser: headless Chromium (Debian's ``chromium`` + ``chromium-driver``, installed by
 ``.ci/run``) opens report.html with every network name unresolvable, and we check that there are no JavaScript
 errors, that the map, time series and engagement timeline are drawn with the run's content, and that the time
-slider moves the picture. A full-page screenshot is saved in the test's temporary folder (and copied to
-/tmp/report_screenshot.png for a person to look at).
+slider moves the picture. Two reports: a real run of the built-in ``teaching`` scenario (engine end to end) and
+a larger folder with synthetic later stages. A full-page screenshot of each is saved in the test's temporary
+folder and copied to /tmp for a person to look at (the real run's as /tmp/report_screenshot.png).
 
 Skipped only when no Chromium is installed.
 """
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airpicture.engine import run_scenario, write_run
 from airpicture.report import build_report
+from airpicture.scenario import builtin_path, load_scenario
 from tests.test_report_support import write_full_run, write_truth_run
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
@@ -89,13 +92,26 @@ def _screenshot(driver, path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = write_full_run(tmp_path_factory.mktemp("report_browser") / "full")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = write_full_run(tmp_path_factory.mktemp("report_browser") / "synthetic")
     build_report(d)
     return d
 
 
-def test_full_report_renders_without_errors(browser, full: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def teaching(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of the built-in teaching scenario; write_run builds its report."""
+    return write_run(run_scenario(load_scenario(builtin_path("teaching"))),
+                     tmp_path_factory.mktemp("report_browser") / "teaching")
+
+
+SCREENSHOTS = {"teaching": "/tmp/report_screenshot.png", "synthetic": "/tmp/report_screenshot_synthetic.png"}
+
+
+@pytest.mark.parametrize("which", ["teaching", "synthetic"])
+def test_full_report_renders_without_errors(browser, which: str, request: pytest.FixtureRequest,
+                                            tmp_path: Path) -> None:
+    full: Path = request.getfixturevalue(which)
     _open(browser, full / "report.html", PLOTS)
     assert _errors(browser) == []
 
@@ -119,6 +135,17 @@ def test_full_report_renders_without_errors(browser, full: Path, tmp_path: Path)
     engaged = events.target_id[events.event.isin(["engage", "launch"])].nunique()
     ticks = browser.execute_script("return document.querySelectorAll('#timeline .yaxislayer-above .ytick').length")
     assert ticks == engaged > 0
+    # ... with a marker for each engaged threat still flying at the end
+    survived = events.target_id[events.event == "survived"].isin(events.target_id[events.event == "engage"]).sum()
+    marks = browser.execute_script("const t = document.getElementById('timeline')._fullData.find(t => "
+                                   "t.name.startsWith('Survived')); return t ? t.x.length : -1")
+    assert marks == survived
+
+    # the key figures: every threat's outcome adds up
+    text = browser.execute_script("return document.getElementById('sec-summary').innerText")
+    threats = int(targets.hostile.sum())
+    outcomes = [events.target_id[events.event == k].nunique() for k in ("kill", "leak", "survived")]
+    assert f"{outcomes[0]} + {outcomes[1]} + {outcomes[2]} = {threats}" in text
 
     # the slider: animating to a frame shows exactly the targets alive then
     truth = pd.read_parquet(full / "truth.parquet")
@@ -140,7 +167,7 @@ def test_full_report_renders_without_errors(browser, full: Path, tmp_path: Path)
     _screenshot(browser, shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     try:
-        shutil.copyfile(shot, "/tmp/report_screenshot.png")
+        shutil.copyfile(shot, SCREENSHOTS[which])
     except OSError:
         pass
 

@@ -29,7 +29,7 @@ from airpicture.report.mapdata import (
 )
 from airpicture.report.ppi import choose_scan, scan_view, sensor_polar
 from airpicture.sensors.geometry import SensorGeometry, cartesian_to_polar
-from tests.test_report_support import write_full_run
+from tests.test_report_support import teaching_batteries, write_full_run, write_teaching_run
 
 
 @pytest.fixture(scope="module")
@@ -187,11 +187,15 @@ def test_key_figures_match_pandas(run, run_dir: Path) -> None:
     hostile = set(tg.target_id[tg.hostile])
     engaged = set(ev.target_id[ev.event.isin(["engage", "launch"])])
     killed = set(ev.target_id[ev.event == "kill"])
-    leaked = set(ev.target_id[ev.event == "leak"])
+    leaked = set(ev.target_id[ev.event == "leak"]) - killed
+    survived = hostile - killed - leaked
     figures = {label: value for _, label, value in key_figures(run, sorted_truth(run))}
     assert figures["Threats engaged"] == f"{len(engaged & hostile)} of {len(hostile)}"
     assert figures["Threats killed"] == str(len(killed & hostile))
     assert figures["Leakers (threats that reached their asset)"] == str(len(leaked & hostile))
+    assert figures["Threats that survived (neither killed nor leaked by the end)"] == str(len(survived))
+    assert figures["Outcome of every threat (killed + leaked + survived = threats)"] == (
+        f"{len(killed & hostile)} + {len(leaked & hostile)} + {len(survived)} = {len(hostile)}")
     assert figures["Interceptors launched"] == str(int(ev.interceptors[ev.event == "launch"].sum()))
     tl = _read(run_dir, "timeline")
     assert figures["Most fire channels busy (of)"] == f"{tl.channels_busy.max():.0f} ({tl.fire_channels.max():.0f})"
@@ -200,6 +204,80 @@ def test_key_figures_match_pandas(run, run_dir: Path) -> None:
     cut = truth.time_s.to_numpy() <= truth.target_id.map(kill_t).fillna(np.inf).to_numpy()
     assert figures["Most targets in the sky at once"] == str(truth[cut].groupby("time_s").size().max())
     assert killed, "the synthetic run should contain kills for this test to mean something"
+
+
+OUTCOME = "Outcome of every threat (killed + leaked + survived = threats)"
+FIRST_SATURATION = "First saturation (a threat had to wait: no channel, no interceptor or no track slot)"
+WAITS = "Waits for a saturated resource (episodes, not threats: one threat may wait several times)"
+NOT_ENGAGEABLE = ("Not engageable: tracks first seen out of the envelope or too late to intercept (events, once "
+                  "per track and battery; not saturation)")
+GIVEN_UP = "Given up: tracks that waited longer than max_wait_s (abandon events)"
+FALSE_PER_EPOCH = "False tracks in the picture, mean per epoch (tracks matching no target at that epoch)"
+FALSE_OVER_RUN = ("False tracks over the run (confirmed tracks that never matched any target; summary.json "
+                  "tracking.false_tracks)")
+
+
+@pytest.fixture(scope="module", params=["teaching", "one fire channel"])
+def real_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real runs of the teaching scenario: as built in, and saturated (one fire channel, 20 s patience)."""
+    changes = {} if request.param == "teaching" else {
+        "batteries": teaching_batteries(fire_channels=1, max_wait_s=20.0)}
+    return write_teaching_run(tmp_path_factory.mktemp("report_data") / "real", **changes)
+
+
+def test_key_figures_of_a_real_run_agree_with_its_summary(real_dir: Path) -> None:
+    import json
+
+    from airpicture.engagement.fire_control import SATURATION_EVENTS
+    from airpicture.report.keyfigures import SATURATION
+
+    assert SATURATION == SATURATION_EVENTS
+    run = load_run(real_dir)
+    summary = json.loads((real_dir / "summary.json").read_text())
+    e = summary["engagement"]
+    figures = {label: value for _, label, value in key_figures(run, sorted_truth(run))}
+    assert e["kills"] + e["leakers"] + e["survived"] == e["threats"]
+    assert figures["Threats killed"] == str(e["kills"])
+    assert figures["Leakers (threats that reached their asset)"] == str(e["leakers"])
+    assert figures["Threats that survived (neither killed nor leaked by the end)"] == str(e["survived"])
+    assert figures[OUTCOME] == f"{e['kills']} + {e['leakers']} + {e['survived']} = {e['threats']}"
+    assert figures["Interceptors launched"] == str(e["interceptors_expended"])
+    ev = _read(real_dir, "events")
+    if e["first_saturation_s"] is None:
+        assert figures[FIRST_SATURATION] == "none" and figures[WAITS] == "none"
+    else:
+        first = ev[ev.event.isin(SATURATION_EVENTS)].sort_values("time_s", kind="stable").iloc[0]
+        assert first.time_s == e["first_saturation_s"]
+        assert figures[FIRST_SATURATION] == f"{e['first_saturation_s']:g} s ({first.event})"
+        counts = ev.event.value_counts()
+        assert figures[WAITS] == ", ".join(f"{k} {counts[k]}" for k in SATURATION_EVENTS if k in counts)
+    assert figures[NOT_ENGAGEABLE] == str(int((ev.event == "out-of-envelope").sum()))
+    assert figures[GIVEN_UP] == str(int((ev.event == "abandon").sum()))
+    assert figures[FALSE_OVER_RUN] == str(summary["tracking"]["false_tracks"])
+    assert figures[FALSE_PER_EPOCH] == f"{_read(real_dir, 'metrics').n_false.mean():.1f}"
+
+
+def test_the_saturated_run_shows_its_saturation(real_dir: Path) -> None:
+    run = load_run(real_dir)
+    figures = {label: value for _, label, value in key_figures(run, sorted_truth(run))}
+    if run.scenario.batteries[0].fire_channels > 1:  # the built-in teaching run is not saturated
+        assert figures[FIRST_SATURATION] == "none"
+        return
+    assert figures[FIRST_SATURATION] != "none" and "no-channel" in figures[WAITS]
+    assert figures[GIVEN_UP] != "0"
+
+
+def test_headline_shows_survived_threats(real_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from airpicture.cli import _print_headline
+
+    summary = json.loads((real_dir / "summary.json").read_text())
+    e = summary["engagement"]
+    _print_headline(summary, real_dir, 0.5)
+    out = " ".join(capsys.readouterr().out.split())
+    assert (f"threats {e['threats']}: kills {e['kills']}, leakers {e['leakers']}, survived {e['survived']}; "
+            f"interceptors {e['interceptors_expended']}") in out
 
 
 def test_truth_paths_start_and_end_where_the_truth_does(run, run_dir: Path) -> None:

@@ -98,3 +98,30 @@ def test_tables_with_no_rows_are_drawn_empty(full: Path, tmp_path: Path) -> None
     assert "Not available: no radar of the scenario made any detection" in page
     assert {"map", "picture", "timeseries"} <= _div_ids(page)
     assert "<b>0 of " in page  # threats engaged
+
+
+def test_png_legends_do_not_cover_the_data(full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engagement timeline's and the map's legends sit outside their axes (they used to hide rows and paths)."""
+    import airpicture.report.png as png
+    from airpicture.report.load import load_run
+
+    figures = []
+    real_png = png._png
+
+    def keep(fig):
+        data = real_png(fig)  # draws the figure, so the extents below are final
+        figures.append(fig)
+        return data
+
+    monkeypatch.setattr(png, "_png", keep)
+    names = list(png.render_pngs(load_run(full)))
+    by_name = dict(zip(names, figures, strict=True))
+    for name in ("engagements.png", "map.png"):
+        fig = by_name[name]
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        legends = [*fig.legends, *([ax.get_legend()] if ax.get_legend() else [])]
+        assert len(legends) == 1, name
+        box = legends[0].get_window_extent(renderer)
+        assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: the legend covers the axes"
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1 - 1, box.y1 - 1), name

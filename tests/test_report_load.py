@@ -3,6 +3,8 @@ exit code 2 from the command line, and nothing written."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -15,8 +17,8 @@ import pytest
 from airpicture import cli
 from airpicture.errors import InputError
 from airpicture.report import build_report
-from airpicture.report.load import load_run
-from tests.test_report_support import write_full_run
+from airpicture.report.load import STAGE_TABLES, expected_tables, load_run
+from tests.test_report_support import write_full_run, write_teaching_run
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +185,81 @@ def test_rebuilding_replaces_report_and_figures_without_leftovers(run_copy: Path
     assert not [p for p in run_copy.iterdir() if p.name.startswith(".")]
     for name in names:
         assert (run_copy / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------------ real runs: a table the run wrote is gone
+@pytest.fixture(scope="module")
+def teaching(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_teaching_run(tmp_path_factory.mktemp("report_load") / "teaching")
+
+
+def _report_exits_2(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run 'airpicture report FOLDER --png'; assert exit code 2 and nothing written; return the message."""
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    monkeypatch.setattr(sys, "argv", ["airpicture", "report", str(folder), "--png"])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    assert not (folder / "figures").exists()
+    return " ".join(err.split())  # rich wraps long lines
+
+
+def test_a_real_run_has_every_table_its_summary_promises(teaching: Path) -> None:
+    summary = json.loads((teaching / "summary.json").read_text())
+    assert {"sensing", "tracking", "engagement"} <= set(summary)
+    expected = expected_tables(summary)
+    assert set(expected) == {"truth", "targets", *(n for names in STAGE_TABLES.values() for n in names)}
+    assert {p.stem for p in teaching.glob("*.parquet")} == set(expected), "the engine writes what the report expects"
+    run = load_run(teaching)
+    assert {"events", "timeline", "detections", "metrics"} <= set(run.tables)
+
+
+@pytest.mark.parametrize("deleted, stage", [
+    (("events", "timeline"), "engagement"),
+    (("events",), "engagement"),
+    (("timeline",), "engagement"),
+    (("detections", "detection_labels"), "sensing"),
+    (("tracks", "picture", "metrics"), "tracking"),
+    (("target_metrics",), "tracking"),
+])
+def test_a_missing_stage_table_is_refused(teaching: Path, tmp_path: Path, deleted: tuple[str, ...], stage: str,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    d = Path(shutil.copytree(teaching, tmp_path / "run"))
+    for name in deleted:
+        (d / f"{name}.parquet").unlink()
+    message = _report_exits_2(d, monkeypatch, capsys)
+    assert f"{d}: incomplete results folder: missing " in message
+    assert set(re.findall(r"(\w+)\.parquet", message)) == set(deleted), "names exactly the missing files"
+    assert f"the {stage} stage" in message and "summary.json records that this stage ran" in message
+    assert "Re-run the scenario" in message
+
+
+def test_every_missing_file_is_named_at_once(teaching: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    d = Path(shutil.copytree(teaching, tmp_path / "run"))
+    for name in ("truth", "detection_labels", "events", "timeline"):
+        (d / f"{name}.parquet").unlink()
+    message = _report_exits_2(d, monkeypatch, capsys)
+    assert ("missing truth.parquet (every run writes it); detection_labels.parquet (the sensing stage writes it, "
+            "and summary.json records that this stage ran); events.parquet and timeline.parquet (the engagement "
+            "stage writes them") in message
+
+
+def test_a_run_without_batteries_may_lack_engagement_tables(tmp_path: Path) -> None:
+    d = write_teaching_run(tmp_path / "no-battery", batteries=[])
+    assert "engagement" not in json.loads((d / "summary.json").read_text())
+    assert not (d / "events.parquet").exists() and not (d / "timeline.parquet").exists()
+    build_report(d)
+    page = (d / "report.html").read_text(encoding="utf-8")
+    assert "Not available: no events.parquet" in page
+
+
+def test_a_run_without_radars_has_only_the_truth_tables(tmp_path: Path) -> None:
+    d = write_teaching_run(tmp_path / "no-radar", sensors=[], batteries=[])
+    assert {p.stem for p in d.glob("*.parquet")} == {"truth", "targets"}
+    build_report(d)
+    assert "Not available: no detections.parquet" in (d / "report.html").read_text(encoding="utf-8")

@@ -1,16 +1,18 @@
 """Helpers of the report tests: a small results folder (the truth stage's output written directly, so these
-tests do not depend on the engine's wiring) and synthetic later-stage tables in the results-folder schemas."""
+tests do not depend on the engine's wiring) with synthetic later-stage tables in the results-folder schemas, and
+real results folders of the built-in ``teaching`` scenario run end to end by the engine."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tomli_w
 
 from airpicture.io import write_json, write_parquet
 from airpicture.report.synthetic import synthesize_stages
-from airpicture.scenario import parse_scenario, scenario_to_toml_dict
+from airpicture.scenario import builtin_path, parse_scenario, read_toml, scenario_to_toml_dict
 from airpicture.tables import targets_table, truth_table
 from airpicture.truth import generate_truth
 
@@ -63,3 +65,18 @@ def write_full_run(folder: Path, seed: int = 5) -> Path:
     write_truth_run(folder)
     synthesize_stages(folder, np.random.default_rng(seed))
     return folder
+
+
+def write_teaching_run(folder: Path, **changes: Any) -> Path:
+    """A real results folder (report.html included): the built-in teaching scenario (8 targets, 300 s, about a
+    second to run) with ``changes`` replacing its top-level fields, e.g. ``batteries=[]``."""
+    from airpicture.engine import run_scenario, write_run
+
+    path = builtin_path("teaching")
+    scenario = parse_scenario({**read_toml(path), **changes}, str(path), base_dir=path.parent)
+    return write_run(run_scenario(scenario), folder)
+
+
+def teaching_batteries(**changes: Any) -> list[dict[str, Any]]:
+    """The teaching scenario's batteries with ``changes`` applied to each (e.g. ``fire_channels=1``)."""
+    return [{**b, **changes} for b in read_toml(builtin_path("teaching"))["batteries"]]

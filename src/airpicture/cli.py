@@ -105,7 +105,8 @@ def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
     lines = [f"targets {t['total']} ({t['threats']} threats, {t['civil']} civil)"]
     if "engagement" in summary:
         e = summary["engagement"]
-        lines.append(f"kills {e['kills']}, leakers {e['leakers']}, interceptors {e['interceptors_expended']}")
+        lines.append(f"threats {e['threats']}: kills {e['kills']}, leakers {e['leakers']}, survived {e['survived']}; "
+                     f"interceptors {e['interceptors_expended']}")
     if "tracking" in summary:
         tr = summary["tracking"]
         lines.append(f"mean GOSPA {tr['gospa_mean_m']:.0f} m, confirmed tracks {tr['confirmed_tracks']}")

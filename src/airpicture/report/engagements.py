@@ -21,7 +21,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 OUTCOMES = ("kill", "leak", "survived", "miss", "open")
-ROW_EVENTS = ("engage", "launch", "kill", "miss", "leak")
+ROW_EVENTS = ("engage", "launch", "kill", "miss", "leak", "survived")
 
 
 @dataclass(frozen=True)

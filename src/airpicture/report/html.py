@@ -49,6 +49,7 @@ p.how{color:#555;margin:2px 0 10px 0;max-width:1100px}
 div.kfgrid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:4px 36px}
 table.kf{border-collapse:collapse;font-size:14px;width:100%;align-self:start}
 table.kf td,table.kf th{border-bottom:1px solid #eee;padding:5px 14px 5px 0;text-align:left;vertical-align:top}
+table.kf td+td{min-width:14em}
 table.kf th.sec{color:#1f4e9c;padding-top:12px}
 div.na{color:#888;font-style:italic;padding:16px;border:1px dashed #ccc;border-radius:4px}
 pre{background:#f4f4f4;padding:10px;overflow:auto;font-size:12px}
@@ -105,7 +106,10 @@ def render_html(run: RunData) -> str:
     table.append("</div>")
     parts.append(_section("summary", "Key figures",
                           "Counted from this run's tables. Threats are hostile targets; civil traffic must never be "
-                          "engaged. A leaker is a threat that reached its defended asset.", "\n".join(table)))
+                          "engaged. Every threat ends killed, leaked (it reached its defended asset) or survived "
+                          "(still flying when the run ends). Saturation: an engageable threat had to wait because "
+                          "every fire channel was busy, no interceptor was ready, or the radar had no track slot "
+                          "free.", "\n".join(table)))
 
     tracks = track_layers(run, step) if run.has("tracks") else None
     marks, flyouts = engagement_marks(run, st) if run.has("events") else (None, None)
@@ -115,7 +119,8 @@ def render_html(run: RunData) -> str:
         "map", "Map of the run",
         "Local kilometres east and north of the site. Coloured lines are the true flight paths (threats in warm "
         "colours, civil traffic in green); a pale blue band under a path means the target was held as a confirmed "
-        "track there. Markers show where targets were engaged, killed, or leaked. Drag to zoom (double-click to "
+        "track there. Markers show where targets were engaged, killed, or leaked, and where threats that survived "
+        "were when the run ended. Drag to zoom (double-click to "
         "reset); click legend entries to hide or show layers." + note,
         _figure_div(map_figure(sites, rings, paths, tracks, marks, flyouts, extent), "map")))
 
@@ -147,7 +152,9 @@ def render_html(run: RunData) -> str:
     parts.append(_section(
         "engagements", "Engagement timeline",
         "Each row is one engaged target. The grey bar runs from the decision to engage to the last event; blue bars "
-        "are interceptors in flight; the markers give the outcome (star: kill, circle: miss, cross: leaker).", body))
+        "are interceptors in flight; the markers give the outcome (star: kill, circle: miss, cross: leaker, open "
+        "square: survived, i.e. still flying at the end of the run). A threat that was never engaged has no row.",
+        body))
 
     if not run.has("detections"):
         body = _na("no detections.parquet in this results folder (sensing stage not run)")

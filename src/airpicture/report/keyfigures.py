@@ -1,5 +1,7 @@
 """The key figures of a run, computed from its tables (so the report agrees with what it plots), as rows of
-(section, label, value) for the summary table."""
+(section, label, value) for the summary table. Counts follow summary.json's definitions: every threat (hostile
+target started by the end) is killed, leaked or survived; saturation events are waiting episodes, not threats.
+Only the run-wide false-track count is taken from summary.json (it needs the scorer's pairings)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from airpicture.report.style import KIND_NAMES
 
 Row = tuple[str, str, str]
 
-REFUSALS = ("no-channel", "no-interceptor", "out-of-envelope", "capacity-refused", "abandon")
+#: Events that mark the start of a threat's wait because a resource was exhausted (fire control's
+#: ``SATURATION_EVENTS``): every channel busy, no round ready or the in-flight limit reached, no track slot free.
+SATURATION = ("no-channel", "no-interceptor", "capacity-refused")
 
 
 def _count(mask: np.ndarray) -> int:
@@ -69,13 +73,25 @@ def _tracking(run: RunData) -> list[Row]:
         m = run.get("metrics")
         rows.append(("Tracking", "Mean GOSPA over the run",
                      f"{_mean(m['gospa_m']):.0f} m (cut-off {run.scenario.metrics.gospa_cutoff_m:g} m)"))
-        for col, label in (("n_missed", "Mean targets missed by the picture"),
-                           ("n_false", "Mean false tracks in the picture")):
+        for col, label in (("n_missed", "Targets missed by the picture, mean per epoch"),
+                           ("n_false", "False tracks in the picture, mean per epoch (tracks matching no target "
+                                       "at that epoch)")):
             if col in m:
                 rows.append(("Tracking", label, f"{_mean(m[col]):.1f}"))
+    # a different definition from the per-epoch mean above: track ids never paired with a target at any epoch
+    tracking = run.summary.get("tracking")
+    false_tracks = tracking.get("false_tracks") if isinstance(tracking, dict) else None
+    if isinstance(false_tracks, int):
+        rows.append(("Tracking", "False tracks over the run (confirmed tracks that never matched any target; "
+                                 "summary.json tracking.false_tracks)", str(false_tracks)))
     if not rows:
         rows.append(("Tracking", "Tracking", "not available (no tracks, picture or metrics in this run)"))
     return rows
+
+
+def _events_of(name: np.ndarray, kinds: tuple[str, ...]) -> str:
+    """'kind n, kind n' for the event kinds that occur, or 'none'."""
+    return ", ".join(f"{k} {_count(name == k)}" for k in kinds if _count(name == k)) or "none"
 
 
 def _engagement(run: RunData) -> list[Row]:
@@ -83,24 +99,51 @@ def _engagement(run: RunData) -> list[Row]:
         return [("Engagement", "Engagement", "not available (no events.parquet in this run)")]
     ev = run.get("events")
     tg = run.get("targets")
-    name, tid = ev["event"], ev["target_id"]
-    engaged = np.unique(tid[np.isin(name, ("engage", "launch")) & (tid >= 0)])
+    name, tid, t = ev["event"], ev["target_id"], ev["time_s"]
     hostile = tg["hostile"]
-    killed = np.unique(tid[(name == "kill") & (tid >= 0)])
-    leaked = np.unique(tid[(name == "leak") & (tid >= 0)])
+    # threats as fire control counts them: hostile targets that started by the end of the run
+    threat = hostile & (tg["start_s"] <= run.scenario.duration_s)
+    n_threats = _count(threat)
+
+    def flag(event: str) -> np.ndarray:
+        out = np.zeros(hostile.size, dtype=bool)
+        out[tid[(name == event) & (tid >= 0)]] = True
+        return out
+
+    engaged = flag("engage") | flag("launch")
+    killed = threat & flag("kill")
+    leaked = threat & flag("leak") & ~killed
+    survived = threat & ~killed & ~leaked
     launched = float(np.nansum(ev["interceptors"][name == "launch"])) if "interceptors" in ev else float(
         _count(name == "launch"))
+    n_killed, n_leaked, n_survived = _count(killed), _count(leaked), _count(survived)
     rows: list[Row] = [
-        ("Engagement", "Threats engaged", f"{_count(hostile[engaged])} of {_count(hostile)}"),
-        ("Engagement", "Threats killed", str(_count(hostile[killed]))),
-        ("Engagement", "Leakers (threats that reached their asset)", str(_count(hostile[leaked]))),
+        ("Engagement", "Threats engaged", f"{_count(threat & engaged)} of {n_threats}"),
+        ("Engagement", "Threats killed", str(n_killed)),
+        ("Engagement", "Leakers (threats that reached their asset)", str(n_leaked)),
+        ("Engagement", "Threats that survived (neither killed nor leaked by the end)", str(n_survived)),
+        ("Engagement", "Outcome of every threat (killed + leaked + survived = threats)",
+         f"{n_killed} + {n_leaked} + {n_survived} = {n_threats}"),
         ("Engagement", "Interceptors launched", f"{launched:.0f}"),
         ("Engagement", "Engagements that missed", str(_count(name == "miss"))),
-        ("Engagement", "Civil aircraft engaged", str(_count(~hostile[engaged]))),
-        ("Engagement", "Kills per interceptor", f"{_count(killed) / launched:.2f}" if launched else "—"),
+        ("Engagement", "Civil aircraft engaged", str(_count(~hostile & engaged))),
+        ("Engagement", "Kills per interceptor", f"{n_killed / launched:.2f}" if launched else "—"),
     ]
-    refused = ", ".join(f"{r} {_count(name == r)}" for r in REFUSALS if _count(name == r))
-    rows.append(("Engagement", "Engagements refused (events, by reason)", refused or "none"))
+    sat = np.isin(name, SATURATION)
+    if sat.any():
+        i = int(np.flatnonzero(sat)[np.argmin(t[sat])])
+        first = f"{t[i]:g} s ({name[i]})"
+    else:
+        first = "none"
+    rows.append(("Engagement", "First saturation (a threat had to wait: no channel, no interceptor or no track "
+                               "slot)", first))
+    rows.append(("Engagement", "Waits for a saturated resource (episodes, not threats: one threat may wait "
+                               "several times)", _events_of(name, SATURATION)))
+    rows.append(("Engagement", "Not engageable: tracks first seen out of the envelope or too late to intercept "
+                               "(events, once per track and battery; not saturation)",
+                 str(_count(name == "out-of-envelope"))))
+    rows.append(("Engagement", "Given up: tracks that waited longer than max_wait_s (abandon events)",
+                 str(_count(name == "abandon"))))
     if run.has("timeline"):
         tl = run.get("timeline")
         rows.append(("Engagement", "Most fire channels busy (of)",

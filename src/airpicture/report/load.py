@@ -1,9 +1,13 @@
 """Reading a results folder for the report, with clear errors.
 
 A results folder is what ``airpicture run`` writes: ``scenario.toml`` and ``summary.json`` always, the truth
-tables (``truth.parquet``, ``targets.parquet``) always, and the later stages' tables as those stages exist. The
-report needs the first four; each other table is optional (its report section then says "not available"), but a
-table that is present must be readable and carry the columns the report uses.
+tables (``truth.parquet``, ``targets.parquet``) always, and each later stage's tables when that stage ran. The
+stages that ran are recorded in ``summary.json``: a ``sensing``, ``tracking`` or ``engagement`` section means
+that stage wrote its tables (:data:`STAGE_TABLES`), so a folder whose summary has the section but lacks one of
+its tables is incomplete and refused, naming the folder and every missing file. Only the tables of a stage that
+did not run are optional (a scenario without radars has no sensing, tracking or engagement; one without
+batteries no engagement); their report sections then say "not available". A table that is present must be
+readable and carry the columns the report uses.
 
 Every problem raises :class:`~airpicture.errors.InputError` naming the file and, where it applies, the column
 and row. Columns are returned as NumPy arrays: float64 (SI units as in the column names), int64, bool, or
@@ -74,8 +78,15 @@ SCHEMAS: dict[str, list[Col]] = {
 
 #: Tables every results folder has (written by the truth stage).
 REQUIRED_TABLES = ("truth", "targets")
-#: Tables written by later stages; each report section needs some of them.
+#: Tables written by later stages, read when present; each report section needs some of them.
 OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics")
+#: The tables each later stage writes, by the section of summary.json that records the stage ran. A folder
+#: whose summary has the section must have every one of them (target_metrics is not drawn, only required).
+STAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "sensing": ("detections", "detection_labels"),
+    "tracking": ("tracks", "picture", "metrics", "target_metrics"),
+    "engagement": ("events", "timeline"),
+}
 
 
 @dataclass
@@ -111,18 +122,43 @@ def load_run(run_dir: str | Path) -> RunData:
     scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
     summary = _read_summary(d / "summary.json")
     run = RunData(d, scenario, frame_of(scenario), summary)
+    _check_complete(d, summary)
     for name in REQUIRED_TABLES:
-        path = d / f"{name}.parquet"
-        if not path.is_file():
-            raise InputError(str(path), f"missing: every results folder has {name}.parquet; "
-                                        "re-run the scenario to rebuild the folder")
-        run.tables[name] = read_columns(path, SCHEMAS[name])
+        run.tables[name] = read_columns(d / f"{name}.parquet", SCHEMAS[name])
     for name in OPTIONAL_TABLES:
         path = d / f"{name}.parquet"
         if path.exists():
             run.tables[name] = read_columns(path, SCHEMAS[name])
     _check_consistency(run)
     return run
+
+
+def expected_tables(summary: dict[str, Any]) -> dict[str, str]:
+    """The tables a results folder with this ``summary.json`` must have: table name -> the stage that writes it
+    (``truth`` for the tables every run has)."""
+    stage = dict.fromkeys(REQUIRED_TABLES, "truth")
+    for section, names in STAGE_TABLES.items():
+        if section in summary:
+            stage.update(dict.fromkeys(names, section))
+    return stage
+
+
+def _check_complete(d: Path, summary: dict[str, Any]) -> None:
+    """Refuse a folder missing a table its summary says was written, naming the folder and every missing file."""
+    missing = {name: stage for name, stage in expected_tables(summary).items()
+               if not (d / f"{name}.parquet").is_file()}
+    if not missing:
+        return
+    groups = []
+    for stage in dict.fromkeys(missing.values()):
+        names = [f"{n}.parquet" for n, s in missing.items() if s == stage]
+        files = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        it = "it" if len(names) == 1 else "them"
+        why = (f"every run writes {it}" if stage == "truth" else
+               f"the {stage} stage writes {it}, and summary.json records that this stage ran")
+        groups.append(f"{files} ({why})")
+    raise InputError(str(d), f"incomplete results folder: missing {'; '.join(groups)}. Re-run the scenario to "
+                             "rebuild the folder; nothing was written")
 
 
 def _read_summary(path: Path) -> dict[str, Any]:

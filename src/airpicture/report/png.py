@@ -61,7 +61,7 @@ def render_pngs(run: RunData) -> dict[str, bytes]:
     out = {}
 
     # ---- map
-    fig = Figure(figsize=(10, 9))
+    fig = Figure(figsize=(12.5, 9), layout="constrained")  # legend right of the map, not over it
     ax = fig.add_subplot()
     sites, rings = sites_and_rings(run)
     ring_style = {"coverage": (RADAR, "--"), "envelope": (BATTERY, ":"), "asset": (ASSET, "-")}
@@ -94,7 +94,7 @@ def render_pngs(run: RunData) -> dict[str, bytes]:
     ax.set_ylabel("North of the site (km)")
     ax.set_title(f"{sc.name}: true paths, tracks and engagements")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     out["map.png"] = _png(fig)
 
     # ---- time series
@@ -152,7 +152,8 @@ def render_pngs(run: RunData) -> dict[str, bytes]:
     if run.has("events"):
         tl = engagement_timeline(run.get("events"), run.get("targets"))
         rows = min(len(tl), TIMELINE_MAX_ROWS)
-        fig = Figure(figsize=(12, float(np.clip(1.5 + 0.22 * rows, 3, 40))))
+        # constrained layout keeps the legend below the axes (outside the rows) and leaves it room
+        fig = Figure(figsize=(12, float(np.clip(2.3 + 0.22 * rows, 3.5, 41))), layout="constrained")
         ax = fig.add_subplot()
         if rows:
             ax.hlines(np.arange(rows), tl.first_s[:rows], tl.last_s[:rows], color="#c8c8c8", lw=3,
@@ -167,14 +168,14 @@ def render_pngs(run: RunData) -> dict[str, bytes]:
                            zorder=4)
             ax.set_yticks(np.arange(rows), tl.label[:rows], fontsize=7)
             ax.set_ylim(rows - 0.5, -0.5)
-            ax.legend(fontsize=7, loc="lower right")
+            fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=7,
+                       frameon=False)
         else:
             _na(ax, "no target was engaged")
         ax.set_xlabel("time (s)")
         ax.set_xlim(0, sc.duration_s)
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(f"{sc.name}: engagement timeline (one row per engaged target)")
-        fig.tight_layout()
         out["engagements.png"] = _png(fig)
 
     # ---- radar scan

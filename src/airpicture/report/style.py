@@ -40,9 +40,11 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "kill": ("Kill", "star", "#2ca02c"),
     "miss": ("Miss", "circle-x-open", "#ff7f0e"),
     "leak": ("Leaker (reached its asset)", "x", "#d62728"),
+    "survived": ("Survived (still flying at the end)", "square-open", "#444444"),
 }
 #: plotly marker symbol -> matplotlib marker, for the PNG figures
-MPL_MARKERS: dict[str, str] = {"diamond-open": "D", "triangle-up": "^", "star": "*", "circle-x-open": "o", "x": "X"}
+MPL_MARKERS: dict[str, str] = {"diamond-open": "D", "triangle-up": "^", "star": "*", "circle-x-open": "o", "x": "X",
+                               "square-open": "s"}
 
 
 def class_label(kind: str, hostile: bool) -> str:
