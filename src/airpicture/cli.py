@@ -173,7 +173,8 @@ def report(
 ) -> None:
     """Rebuild RUN_DIR/report.html (one self-contained file: open it in any browser, no network needed).
 
-    Sections appear for the stages whose tables are in the folder; the others say "not available".
+    Sections appear for the stages that ran (a scenario without radars or batteries has no tracking or
+    engagement section); a folder missing a table its summary.json says was written is refused (exit 2).
 
     Examples:
 

@@ -17,6 +17,7 @@ from airpicture.geodesy import LocalFrame, ecef_to_enu, enu_to_ecef
 from airpicture.report.load import RunData
 from airpicture.report.mapdata import SortedTruth
 from airpicture.scenario import Radar
+from airpicture.sensors.placement import antenna_height_m
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -83,7 +84,7 @@ def scan_view(run: RunData, st: SortedTruth, sensor: Radar, index: int) -> Scan:
     e_km, n_km, h_km = position_at(st, alive, np.full(alive.size, t_mid))
     u = run.frame.up_from_height(e_km * 1e3, n_km * 1e3, h_km * 1e3)
     e, n = place_en(sensor, run.frame)
-    antenna = np.array([e, n, float(run.frame.up_from_height(e, n, sensor.antenna_height_m))])
+    antenna = np.array([e, n, float(run.frame.up_from_height(e, n, antenna_height_m(sensor, run.frame)))])
     r, az, el = sensor_polar(run.frame, antenna, np.column_stack([e_km * 1e3, n_km * 1e3, u]))
     inside = r <= sensor.max_range_m
     return Scan(sensor, index, t0, t1, det["range_m"][m] * 1e-3, det["azimuth_deg"][m], det["elevation_deg"][m], snr,

@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from airpicture.io import write_parquet
 from airpicture.report.load import RunData, load_run
 from airpicture.report.mapdata import battery_positions, kill_times, position_at, sorted_truth
-from airpicture.sensors.geometry import SensorGeometry, cartesian_to_polar
+from airpicture.sensors.geometry import cartesian_to_polar
+from airpicture.sensors.placement import radar_geometry
 
 F64 = NDArray[np.float64]
 
@@ -25,7 +26,6 @@ F64 = NDArray[np.float64]
 def synthesize_stages(run_dir: str | Path, rng: np.random.Generator, pd: float = 0.9,
                       false_per_scan: float = 4.0) -> None:
     """Add synthetic detections, labels, tracks, picture, events, timeline and metrics tables to ``run_dir``."""
-    from airpicture.truth.threats import place_en
 
     run = load_run(run_dir)
     d = Path(run_dir)
@@ -36,8 +36,7 @@ def synthesize_stages(run_dir: str | Path, rng: np.random.Generator, pd: float =
     # ---- detections: each target once per rotation (position at the rotation start), noisy, plus false alarms
     det_parts: list[dict[str, F64]] = []
     for s in sc.sensors:
-        e, n = place_en(s, run.frame)
-        geo = SensorGeometry.at(s.id, run.frame, e, n, s.antenna_height_m)
+        geo = radar_geometry(s, run.frame)
         on = np.abs(st.time_s / s.scan_period_s - np.round(st.time_s / s.scan_period_s)) < 1e-6
         up = run.frame.up_from_height(st.e_m[on], st.n_m[on], st.height_km[on] * 1e3)
         r, az, el = cartesian_to_polar(geo.to_local(np.column_stack([st.e_m[on], st.n_m[on], up])))
