@@ -1,5 +1,6 @@
 """Sweep statistics against independent formulas: Erlang B from its textbook definition and from Poisson
-probabilities (scipy), Wilson intervals from scipy's binomtest, t intervals from tables and by coverage."""
+probabilities (scipy), Wilson intervals from scipy's binomtest, t intervals from tables and by coverage, the
+arrival period by simulation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from scipy import stats
 
 from airpicture.scenario import Battery
 from airpicture.sweep.analysis import (
+    arrival_period,
     erlang_b,
     leak_probability,
     leak_probability_engaged,
@@ -61,6 +63,28 @@ def test_erlang_b_is_vectorised_and_monotone():
     assert np.all(erlang_b(7, loads) < b)  # one more channel, less blocking
     with pytest.raises(ValueError):
         erlang_b(3, -1.0)
+
+
+@pytest.mark.parametrize("n", [2, 5, 40])
+def test_arrival_period_is_unbiased_for_arrivals_spread_uniformly(n):
+    """Runs whose n arrivals fall uniformly within [100, 160] s: the estimated period averages 60 s, and the rate
+    pooled as the figures pool it (sum of arrivals over sum of periods) is n / 60 s."""
+    rng = np.random.default_rng(n)
+    t = np.sort(rng.uniform(100.0, 160.0, size=(20000, n)), axis=1)
+    p10, p90 = np.percentile(t, [10, 90], axis=1)
+    period = arrival_period(p10, p90, np.full(len(t), n))
+    # standard error of the mean below 0.15 s at every n here; allow 4 of them
+    assert period.mean() == pytest.approx(60.0, abs=0.6)
+    assert n * len(t) / period.sum() == pytest.approx(n / 60.0, rel=0.01)
+    # the first and last arrivals, with fraction 1, are the classic range estimate (n + 1) / (n - 1) x range
+    first_last = arrival_period(t[:, 0], t[:, -1], np.full(len(t), n), fraction=1.0)
+    assert first_last == pytest.approx((t[:, -1] - t[:, 0]) * (n + 1) / (n - 1))
+    assert first_last.mean() == pytest.approx(60.0, abs=0.6)
+
+
+def test_arrival_period_is_nan_without_a_spread():
+    assert np.all(np.isnan(arrival_period([5.0, 5.0, 5.0], [9.0, 5.0, 9.0], [1, 3, 0])))
+    assert float(arrival_period(10.0, 18.0, 3)) == pytest.approx(8.0 * 4 / (0.8 * 2))
 
 
 @settings(max_examples=100, deadline=None)

@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from scipy import stats
 
 from airpicture.sweep import load_sweep
-from airpicture.sweep.figures import choose_metric, plotly_figure, sweep_curves, write_figures
+from airpicture.sweep.figures import choose_metric, model_note, plotly_figure, sweep_curves, write_figures
 from tests.sweep_support import write_sweep
 
 REPS = 8
@@ -31,12 +32,16 @@ def plan_and_table(tmp_path):
         count = gp.values["raids[0].count"]
         for rep in range(REPS):
             arrivals = int(rng.poisson(4 * count)) + 1
+            p10 = float(rng.uniform(10, 20))
+            timed = gp.index != 0  # grid point 0: rows without arrival times (a folder begun by an older version)
             rows.append({
                 "point": gp.index, "replication": rep,
                 "engagement.leakers": int(rng.binomial(count, 0.2)),
                 "engagement.threat_arrivals": arrivals,
                 "engagement.blocked_no_channel": int(rng.binomial(arrivals, 0.1)),
                 "engagement.observation_s": 60.0,
+                "engagement.arrival_p10_s": p10 if timed else None,
+                "engagement.arrival_p90_s": p10 + float(rng.uniform(5, 30)) if timed else None,
                 "engagement.mean_channel_holding_s": float(rng.uniform(20, 40)),
                 "engagement.threats": count + 1,
                 "error": "Boom" if (gp.index, rep) == (2, 5) else None,
@@ -66,11 +71,20 @@ def test_curves_match_independent_statistics(plan_and_table):
             k = int(np.sum(y > 0))
             ci = stats.binomtest(k, len(y)).proportion_ci(0.95, method="wilson")
             assert pt.p_positive == pytest.approx((k / len(y), ci.low, ci.high))
-            # Erlang B from the pooled arrival rate and the engagement-weighted mean holding time
+            # Erlang B from the pooled arrival rate and the engagement-weighted mean holding time; the rate over
+            # the period the threats arrive: the central 80% of n arrivals span 0.8 (n - 1) / (n + 1) of it
             arr = np.array([r["engagement.threat_arrivals"] for r in mine], float)
             blk = np.array([r["engagement.blocked_no_channel"] for r in mine], float)
             hold = np.array([r["engagement.mean_channel_holding_s"] for r in mine])
-            load = arr.sum() / (60.0 * len(mine)) * np.sum(hold * (arr - blk)) / np.sum(arr - blk)
+            if pt.point == 0:
+                rate = arr.sum() / (60.0 * len(mine))  # no arrival times: over the whole run
+            else:
+                spans = [(r["engagement.arrival_p90_s"] - r["engagement.arrival_p10_s"]) / (0.8 * (n - 1) / (n + 1))
+                         for r, n in zip(mine, arr, strict=True) if n >= 2]
+                rate = sum(n for n in arr if n >= 2) / sum(spans)
+            assert pt.analytic.rate_over_arrivals == (pt.point != 0)
+            assert pt.analytic.arrival_rate_per_s == pytest.approx(rate)
+            load = rate * np.sum(hold * (arr - blk)) / np.sum(arr - blk)
             assert pt.analytic.offered_load == pytest.approx(load)
             assert pt.analytic.erlang_blocking == pytest.approx(erlang_b_definition(battery.fire_channels, load))
             assert pt.blocking.estimate == pytest.approx(np.mean(blk / arr))
@@ -84,6 +98,17 @@ def test_curves_match_independent_statistics(plan_and_table):
             n = gp.values["raids[0].count"] + 1
             assert pt.analytic.expected_leakers == pytest.approx(n * p)
             assert pt.analytic.p_any_leak == pytest.approx(1 - (1 - p) ** n)
+
+
+def test_caption_says_where_the_arrival_rate_comes_from(plan_and_table):
+    plan, table = plan_and_table
+    curves = sweep_curves(plan, table, "engagement.leakers")
+    note = model_note(curves)
+    assert "over the period the threats arrive" in note and "lower bound" in note  # grid point 0 has no times
+    timed = table.filter(pc.not_equal(table["point"], 0))
+    assert "lower bound" not in model_note(sweep_curves(plan, timed, "engagement.leakers"))
+    title = plotly_figure(plan, curves, "engagement.leakers").layout.title.text
+    assert "period the threats arrive" in title.replace("<br>", " ").replace("</sup>", "").replace("<sup>", "")
 
 
 def test_plotly_traces_carry_the_curves(plan_and_table):

@@ -131,6 +131,30 @@ def test_wrong_type_names_the_value(tmp_path):
     assert 'grid."raids[0].count"[1]' in text and "'many'" in text and "integer" in text
 
 
+@pytest.mark.parametrize("path, value, expected", [
+    ("raids[1].count", "10", "valid integer"),  # text that looks like a number is still text
+    ("raids[1].count", True, "valid integer"),  # true is not 1
+    ("sensors[0].pfa", "1e-5", "valid number"),
+])
+def test_wrong_type_is_refused_by_the_strict_scenario(tmp_path, path, value, expected):
+    text = _error(tmp_path, grid={path: [value]})
+    assert f'grid."{path}"[0]' in text and repr(value) in text and expected in text
+
+
+def test_cli_wrong_types_exit_2_before_anything_starts(tmp_path, cli):
+    path = write_sweep(tmp_path, grid={"raids[1].count": ["10", True], "sensors[0].pfa": ["1e-5"]})
+    out = tmp_path / "out"
+    res = cli("sweep", str(path), "--out", str(out), "--quiet")
+    assert res.returncode == 2, res.stderr
+    err = " ".join(res.stderr.split())  # the message may wrap
+    assert "Traceback" not in err and str(path) in err
+    for where, value, expected in [('grid."raids[1].count"[0]', "'10'", "valid integer"),
+                                   ('grid."raids[1].count"[1]', "True", "valid integer"),
+                                   ('grid."sensors[0].pfa"[0]', "'1e-5'", "valid number")]:
+        assert f"{where}: value {value} is not accepted" in err and expected in err, err
+    assert not out.exists()
+
+
 def test_invalid_value_names_the_value(tmp_path):
     text = _error(tmp_path, grid={"batteries[0].doctrine": ["salvo", "spray"]})
     assert 'grid."batteries[0].doctrine"[1]' in text and "'spray'" in text

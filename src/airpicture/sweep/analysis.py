@@ -4,7 +4,9 @@
 - Probability with a Wilson score interval (good coverage near 0 and 1, where the Wald interval fails).
 - Erlang's loss formula (Erlang B): probability that an arrival finds all ``c`` servers busy in an M/G/c/c
   loss system with offered load ``A = lambda h`` (arrival rate times mean holding time). By the insensitivity
-  of the Erlang loss system it depends on the holding-time distribution only through its mean.
+  of the Erlang loss system it depends on the holding-time distribution only through its mean. The arrival rate
+  is taken over the period the threats actually arrive (:func:`arrival_period`), not over the whole run: a raid
+  that arrives within a minute of a five-minute run loads the battery five times more than the run average says.
 - Binomial leak probability of an engaged threat from the single-shot Pk and the doctrine.
 """
 
@@ -76,6 +78,24 @@ def erlang_b(channels: int, offered_load: ArrayLike) -> F64:
     for k in range(1, channels + 1):
         b = a * b / (k + a * b)
     return b
+
+
+def arrival_period(t_low: ArrayLike, t_high: ArrayLike, arrivals: ArrayLike, fraction: float = 0.8) -> F64:
+    """Length of the period over which each run's ``arrivals`` threats arrived, seconds, estimated from the two
+    percentiles ``t_low``, ``t_high`` (linear interpolation) of their arrival times that enclose the central
+    ``fraction`` of them: ``(t_high - t_low) (n + 1) / (fraction (n - 1))``; element-wise.
+
+    Unbiased when the arrivals are spread uniformly over the period (as a Poisson process's are, given their
+    number): the k-th of n arrivals falls on average k / (n + 1) of the way through. Percentiles rather than the
+    first and last arrival keep a straggler (a lone early drone, a track re-initiated late in the run) from
+    stretching the period. NaN where n < 2 or the percentiles coincide (no spread to measure).
+    """
+    lo = np.asarray(t_low, dtype=float)
+    hi = np.asarray(t_high, dtype=float)
+    n = np.asarray(arrivals, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        period = (hi - lo) * (n + 1) / (fraction * (n - 1))
+    return np.where((n >= 2) & (hi > lo), period, np.nan)
 
 
 def leak_probability_engaged(pk: float, doctrine: str, salvo_size: int, max_shots: int = 1) -> float:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from airpicture.errors import InputError
 from airpicture.scenario import Scenario
-from airpicture.sweep.worker import RunRecord, RunTask, describe_error, execute_run
+from airpicture.sweep.worker import RunRecord, RunTask, describe_error, die_with_sweep, execute_run
 
 #: Seconds to wait for a Dask scheduler before calling its address unreachable.
 DASK_CONNECT_TIMEOUT_S = 5.0
@@ -62,7 +62,8 @@ class LocalProcesses:
     """A pool of ``workers`` local processes, forked from a server that has already imported the simulator.
 
     Workers start with the ``forkserver`` method (never a fork of this possibly threaded process), so a script
-    that uses this backend needs the usual ``if __name__ == "__main__":`` guard.
+    that uses this backend needs the usual ``if __name__ == "__main__":`` guard. Workers exit as soon as this
+    process is gone (on POSIX): killing the sweep, even with SIGKILL, leaves no orphaned worker computing.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -74,7 +75,8 @@ class LocalProcesses:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["airpicture.sweep.worker"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=die_with_sweep, initargs=(os.getpid(),))
         return self._pool
 
     def run(self, tasks: Sequence[RunTask], scenarios: Sequence[Scenario]) -> Iterator[RunRecord]:

@@ -33,8 +33,9 @@ def make_backend(dask: str | None, workers: int | None) -> Backend:
 
 
 def sweep_command(spec: str | None, out_dir: Path | None, dask: str | None, workers: int | None, quiet: bool,
-                  out: Console, err: Console) -> SweepResult:
-    """Everything the command does; returns the result for the caller to report."""
+                  out: Console, err: Console, retry_failed: bool = False) -> SweepResult:
+    """Everything the command does; returns the result for the caller to report. ``retry_failed``
+    (``--retry-failed``) re-runs the runs whose row recorded an error, replacing those rows."""
     plan = load_sweep(spec)
     folder = out_dir or DEFAULT_OUT / plan.spec.name
     resuming = check_folder(folder, plan)
@@ -43,11 +44,13 @@ def sweep_command(spec: str | None, out_dir: Path | None, dask: str | None, work
         progress = NoProgress() if quiet else BarProgress(f"sweep {plan.spec.name}", err)
         if not quiet:
             what = "resuming" if resuming else "running"
+            if resuming and retry_failed:
+                what += " (re-running failed runs)"
             err.print(f"{what} sweep [bold]{plan.spec.name}[/]: {len(plan.points)} grid points x "
                       f"{plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of '{plan.base.name}' on "
                       f"{backend.description} -> {folder}", highlight=False)
         try:
-            result = run_sweep(plan, folder, backend, progress)
+            result = run_sweep(plan, folder, backend, progress, retry_failed=retry_failed)
         except WorkerLost as exc:
             err.print(f"[bold red]stopped[/]: {exc}. Finished runs are kept in {folder}; run the same command "
                       "again to resume", highlight=False)
@@ -64,8 +67,9 @@ def sweep_command(spec: str | None, out_dir: Path | None, dask: str | None, work
 
 def report(result: SweepResult, out: Console) -> None:
     """Headline lines after a sweep."""
-    out.print(f"[bold green]done[/]: {result.total_runs} runs ({result.resumed} already done, {result.ran} run now, "
-              f"{result.failed} failed) in {result.elapsed_s:.1f} s on {result.backend}", highlight=False)
+    retried = f" ({result.retried} failed before)" if result.retried else ""
+    out.print(f"[bold green]done[/]: {result.total_runs} runs ({result.resumed} already done, {result.ran} run now"
+              f"{retried}, {result.failed} failed) in {result.elapsed_s:.1f} s on {result.backend}", highlight=False)
     out.print(f"  rows: {result.table_path}", highlight=False)
     for p in result.figures:
         out.print(f"  figure: {p}", highlight=False)
@@ -73,3 +77,4 @@ def report(result: SweepResult, out: Console) -> None:
         errors = result.table.column("error").drop_null().to_pylist()
         for text in sorted(set(errors))[:3]:
             out.print(f"  [red]failed[/] ({errors.count(text)} runs): {text}", highlight=False)
+        out.print("  resuming skips failed runs; add --retry-failed to run them again", highlight=False)

@@ -8,6 +8,7 @@ draw them; ``write_figures`` writes ``figures/saturation.html`` (self-contained)
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 
 from airpicture.sweep.analysis import (
     Interval,
+    arrival_period,
     erlang_b,
     leak_probability,
     mixed_leak_probability_engaged,
@@ -34,6 +36,7 @@ DEFAULT_METRICS = ("engagement.leakers", "targets.threats_reaching_asset_unoppos
 ARRIVALS = "engagement.threat_arrivals"
 OBSERVATION = "engagement.observation_s"
 HOLDING = "engagement.mean_channel_holding_s"
+ARRIVAL_P10, ARRIVAL_P90 = "engagement.arrival_p10_s", "engagement.arrival_p90_s"
 BLOCKED = "engagement.blocked_no_channel"
 THREATS = ("engagement.threats", "targets.threats")
 CONFIDENCE = 0.95
@@ -43,8 +46,15 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 
 @dataclass(frozen=True)
 class Analytic:
-    """Textbook estimates at one grid point, from the simulated arrival rate and mean channel holding time."""
+    """Textbook estimates at one grid point, from the simulated arrival rate and mean channel holding time.
 
+    ``arrival_rate_per_s`` is taken over the period the threats arrive (``rate_over_arrivals``), or, for rows
+    without arrival times (a folder begun by an older version), over the whole run: then the offered load and
+    the Erlang blocking are lower bounds for a raid shorter than the run.
+    """
+
+    arrival_rate_per_s: float
+    rate_over_arrivals: bool
     offered_load: float
     erlang_blocking: float
     p_leak_engaged: float
@@ -97,6 +107,7 @@ def sweep_curves(plan: SweepPlan, table: pa.Table, metric: str) -> list[Curve]:
     failed = ~np.asarray(table.column("error").is_null().to_numpy(zero_copy_only=False), dtype=bool)
     y = _column(table, metric)
     arrivals, observation = _column(table, ARRIVALS), _column(table, OBSERVATION)
+    period = arrival_period(_column(table, ARRIVAL_P10), _column(table, ARRIVAL_P90), arrivals)
     holding, blocked = _column(table, HOLDING), _column(table, BLOCKED)
     threats = _column(table, THREATS[0])
     if np.all(np.isnan(threats)):
@@ -118,20 +129,28 @@ def sweep_curves(plan: SweepPlan, table: pa.Table, metric: str) -> list[Curve]:
         if np.any(np.isfinite(arr)) and np.nansum(arr) > 0:
             with np.errstate(invalid="ignore", divide="ignore"):
                 blocking = t_interval(np.where(arr > 0, blocked[rows] / arr, np.nan), CONFIDENCE)
-            analytic = _analytic(gp.scenario, arr, observation[rows], holding[rows], blocked[rows], threats[rows])
+            analytic = _analytic(gp.scenario, arr, period[rows], observation[rows], holding[rows], blocked[rows],
+                                 threats[rows])
         curve.points.append(CurvePoint(gp.index, gp.values[x_path], int(rows.sum()),
                                        int(np.sum((point_of == gp.index) & failed)), t_interval(yv, CONFIDENCE),
                                        tuple(float(v) for v in p_pos), blocking, analytic))
     return list(curves.values())
 
 
-def _analytic(scenario: Any, arrivals: F64, observation: F64, holding: F64, blocked: F64,
+def _analytic(scenario: Any, arrivals: F64, period: F64, observation: F64, holding: F64, blocked: F64,
               threats: F64) -> Analytic | None:
+    """Pooled over a grid point's runs: arrival rate ``sum(n) / sum(arrival period)`` (runs with a period),
+    else ``sum(n) / sum(run length)``; engagement-weighted mean holding time."""
     if not scenario.batteries:
         return None
     battery = scenario.batteries[0]
+    timed = np.isfinite(period) & np.isfinite(arrivals)
+    over_arrivals = bool(np.any(timed))
     with np.errstate(invalid="ignore", divide="ignore"):
-        lam = np.nansum(arrivals) / np.nansum(observation)
+        if over_arrivals:
+            lam = float(np.sum(arrivals[timed]) / np.sum(period[timed]))
+        else:
+            lam = float(np.nansum(arrivals) / np.nansum(observation))
     engaged = arrivals - np.nan_to_num(blocked)
     ok = np.isfinite(holding) & (engaged > 0)
     if not np.any(ok) or not np.isfinite(lam):
@@ -142,7 +161,7 @@ def _analytic(scenario: Any, arrivals: F64, observation: F64, holding: F64, bloc
     q = mixed_leak_probability_engaged(battery, threat_mix(scenario))
     n = float(np.nanmean(threats)) if np.any(np.isfinite(threats)) else np.nan
     p = float(leak_probability(b, q))
-    return Analytic(load, b, q, n, n * p, float(probability_any(p, n)))
+    return Analytic(lam, over_arrivals, load, b, q, n, n * p, float(probability_any(p, n)))
 
 
 def _show(value: Any) -> str:
@@ -192,6 +211,19 @@ def _series(curve: Curve, kind: str, numeric: bool) -> dict[str, Any]:
             "model": np.array(model, float), "n": n}
 
 
+def model_note(curves: list[Curve]) -> str:
+    """The caption's account of the dashed lines: where the arrival rate of Erlang's formula comes from."""
+    points = [pt.analytic for c in curves for pt in c.points if pt.analytic is not None]
+    if not points:
+        return ""
+    note = ("dashed: textbook estimate, Erlang B(c, lambda h) and binomial Pk; lambda = arrival rate over the "
+            "period the threats arrive (central 80% of arrival times), h = mean channel holding time")
+    if not all(a.rate_over_arrivals for a in points):
+        note += ("; where runs lack arrival times, lambda over the whole run: a lower bound of the load, and of "
+                 "the blocking, for a raid shorter than the run")
+    return note
+
+
 MODEL_LABEL = {"mean": "Erlang B + binomial Pk (expected leakers)", "p": "Erlang B + binomial Pk",
                "blocking": "Erlang B(c, lambda h)"}
 
@@ -203,6 +235,7 @@ def plotly_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
 
     numeric, log = _x_axis(plan)
     panels = _panels(curves, metric)
+    note = textwrap.wrap(model_note(curves), 150 * len(panels) // 2)  # about 150 characters in 900 pixels
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _ in panels])
     for ci, curve in enumerate(curves):
         color = PALETTE[ci % len(PALETTE)]
@@ -228,8 +261,9 @@ def plotly_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
         fig.update_yaxes(range=[0, 1.02], row=1, col=pi + 1)
     fig.update_layout(
         title=f"Sweep {plan.spec.name}: {plan.spec.seeds_per_point} seeds per point, base scenario "
-              f"'{plan.base.name}'. Dashed: textbook estimate",
-        template="plotly_white", height=480, width=max(900, 460 * len(panels)), legend={"orientation": "h"},
+              f"'{plan.base.name}'" + "".join(f"<br><sup>{line}</sup>" for line in note),
+        template="plotly_white", height=480 + 18 * len(note), width=max(900, 460 * len(panels)),
+        legend={"orientation": "h"}, margin={"t": 90 + 18 * len(note)},
     )
     return fig
 
@@ -266,8 +300,9 @@ def matplotlib_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
         ax.grid(alpha=0.3)
     axes[0].set_ylim(bottom=0)
     axes[0].legend(fontsize=7)
-    fig.suptitle(f"Sweep {plan.spec.name} (base '{plan.base.name}', {plan.spec.seeds_per_point} seeds per point); "
-                 "dashed: textbook estimate", fontsize=10)
+    note = textwrap.wrap(model_note(curves), 14 * len(panels) * 5)  # about 14 characters an inch at 9 pt
+    fig.suptitle("\n".join([f"Sweep {plan.spec.name} (base '{plan.base.name}', {plan.spec.seeds_per_point} seeds "
+                            "per point)", *note]), fontsize=9)
     return fig
 
 

@@ -92,6 +92,7 @@ class SweepResult:
     failed: int
     elapsed_s: float
     backend: str
+    retried: int = 0  #: runs among ``ran`` whose earlier row recorded an error (``retry_failed``)
 
 
 def pending_tasks(plan: SweepPlan, finished: set[tuple[int, int]]) -> list[RunTask]:
@@ -108,16 +109,23 @@ def pending_tasks(plan: SweepPlan, finished: set[tuple[int, int]]) -> list[RunTa
 
 
 def run_sweep(plan: SweepPlan, out: Path, backend: Backend, progress: SweepProgress | None = None,
-              figures: bool = True) -> SweepResult:
+              figures: bool = True, retry_failed: bool = False) -> SweepResult:
     """Run every unfinished (grid point, replication) of ``plan`` into the folder ``out``.
 
-    The caller owns ``backend`` (and closes it). Raises :class:`~airpicture.errors.InputError` if ``out`` holds
-    another sweep.
+    A run whose row recorded an error counts as finished, unless ``retry_failed``: then it runs again and its
+    new row replaces the failed one. The caller owns ``backend`` (and closes it). Raises
+    :class:`~airpicture.errors.InputError` if ``out`` holds another sweep.
     """
     progress = progress or NoProgress()
     t0 = time.perf_counter()
     with SweepStore.open(out, plan) as store:
         finished = store.finished()
+        if retry_failed:
+            planned = {(gp.index, r) for gp in plan.points for r in range(plan.spec.seeds_per_point)}
+            again = store.failed(finished & planned)
+            finished -= again
+        else:
+            again = set()
         tasks = pending_tasks(plan, finished)
         resumed = plan.n_runs - len(tasks)
         progress.start(plan.n_runs, resumed, 0)
@@ -137,5 +145,5 @@ def run_sweep(plan: SweepPlan, out: Path, backend: Backend, progress: SweepProgr
             figure_paths = write_figures(plan, table, out / "figures")
     failed = len(table) - table.column("error").null_count
     return SweepResult(out, table_path, table, figure_paths, plan.n_runs, resumed, ran, failed,
-                       time.perf_counter() - t0, backend.description)
+                       time.perf_counter() - t0, backend.description, len(again))
 

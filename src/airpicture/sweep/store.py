@@ -155,8 +155,22 @@ class SweepStore:
             done.add((int(m.group(1)), int(m.group(2))))
         return done
 
+    def failed(self, among: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """The (point, replication) pairs of ``among`` (finished runs) whose row recorded an error."""
+        out = set()
+        for point, replication in among:
+            path = self.rows_dir / row_file_name(point, replication)
+            try:
+                errors = pq.ParquetFile(path).read(columns=["error"]).column("error")
+            except (OSError, pa.ArrowInvalid, KeyError):  # unreadable: finished() already re-runs such files
+                continue
+            if errors.null_count < len(errors):
+                out.add((point, replication))
+        return out
+
     def append(self, record: RunRecord) -> Path:
-        """Write the run's row file (encoded by the worker) atomically: a temporary name, then a rename.
+        """Write the run's row file (encoded by the worker) atomically: a temporary name, then a rename (which
+        replaces the row of an earlier, failed attempt of the same run).
 
         No fsync: a killed process cannot lose data the kernel already has, and a file damaged by a system
         crash is caught and re-run by :meth:`finished`; an fsync per row cost 6 ms on the reference machine.

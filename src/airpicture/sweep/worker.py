@@ -1,4 +1,5 @@
-"""What a worker does with one run: simulate the scenario, flatten its summary, catch and record any error.
+"""What a worker does with one run: simulate the scenario, flatten its summary, add the arrival times the
+figures need, catch and record any error.
 
 Kept small and import-light on purpose: local worker processes preload this module, and Dask workers import it
 by name, so it must not pull in the store, the figures or the command line.
@@ -6,17 +7,39 @@ by name, so it must not pull in the store, the figures or the command line.
 
 from __future__ import annotations
 
+import os
+import select
+import threading
 import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airpicture.engine import run_scenario
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from airpicture.engine import RunResult, run_scenario
 from airpicture.scenario import Scenario
 from airpicture.sweep.rows import GridCell, encode_row, row_table
 
 Number = int | float | bool
+
+#: Events that mark a threat's arrival at a battery (the first step its track is engageable there): it is
+#: engaged at once, or waits for a fire channel or an interceptor. One arrival per (battery, track).
+ARRIVAL_EVENTS = ("engage", "no-channel", "no-interceptor")
+#: Row columns derived from the run's events (when the summary does not have them): times of the first and last
+#: arrivals, and the 10th and 90th percentiles of the arrival times (linear interpolation), seconds.
+ARRIVAL_COLUMNS = {
+    "engagement.first_arrival_s": 0.0,
+    "engagement.arrival_p10_s": 10.0,
+    "engagement.arrival_p90_s": 90.0,
+    "engagement.last_arrival_s": 100.0,
+}
+#: Seconds between checks that the sweep process is alive, where no pidfd can wait for it.
+WATCH_PERIOD_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,26 @@ def flatten_summary(summary: Mapping[str, Any], prefix: str = "") -> dict[str, N
     return out
 
 
+def arrival_times(events: pa.Table) -> NDArray[np.float64]:
+    """Sorted arrival times at the batteries, seconds: per (battery, track), its first arrival event."""
+    marked = events.filter(pc.is_in(events["event"], pa.array(ARRIVAL_EVENTS)))
+    if marked.num_rows == 0:
+        return np.zeros(0)
+    first = marked.group_by(["battery", "track_id"], use_threads=False).aggregate([("time_s", "min")])
+    return np.sort(first["time_s_min"].to_numpy())
+
+
+def arrival_summary(result: RunResult) -> dict[str, float]:
+    """:data:`ARRIVAL_COLUMNS` of a run with at least one arrival (empty otherwise), from its events table."""
+    events = result.tables.get("events")
+    if events is None:
+        return {}
+    t = arrival_times(events)
+    if t.size == 0:
+        return {}
+    return {name: float(np.percentile(t, q)) for name, q in ARRIVAL_COLUMNS.items()}
+
+
 def describe_error(exc: BaseException) -> str:
     """``Type: message (at file:line in function)`` — enough to find the failure without the full traceback."""
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -73,6 +116,8 @@ def execute_run(task: RunTask, scenario: Scenario) -> RunRecord:
     try:
         result = run_scenario(scenario.model_copy(update={"seed": task.seed}), source=task.source)
         summary = flatten_summary(result.summary)
+        for name, value in arrival_summary(result).items():
+            summary.setdefault(name, value)
         error = None
     except Exception as exc:
         summary = {}
@@ -80,3 +125,38 @@ def execute_run(task: RunTask, scenario: Scenario) -> RunRecord:
     wall = time.perf_counter() - t0
     row = encode_row(row_table(task.point, task.replication, task.seed, task.grid, summary, wall, error))
     return RunRecord(task.point, task.replication, task.seed, summary, wall, error, row)
+
+
+def die_with_sweep(sweep_pid: int) -> None:
+    """Worker-process initializer: exit as soon as the sweep process ``sweep_pid`` is gone, even after SIGKILL.
+
+    A thread waits on a pidfd of the sweep (Linux >= 5.3; elsewhere on POSIX it polls every
+    ``WATCH_PERIOD_S``) and ends the worker with ``os._exit``, so no orphan keeps computing runs nobody will
+    record. The kernel's parent-death signal cannot do this: a worker's parent is the forkserver, which stays
+    up as long as any worker does. Does nothing on Windows.
+    """
+    if os.name != "posix":
+        return
+    fd: int | None = None
+    try:
+        fd = os.pidfd_open(sweep_pid)
+    except ProcessLookupError:  # the sweep died before this worker started
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd_open (older kernel, other POSIX system): poll instead
+        fd = None
+    threading.Thread(target=_watch_sweep, args=(sweep_pid, fd), name="airpicture-sweep-watch", daemon=True).start()
+
+
+def _watch_sweep(sweep_pid: int, fd: int | None) -> None:
+    if fd is not None:
+        select.select([fd], [], [])  # a pidfd turns readable when its process exits
+    else:
+        while True:
+            try:
+                os.kill(sweep_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # the pid now belongs to another user's process: the sweep is gone
+                break
+            time.sleep(WATCH_PERIOD_S)
+    os._exit(1)
