@@ -204,6 +204,9 @@ def sweep(
     workers: Annotated[int | None, typer.Option(
         help="Local worker processes (default: all cores); also the size of --dask local.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="When resuming, also re-run the runs whose row recorded an error, replacing their "
+                               "rows (without it, every run with a row counts as done, failed or not).")] = False,
 ) -> None:
     """Run a Monte Carlo sweep: a grid of scenario overrides x seeds, in parallel, resumable.
 
@@ -216,10 +219,12 @@ def sweep(
       airpicture sweep my_sweep.toml --out sweeps/s1 --workers 2
 
       airpicture sweep my_sweep.toml --dask tcp://scheduler:8786
+
+      airpicture sweep my_sweep.toml --out sweeps/s1 --retry-failed   # resume, re-running failed runs
     """
     from airpicture.sweep.command import sweep_command
 
-    sweep_command(spec, out_dir, dask, workers, quiet, out, err)
+    sweep_command(spec, out_dir, dask, workers, quiet, out, err, retry_failed)
 
 
 app.command()(track)
