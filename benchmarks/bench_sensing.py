@@ -122,7 +122,7 @@ def big_truth_case(args: argparse.Namespace) -> None:
     r, az, el = look.range_m[seen], look.azimuth_rad[seen], look.elevation_rad[seen]
     wall, cpu, (n_groups, group) = best_of(
         lambda: resolution_groups(r, az, el, 150.0, math.radians(1.5), math.radians(3.0)), args.repeats)
-    stages["resolution groups (cKDTree)"] = (wall, cpu)
+    stages["resolution groups (Numba sweep)"] = (wall, cpu)
     power = np.ones(seen.size)
     wall, cpu, _ = best_of(
         lambda: merge_echoes(group, n_groups, power, t[seen], r, az, el, look.range_rate_mps[seen]), args.repeats)

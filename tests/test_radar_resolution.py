@@ -44,6 +44,7 @@ def test_groups_match_brute_force(n: int, seed: int, spread: float, cut_deg: flo
     n_ref, ref = brute_force_groups(r, az, el, dr, daz, del_, cut)
     assert n_groups == n_ref
     assert same_partition(group, ref)
+    assert np.array_equal(group, ref)  # numbered as connected_components numbers them (lowest member first)
 
 
 def test_merge_is_power_weighted_with_strongest_label() -> None:
