@@ -431,7 +431,24 @@ Profile = Annotated[
 ]
 
 
-class Raid(Strict):
+class Signature(Strict):
+    """How a target looks to a radar: its radar cross section (fields shared by raids, traffic and replays)."""
+
+    rcs_m2: float | None = _doc(
+        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
+        "value", default=None, gt=0)
+    rcs_broadside_ratio: float = _doc(
+        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
+        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
+        default=1.0, gt=0, le=1000)
+
+    @property
+    def mean_rcs_m2(self) -> float:
+        kind: str = getattr(self, "kind")  # noqa: B009 -- every subclass has a kind
+        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[kind]
+
+
+class Raid(Signature):
     """A group of threats of one kind launched over a time window from an approach sector toward one asset."""
 
     name: str = _doc("Display name", default="raid")
@@ -447,13 +464,6 @@ class Raid(Strict):
     start_distance_m: float = _doc("Distance from the asset at launch/appearance, metres", gt=0, le=5e6)
     speed_mps: float | None = _doc("Speed, m/s (not used for ballistic profiles)", default=None, gt=0, le=20000)
     altitude_m: float = _doc("Flight height above the ground, metres", default=1000.0, ge=0, le=1e5)
-    rcs_m2: float | None = _doc(
-        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
-        "value", default=None, gt=0)
-    rcs_broadside_ratio: float = _doc(
-        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
-        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
-        default=1.0, gt=0, le=1000)
     profile: Profile = _doc("Motion profile", default_factory=StraightProfile)
 
     @model_validator(mode="after")
@@ -464,12 +474,8 @@ class Raid(Strict):
             raise ValueError("a ballistic profile needs kind = 'ballistic_missile'")
         return self
 
-    @property
-    def mean_rcs_m2(self) -> float:
-        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
 
-
-class CivilTraffic(Strict):
+class CivilTraffic(Signature):
     """Civil flights crossing the area on straight lines at cruise height; not threats."""
 
     name: str = _doc("Display name", default="civil")
@@ -485,13 +491,6 @@ class CivilTraffic(Strict):
     speed_max_mps: float = _doc("Fastest ground speed, m/s", default=260.0, gt=0, le=400)
     altitude_min_m: float = _doc("Lowest cruise height, metres", default=8000.0, ge=0)
     altitude_max_m: float = _doc("Highest cruise height, metres", default=12000.0, ge=0)
-    rcs_m2: float | None = _doc(
-        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
-        "value", default=None, gt=0)
-    rcs_broadside_ratio: float = _doc(
-        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
-        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
-        default=1.0, gt=0, le=1000)
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
@@ -503,12 +502,8 @@ class CivilTraffic(Strict):
             raise ValueError("max_offset_m must be less than area_radius_m")
         return self
 
-    @property
-    def mean_rcs_m2(self) -> float:
-        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
 
-
-class Replay(Strict):
+class Replay(Signature):
     """Recorded flights replayed from a CSV or Parquet file (OpenSky state vectors or `traffic` tables)."""
 
     name: str = _doc("Display name", default="replay")
@@ -518,21 +513,10 @@ class Replay(Strict):
     kind: TargetKind = _doc("Target kind given to every flight in the file", default="airliner")
     hostile: bool = _doc("Whether these flights are threats", default=False)
     asset: str | None = _doc("Asset the flights threaten (hostile replays only)", default=None)
-    rcs_m2: float | None = _doc(
-        "Mean radar cross section, m^2 (default per kind); with rcs_broadside_ratio, the head-on (nose or tail) "
-        "value", default=None, gt=0)
-    rcs_broadside_ratio: float = _doc(
-        "Aspect dependence: RCS broadside / head-on (1: the same from every aspect). The RCS seen at aspect "
-        "angle a between the target's velocity and the line of sight is rcs_m2 (1 + (ratio - 1) sin^2 a)",
-        default=1.0, gt=0, le=1000)
     drop_incomplete_rows: bool = _doc("Skip rows with empty position fields instead of refusing the file",
                                       default=False)
     max_gap_s: float = _doc("A flight with a longer gap between reports is split into separate targets, seconds",
                             default=60.0, gt=0)
-
-    @property
-    def mean_rcs_m2(self) -> float:
-        return self.rcs_m2 if self.rcs_m2 is not None else DEFAULT_RCS_M2[self.kind]
 
 
 # --------------------------------------------------------------------------------------------- tracker & metrics
