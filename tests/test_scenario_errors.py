@@ -160,6 +160,15 @@ def test_replay_bad_value_after_a_dropped_row_names_its_own_line(tmp_path: Path)
     _assert_clean_failure(tmp_path, scenario, "line 4", "'lat'", "[-90, 90]")
 
 
+def test_replay_short_row_names_its_line(tmp_path: Path) -> None:
+    rows = HEADER + "100,abc,34.5,-38.2,9000,230,90,0\n105,abc,34.5,-38.2,9000,230,90\n"
+    _assert_clean_failure(tmp_path, _replay_scenario(tmp_path, rows), "flights.csv", "line 3", "Expected 8 columns")
+
+
+def test_replay_file_without_rows(tmp_path: Path) -> None:
+    _assert_clean_failure(tmp_path, _replay_scenario(tmp_path, HEADER), "flights.csv", "no rows")
+
+
 def test_replay_missing_file(tmp_path: Path) -> None:
     data = dict(BASE)
     data["replays"] = [{"name": "rec", "file": "absent.csv"}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,8 +42,26 @@ def read_table(path: str | Path) -> pa.Table:
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         kind = "Parquet" if name.endswith((".parquet", ".pq")) else "CSV"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(str(p), f"cannot read as {kind}: {first}") from None
+        where = _csv_error_line(p, first) if kind == "CSV" else ""
+        raise InputError(str(p), f"{where}cannot read as {kind}: {first}") from None
     raise InputError(str(p), "unknown file type; expected .csv or .parquet")
+
+
+def _csv_error_line(path: Path, message: str) -> str:
+    """``"line N: "`` for a CSV parse error that quotes the offending row (pyarrow's "Expected 8 columns, got 7:
+    <row>"), found by searching the file for that row; empty if it cannot be found."""
+    match = re.search(r"columns, got \d+: (.+)$", message)
+    if not match or path.name.lower().endswith(".gz"):
+        return ""
+    row = match.group(1).strip()
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, start=1):
+                if line.rstrip("\r\n") == row:
+                    return f"line {number}: "
+    except OSError:
+        return ""
+    return ""
 
 
 def row_label(path: str | Path, index: int) -> str:

@@ -95,6 +95,8 @@ def read_flights(replay: Replay, source_field: str) -> dict[str, np.ndarray]:
     speed_mps, course_deg, vrate_mps). Raises :class:`InputError` naming the file, row and column."""
     path = replay.file
     table = read_table(path)
+    if table.num_rows == 0:
+        raise InputError(path, "no rows: expected recorded flights (a header line and at least one report)")
     fmt = detect_format(table, replay.format, path)
     cols = COLUMNS[fmt]
     t = _time_column(table, cols["time"], path)
