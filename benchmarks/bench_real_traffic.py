@@ -182,6 +182,22 @@ def _side_record(score: rts.RunScore, wall: list[float], cpu: list[float]) -> di
             "per_epoch": score.per_epoch(), "wall_s": wall, "cpu_s": cpu}
 
 
+def export(regime: Regime, n_scans: int, seed: int, configs: list[str], folder: Path) -> None:
+    """The run's inputs as a user of ``airpicture track`` would have them: ``detections.csv`` (time_s, range_m,
+    azimuth_deg, elevation_deg; one radar) and one sensor file per configuration."""
+    _, _, det, _ = detections_for(regime, n_scans, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "detections.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["time_s", "range_m", "azimuth_deg", "elevation_deg"])
+        for row in zip(det.time_s, det.range_m, det.azimuth_deg, det.elevation_deg, strict=True):
+            w.writerow([repr(float(v)) for v in row])
+    for c in configs:
+        (folder / f"radar-{c}.toml").write_text(rap.sensor_toml(regime.radar, c))
+    print(f"  exported to {folder}: airpicture track {folder}/detections.csv --sensor {folder}/radar-<config>.toml "
+          f"--picture-period {regime.radar.scan_period_s:g} --capacity 100000 --out <dir>")
+
+
 def warm_up(configs: list[str], with_stonesoup: bool, pregate: float | None, work: Path) -> None:
     """A few scans of the first regime's scene so that compilation and first calls are out of the timing."""
     regime = REGIMES["5s"]
@@ -259,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stonesoup-no-pregate", action="store_true",
                     help="Stone Soup's plain GNNWith2DAssignment without its k-d tree (slower; same associations)")
     ap.add_argument("--out", type=Path, default=results_dir() / "real_traffic.json")
+    ap.add_argument("--export", type=Path, default=None, metavar="DIR",
+                    help="also write each run's detections (CSV, as 'airpicture track' reads them) and sensor files "
+                         "into DIR/<regime>-s<seed>/, to rerun airpicture's side with the command")
     args = ap.parse_args(argv)
 
     import real_traffic_stonesoup as rss
@@ -282,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             entry = run_case(regime, n_scans, seed, args.configs, with_ss, pregate, work)
             entries.append(entry)
+            if args.export is not None:
+                export(regime, n_scans, seed, args.configs, args.export / f"{name}-s{seed}")
             print(f"\n{name} seed {seed}: {entry['targets_scored']['distinct']} targets "
                   f"({entry['targets_scored']['mean_at_once']:.0f} at once), {entry['detections']['count']} "
                   f"detections, {n_scans} scans ({time.perf_counter() - t0:.0f} s)", flush=True)

@@ -8,25 +8,31 @@ records, or (some files) a pandas "columns" dict, with ``timestamp`` (ms since 1
 (ft/min), ``onground`` (some files) and ``callsign``. Only time, identity, latitude, longitude, altitude, the
 ground flag and the ground speed are used.
 
-Cleaning, per aircraft (``icao24``), in this order -- every step counts what it removes (:class:`CleaningReport`):
+Cleaning, per aircraft (``icao24``), in this order -- every step counts what it removes (:class:`CleaningReport`);
+the per-collection parameters are in :data:`RULES`:
 
 1. rows without a position or an altitude, or with a timestamp already seen for that aircraft, are dropped;
-2. on-ground rows are dropped: ``onground`` true where the file has the flag; without it, a ground speed below
-   ``min_groundspeed_kt`` (50 kt for powered aircraft; 0 for gliders) or an altitude below -1,000 ft or above
-   60,000 ft;
-3. the track is split into segments where reports are more than ``max_gap_s`` apart (20 s for 1 s data,
-   30 s for the 5 s calibration flights, 60 s for the sparse glider reports);
-4. altitude outliers and jumps: a Hampel filter (running median over about +-10 s, at least +-2 reports) drops a
+2. on-ground rows are dropped: ``onground`` true (where the file has the flag), a ground speed below
+   ``min_groundspeed_kt`` (50 kt: no powered aircraft flies slower; 0 for gliders) or an altitude below
+   -1,000 ft or above 60,000 ft;
+3. stale positions (latitude and longitude exactly those of the previous report: the receiver repeated the last
+   decoded position) are dropped;
+4. the track is split into segments where reports are more than ``max_gap_s`` apart (20 s for the 1 s
+   collections, 30 s for the 5 s calibration flights, 60 s for the sparse glider reports);
+5. altitude outliers and jumps: a Hampel filter (running median over about +-10 s, at least +-2 reports) drops a
    report whose altitude is more than max(4 x 1.4826 x MAD, 200 ft) from the running median;
-5. impossible positions: the same filter on the local east and north coordinates (floor 300 m for 1 s data,
-   600 m for sparser data), then any report whose implied speed from both neighbours exceeds 400 m/s;
-6. segments shorter than 60 s or with fewer than 10 reports left are dropped;
-7. each segment is smoothed: per axis (east, north, up; local ENU metres), a cubic smoothing spline
-   (``scipy.interpolate.UnivariateSpline`` with smoothing factor n sigma^2, sigma 10 m horizontally and 8 m
-   vertically: about the ADS-B position and 25 ft altitude quantisation) and velocities from its derivative;
-   the spline is sampled every second;
-8. a smoothed segment that is not physically plausible (horizontal speed above 350 m/s, vertical speed above
-   60 m/s, or acceleration above 40 m/s^2 at any sample) is dropped.
+6. impossible positions: the same filter on local east and north coordinates (floor 300 m for the 1 s
+   collections, 600 m for the others), then any report whose implied speed from its previous and to its next
+   report both exceed ``max_jump_speed_mps`` (400 m/s; 120 m/s for gliders);
+7. segments shorter than 60 s or with fewer than 10 reports left are dropped;
+8. each segment is converted to local ENU and smoothed: per axis, a cubic smoothing spline
+   (``scipy.interpolate.UnivariateSpline``, smoothing factor n sigma^2, i.e. residuals of rms sigma), sampled
+   every second with velocities from its derivative. Vertical sigma 8 m (25 ft altitude steps); horizontal sigma
+   50 m for the 1 s collections (their position times jitter by up to ~0.5 s: tens of metres along track), 50 m
+   for the calibration flights (5 s reports linearly interpolated between sparser raw positions, with kinks) and
+   100 m for the gliders (reports ~9 s apart, tens of metres of noise);
+9. a smoothed segment that is not physically plausible (horizontal speed above ``max_speed_mps`` -- 350 m/s,
+   100 m/s for gliders --, vertical speed above 60 m/s, or acceleration above 30 m/s^2 at any sample) is dropped.
 
 Barometric altitude is used as height above the WGS84 ellipsoid (a few hundred metres off the geometric height:
 irrelevant for a plausible truth). Geodetic positions are converted with ``pymap3d`` (WGS84 ellipsoid).
@@ -217,7 +223,7 @@ def _jump_mask(t: F64, e: F64, n: F64, max_speed: float) -> NDArray[np.bool_]:
 
 
 def clean(cols: dict[str, np.ndarray], rules: CleaningRules) -> tuple[list[Segment], CleaningReport]:
-    """Steps 1-6 of the module docstring on one file's columns; segments in (aircraft, time) order."""
+    """Steps 1-7 of the module docstring on one file's columns; segments in (aircraft, time) order."""
     rep = CleaningReport(rows=int(cols["time_s"].size))
     ok = np.isfinite(cols["lat_deg"]) & np.isfinite(cols["lon_deg"]) & np.isfinite(cols["alt_ft"]) \
         & np.isfinite(cols["time_s"])
@@ -386,7 +392,7 @@ def _assemble(parts_p: list[F64], parts_v: list[F64], t0: list[float], count: li
 
 
 def smooth(t: F64, enu: F64, rules: CleaningRules, t_ref: float) -> tuple[float, F64, F64] | None:
-    """Step 7-8: smoothing splines through the segment's ENU positions (K, 3) at times t; returns the first
+    """Steps 8-9: smoothing splines through the segment's ENU positions (K, 3) at times t; returns the first
     sample time (s from ``t_ref``, a whole second), positions and velocities on a 1 s grid, or None if the
     result is implausible."""
     sig = (rules.sigma_horizontal_m, rules.sigma_horizontal_m, rules.sigma_vertical_m)
@@ -410,7 +416,7 @@ def smooth(t: F64, enu: F64, rules: CleaningRules, t_ref: float) -> tuple[float,
 
 def truth_from_segments(segments: list[Segment], rules: CleaningRules, site_lat: float, site_lon: float,
                         t_ref: float, rep: CleaningReport, names: list[str] | None = None) -> Truth:
-    """Segments in the site's ENU frame (pymap3d, WGS84), smoothed and sampled (steps 7-8); times from t_ref."""
+    """Segments in the site's ENU frame (pymap3d, WGS84), smoothed and sampled (steps 8-9); times from t_ref."""
     parts_p, parts_v, t0, count, out_names = [], [], [], [], []
     for j, seg in enumerate(segments):
         e, n, u = pymap3d.geodetic2enu(seg.lat_deg, seg.lon_deg, seg.alt_m, site_lat, site_lon, 0.0)
@@ -434,7 +440,7 @@ def truth_from_placed(segments: list[Segment], centres_en: F64, time_offsets_s: 
     """Single flights placed around the radar: segment j's local East-North offsets about its own median point
     (pymap3d ENU, WGS84) are laid around the site ENU point ``centres_en[j]``, with its heights above the
     ellipsoid kept as heights above the site's spherical ground (R = 6,371 km): u = sqrt((R + h)^2 - e^2 - n^2)
-    - R. Its times are shifted so that ``time_offsets_s[j]`` (s since 1970) becomes 0. Then smoothed (7-8)."""
+    - R. Its times are shifted so that ``time_offsets_s[j]`` (s since 1970) becomes 0. Then smoothed (8-9)."""
     parts_p, parts_v, t0, count, names = [], [], [], [], []
     for j, seg in enumerate(segments):
         lat0, lon0 = float(np.median(seg.lat_deg)), float(np.median(seg.lon_deg))
