@@ -274,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="do not run Stone Soup: take its scores and times from the cache")
     ap.add_argument("--stonesoup-no-pregate", action="store_true",
                     help="Stone Soup's plain GNNWith2DAssignment without its k-d tree (slower; same associations)")
+    ap.add_argument("--stonesoup-missed-distance", type=float, default=None,
+                    help="sensitivity check: Stone Soup's DistanceHypothesiser missed_distance (default: the "
+                         "tutorials' 3 Mahalanobis units)")
     ap.add_argument("--out", type=Path, default=results_dir() / "real_traffic.json")
     ap.add_argument("--export", type=Path, default=None, metavar="DIR",
                     help="also write each run's detections (CSV, as 'airpicture track' reads them) and sensor files "
@@ -283,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     import real_traffic_stonesoup as rss
 
     pregate = None if args.stonesoup_no_pregate else rss.PREGATE_M
+    if args.stonesoup_missed_distance is not None:
+        rss.CONFIG["missed_distance"] = args.stonesoup_missed_distance
     work = rtd.cache_dir() / "sensor-files"
     with_ss = not args.airpicture_only
     env = {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),

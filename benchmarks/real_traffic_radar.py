@@ -21,9 +21,10 @@ False alarms: Poisson, mean ``false_alarms_per_scan`` per rotation, uniform in m
 (range in [min, max], azimuth in [0, 360), elevation within the limits -- what a constant false-alarm
 probability per resolution cell gives), each stamped when the beam points at its azimuth.
 
-Random streams: rotation m's detection draws and noise come from ``SeedSequence(seed, spawn_key=(1, m))`` (one
-value per target of the scene, so a target's draws do not depend on which others are visible), its false alarms
-from ``(2, m)``. Times are rounded to whole microseconds (a tracker counting time in ``datetime`` sees the same
+Random streams: the detection draws and noise of the crossings in rotation m's time span [mT, (m + 1)T) come from
+``SeedSequence(seed, spawn_key=(1, m))`` (two sets of values per target of the scene -- a target near north can
+be crossed twice in one span --, so a target's draws do not depend on which others are visible), rotation m's
+false alarms from ``(2, m)``. Times are rounded to whole microseconds (a tracker counting time in ``datetime`` sees the same
 instants). Units: metres, seconds, degrees at the interface, radians inside.
 """
 
@@ -41,7 +42,7 @@ from real_traffic_data import EARTH_RADIUS_M, Truth
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 TWO_PI = 2.0 * math.pi
-GENERATOR_VERSION = 1  # bump when the generator changes (invalidates cached detections)
+GENERATOR_VERSION = 2  # bump when the generator changes (invalidates cached detections)
 
 
 @dataclass(frozen=True)
@@ -186,11 +187,15 @@ def generate(truth: Truth, radar: RadarSpec, n_scans: int, seed: int) -> Detecti
     noise = np.zeros((t.size, 3))
     for m in np.unique(rotation):
         sel = np.flatnonzero(rotation == m)
+        sel = sel[np.lexsort((t[sel], ids[sel]))]
+        # a target near north can be crossed twice within one rotation's time span: its second crossing takes the
+        # second set of draws
+        second = np.r_[False, ids[sel][1:] == ids[sel][:-1]].astype(np.int64)
         rng = _rng(seed, 1, int(m))
-        u = rng.random(n_targets)
-        z = rng.standard_normal((n_targets, 3))
-        detected[sel] = u[ids[sel]] < radar.detection_probability
-        noise[sel] = z[ids[sel]]
+        u = rng.random((2, n_targets))
+        z = rng.standard_normal((2, n_targets, 3))
+        detected[sel] = u[second, ids[sel]] < radar.detection_probability
+        noise[sel] = z[second, ids[sel]]
     keep = visible & detected
     r, az, el = polar(pos[keep], radar)
     nz = noise[keep]
