@@ -279,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stonesoup-no-pregate", action="store_true",
                     help="Stone Soup's plain GNNWith2DAssignment without its k-d tree (slower; same associations)")
     ap.add_argument("--stonesoup-missed-distance", type=float, default=None,
-                    help="sensitivity check: Stone Soup's DistanceHypothesiser missed_distance (default: the "
-                         "tutorials' 3 Mahalanobis units)")
+                    help="sensitivity check: Stone Soup's DistanceHypothesiser missed_distance (default 4.59, the "
+                         "chi-square gate of probability 0.9999; the tutorials use 3)")
     ap.add_argument("--out", type=Path, default=results_dir() / "real_traffic.json")
     ap.add_argument("--export", type=Path, default=None, metavar="DIR",
                     help="also write each run's detections (CSV, as 'airpicture track' reads them) and sensor files "
