@@ -49,7 +49,7 @@ import real_traffic_radar as rtr  # noqa: E402
 import real_traffic_scoring as rts  # noqa: E402
 from real_traffic_scenes import DEFAULT_REGIMES, REGIMES, Regime, results_dir, scene_truth  # noqa: E402
 
-SS_CACHE_VERSION = 2  # 2: Cartesian k-d tree pre-gate
+SS_CACHE_VERSION = 3  # 2: Cartesian k-d tree pre-gate; 3: its radius bounds each track's gate
 
 
 def _hash(*parts) -> str:

@@ -22,6 +22,7 @@ Regimes pair a scene with a radar (:class:`real_traffic_radar.RadarSpec`) and a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -67,13 +68,9 @@ def _cached_truth(key: str, build) -> tuple[rtd.Truth, dict]:
     path = folder / f"{key}-v{rtd.CLEANING_VERSION}.npz"
     rep_path = path.with_suffix(".json")
     if path.exists() and rep_path.exists():
-        import json
-
         return rtd.Truth.load(path), json.loads(rep_path.read_text())
     truth, report = build()
     truth.save(path)
-    import json
-
     tmp = rep_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, indent=1))
     tmp.replace(rep_path)

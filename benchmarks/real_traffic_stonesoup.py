@@ -27,18 +27,17 @@ Speed: Stone Soup's own k-d tree associator (``DetectionKDTreeGNN2D``) builds it
 window, which at 500 targets still passes ~70 detections per track (100-150 s per scan measured). So with
 ``pregate_m`` set, the GNN is :class:`CartesianKDTreeGNN2D`: the same ``GNNWith2DAssignment`` with the same
 hypothesiser, behind a k-d tree of the detections' Cartesian positions (the measurement model's own inverse),
-queried around each track's position predicted to the batch time: a detection farther than ``pregate_m`` from
-it is not hypothesised for the track. Such a pair lies outside the gate: the widest gate is a holding track's
-after one missed scan (position sigma 250 m/s x 10 s = 2.5 km per horizontal axis, 4.59 sigma = 11.5 km), plus
-up to ~1.5 km of motion between a detection and the batch time, within the 20 km radius; so the associations are
-those of the plain ``GNNWith2DAssignment`` (checked with ``--stonesoup-no-pregate``: with the tutorials' gate of 3
-and a 10 km radius, the same scores on the ``5s`` regime at 6.5 s per scan instead of 0.2 s; a test checks it
-with the default gate on a small scene).
+queried around each track's position predicted to the batch time: a detection outside a radius that bounds the
+track's gate (:class:`CartesianKDTreeGNN2D`; at most ``pregate_m``) is not hypothesised for the track, so the
+associations are those of the plain ``GNNWith2DAssignment`` (checked with ``--stonesoup-no-pregate``: with the
+tutorials' gate of 3 and a fixed 10 km radius, the same scores on the ``5s`` regime at 6.5 s per scan instead of
+0.2 s; a test checks it with the default gate on a small scene).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -80,11 +79,32 @@ PREGATE_M = 20_000.0
 
 
 class CartesianKDTreeGNN2D(GNNWith2DAssignment):
-    """``GNNWith2DAssignment`` whose hypotheses are limited to the detections within ``max_distance`` metres
-    (3-D, Cartesian) of each track's position predicted to the batch time (see the module docstring)."""
+    """``GNNWith2DAssignment`` whose hypotheses are limited to the detections near each track's position
+    predicted to the batch time, by a k-d tree of the detections' Cartesian positions. The radius per track (at
+    most ``max_distance`` metres) bounds the gate: a detection at time t_d <= t_b (the batch time) passes the
+    ``gate`` (Mahalanobis units) only within gate * sqrt(lambda_max(P_pos(t_d) + R_cart)) of the track's position
+    at t_d, with P_pos(t_d) <= P_pos(t_b) and lambda_max(P + R) <= lambda_max(P) + trace(R); the track's position
+    at t_d is within |v| * ``period_s`` of its position at t_b; R_cart's trace is below sigma_r^2 + r^2
+    (sigma_az^2 + sigma_el^2) for r above the detection's range. So radius = 1.1 * gate * sqrt(lambda_max(P_pos(t_b))
+    + sigma_r^2 + (r_pred + 20 km)^2 (sigma_az^2 + sigma_el^2)) + |v| T + 500 m (10 % and 500 m for the EKF's
+    linearisation)."""
 
     predictor: ExtendedKalmanPredictor = Property(doc="Predicts tracks to the batch time for the query")
-    max_distance: float = Property(doc="Query radius, metres")
+    max_distance: float = Property(doc="Largest query radius, metres")
+    gate: float = Property(doc="The hypothesiser's missed distance, Mahalanobis units")
+    period_s: float = Property(doc="Longest time between a detection and its batch time, seconds")
+    sigmas: tuple = Property(doc="Measurement sigmas: range (m), azimuth (rad), elevation (rad)")
+    antenna: np.ndarray = Property(doc="Antenna position, site ENU metres")
+
+    def radius(self, pred) -> float:
+        x = np.asarray(pred.state_vector, float)[:, 0]
+        P = np.asarray(pred.covar, float)
+        r = float(np.linalg.norm(x[POSITION] - self.antenna)) + 20e3
+        s_r, s_az, s_el = self.sigmas
+        lam = float(np.linalg.eigvalsh(P[np.ix_(POSITION, POSITION)])[-1])
+        spread = math.sqrt(lam + s_r**2 + r * r * (s_az**2 + s_el**2))
+        speed = float(np.linalg.norm(x[[1, 3, 5]]))
+        return min(self.max_distance, 1.1 * self.gate * spread + speed * self.period_s + 500.0)
 
     def generate_hypotheses(self, tracks, detections, timestamp, **kwargs):
         if not tracks:
@@ -96,7 +116,8 @@ class CartesianKDTreeGNN2D(GNNWith2DAssignment):
             tree = cKDTree(xyz)
             for track in tracks:
                 pred = self.predictor.predict(track, timestamp=timestamp)
-                for i in tree.query_ball_point(np.asarray(pred.state_vector, float)[POSITION, 0], self.max_distance):
+                centre = np.asarray(pred.state_vector, float)[POSITION, 0]
+                for i in tree.query_ball_point(centre, self.radius(pred)):
                     near[track].add(dets[i])
         return {track: self.hypothesiser.hypothesise(track, near[track], timestamp, **kwargs) for track in tracks}
 
@@ -128,7 +149,10 @@ def build_tracker(radar: RadarSpec, pregate_m: float | None = PREGATE_M):
     def associator():
         if pregate_m is None:
             return GNNWith2DAssignment(hypothesiser)
-        return CartesianKDTreeGNN2D(hypothesiser=hypothesiser, predictor=predictor, max_distance=pregate_m)
+        return CartesianKDTreeGNN2D(
+            hypothesiser=hypothesiser, predictor=predictor, max_distance=pregate_m, gate=CONFIG["missed_distance"],
+            period_s=radar.scan_period_s, antenna=antenna(radar),
+            sigmas=(radar.sigma_range_m, math.radians(radar.sigma_azimuth_deg), math.radians(radar.sigma_elevation_deg)))
 
     sh, sv = CONFIG["prior_velocity_sigma_mps"][0], CONFIG["prior_velocity_sigma_mps"][2]
     prior = GaussianState(StateVector(np.zeros(6)), np.diag([0.0, sh**2, 0.0, sh**2, 0.0, sv**2]))
