@@ -54,7 +54,7 @@ REGIMES: dict[str, Regime] = {r.name: r for r in [
     Regime("pd07-fa100", "quickstart@3600", replace(RADAR_5S, detection_probability=0.7, false_alarms_per_scan=100.0),
            180, "Pd 0.7, 100 false alarms/scan"),
     Regime("10s", "quickstart@3600", replace(RADAR_5S, scan_period_s=10.0), 90, "10 s scan"),
-    Regime("dense", "quickstart-x24", RADAR_5S, 60, "24 rotated, time-shifted copies of the traffic (5 min)"),
+    Regime("dense", "quickstart-x24", RADAR_5S, 180, "24 rotated, time-shifted copies of the traffic"),
     Regime("turning", "calibration", RADAR_5S, 180, "flight-inspection aircraft circling (sustained turns)"),
     Regime("gliders", "gliders", RADAR_5S, 180, "gliders: slow, thermalling, sparse reports"),
 ]}
