@@ -339,3 +339,35 @@ def test_stonesoup_pregate_does_not_change_the_associations(small_scene):
         runs.append(score)
     assert runs[0].gospa_m == pytest.approx(runs[1].gospa_m, rel=1e-9)
     assert runs[0].n_tracks == runs[1].n_tracks and max(runs[0].n_tracks) >= 6
+
+
+@needs_stonesoup
+@pytest.mark.parametrize("period", [5.0, 10.0])
+def test_stonesoup_pregate_radius_holds_every_pair_inside_the_gate(small_scene, period):
+    """Every detection the hypothesiser accepts for a track (tentative or confirmed) lies inside the pre-gate
+    radius, at both scan periods (a tentative track's gate after a missed 10 s scan is ~25 km)."""
+    import real_traffic_stonesoup as rss
+
+    truth, _, _ = small_scene
+    radar = rtr.RadarSpec(scan_period_s=period, false_alarms_per_scan=15.0)
+    det = rtr.generate(truth, radar, 8, seed=5)
+    ss = rss.SteppedStoneSoup(det, radar, 8)
+    seen = {"pairs": 0}
+
+    def check(assoc, tracks, detections, timestamp):
+        for track in tracks:
+            pred = assoc.predictor.predict(track, timestamp=timestamp)
+            centre = np.asarray(pred.state_vector, float)[rss.POSITION, 0]
+            for h in assoc.hypothesiser.hypothesise(track, detections, timestamp):
+                if h.measurement and h.distance < assoc.gate:
+                    xyz = np.asarray(h.measurement.measurement_model.inverse_function(h.measurement),
+                                     float)[rss.POSITION, 0]
+                    assert np.linalg.norm(xyz - centre) <= assoc.radius(pred)
+                    seen["pairs"] += 1
+
+    for k in range(8):
+        when, batch = ss.inputs(k)
+        check(ss.tracker.data_associator, ss.tracker.tracks, batch, when)
+        check(ss.tracker.initiator.data_associator, ss.tracker.initiator.holding_tracks, batch, when)
+        ss.scan(k, (when, batch))
+    assert seen["pairs"] > 50
