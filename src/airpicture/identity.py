@@ -43,3 +43,13 @@ class TrackFollowing:
         """(K,) majority target of each track, -1 for tracks of false alarms or never updated."""
         best = self._best
         return np.array([best.get(int(t), (0, -1))[1] for t in np.asarray(track_id).tolist()], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._best)
+
+    def retain(self, track_id: I64) -> None:
+        """Forget every track not in ``track_id`` (tracks the tracker has deleted: their ids are never used
+        again), so the counts take memory for the live tracks, not for every track of the run."""
+        keep = set(np.asarray(track_id, np.int64).tolist())
+        self._best = {k: v for k, v in self._best.items() if k in keep}
+        self._counts = {k: v for k, v in self._counts.items() if k[0] in keep}

@@ -36,6 +36,8 @@ CivilKind = Literal["airliner", "general_aviation"]
 TargetKind = Literal["aircraft", "cruise_missile", "drone", "ballistic_missile", "airliner", "general_aviation"]
 THREAT_KINDS: tuple[str, ...] = ("aircraft", "cruise_missile", "drone", "ballistic_missile")
 ALL_KINDS: tuple[str, ...] = (*THREAT_KINDS, "airliner", "general_aviation")
+#: Largest seed: seeds are stored as signed 64-bit integers in the tables.
+MAX_SEED = 2**63 - 1
 
 #: Typical radar cross sections (m^2), textbook orders of magnitude (e.g. Skolnik, *Introduction to Radar
 #: Systems*, table 2.2): fighter ~ 2-6, small cruise missile ~ 0.1, small drone ~ 0.01-0.1, re-entry vehicle
@@ -632,7 +634,7 @@ class Scenario(Strict):
 
     name: str = _doc("Short name, used for the results folder", pattern=r"^[A-Za-z0-9_.-]+$", min_length=1)
     description: str = _doc("One-line description", default="")
-    seed: int = _doc("Random seed; the same seed gives byte-identical results", default=0, ge=0, le=2**63 - 1)
+    seed: int = _doc("Random seed; the same seed gives byte-identical results", default=0, ge=0, le=MAX_SEED)
     duration_s: float = _doc("Simulated time, seconds", gt=0, le=86400)
     time_step_s: float = _doc("Truth sampling step and engine step, seconds", default=1.0, gt=0, le=60)
     site: Site = _doc("Origin of the local frame")

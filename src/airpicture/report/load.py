@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from airpicture.errors import InputError, Problem
@@ -174,16 +175,41 @@ def _read_summary(path: Path) -> dict[str, Any]:
 
 
 def read_columns(path: Path, schema: list[Col]) -> Columns:
-    """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out)."""
-    table = read_table(path)
+    """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out).
+
+    A Parquet file is read one column at a time, so memory holds the arrays returned plus one column in Arrow
+    form, not the whole table twice (a run with 100,000 threats has a truth table of tens of millions of rows).
+    """
     source = str(path)
-    require_columns(table, [c.name for c in schema if c.required], source)
+    names = _parquet_columns(path)
+    if names is None:  # not a readable Parquet file: read it whole, with read_table's messages
+        table = read_table(path)
+        require_columns(table, [c.name for c in schema if c.required], source)
+        return {c.name: _column(table, c, source) for c in schema if c.name in table.column_names}
+    require_columns(pa.table({n: pa.array([], pa.null()) for n in names}), [c.name for c in schema if c.required],
+                    source)
     out: Columns = {}
     for c in schema:
-        if c.name not in table.column_names:
+        if c.name not in names:
             continue
+        try:
+            table = pq.read_table(path, columns=[c.name])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(source, f"cannot read as Parquet: {first}") from None
         out[c.name] = _column(table, c, source)
+        del table
     return out
+
+
+def _parquet_columns(path: Path) -> list[str] | None:
+    """Column names of a Parquet file, or None if ``path`` is not one that can be read."""
+    if not path.name.lower().endswith((".parquet", ".pq")) or not path.is_file():
+        return None
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        return None
 
 
 def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
@@ -219,7 +245,10 @@ def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
         i = int(np.argmax(nulls))
         raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
                                          "expected text, got an empty value"))
-    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), dtype=object)
+    # one Python string per distinct value, shared by the rows (a column of millions of rows holds few values)
+    encoded = pc.fill_null(col, "").combine_chunks().dictionary_encode()
+    values = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    return values[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
 
 
 def _check_consistency(run: RunData) -> None:

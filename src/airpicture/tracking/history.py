@@ -48,7 +48,8 @@ def _expand(values: list, sizes: I64, dtype: type) -> NDArray:
 
 
 class History:
-    """Accumulates event rows in chunks (one per call), turned into a table at the end.
+    """Accumulates event rows in chunks (one per call), turned into a table at the end -- or, for a long run,
+    written out as it goes: :meth:`drain` returns and forgets the rows before a time.
 
     ``add`` runs several times per window in the hot path, so it only copies what it is given (the state and
     the 3x3 position block); broadcasting, the covariance columns and the quality are formed once, in ``table``.
@@ -58,12 +59,16 @@ class History:
         self.enabled = enabled
         self._chunks: list[tuple] = []
         self._rows = 0
+        self._drained_before = -np.inf
 
     def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: str, sensor_id: I64 | int,
             x: F64, P: F64, llr: F64) -> None:
         n = int(np.shape(track_id)[0])
         if not self.enabled or n == 0:
             return
+        if np.min(time_s) < self._drained_before:
+            raise RuntimeError(f"track event at {float(np.min(time_s))} s after the rows before "
+                               f"{self._drained_before} s were drained: the table's order would break")
         self._chunks.append((
             np.array(time_s, float), np.array(track_id, np.int64), np.array(status, np.int8), EVENT[event],
             np.array(sensor_id, np.int64), x[:, :6].copy(), P[:, :3, :3].copy(), np.array(llr, float), n,
@@ -73,32 +78,56 @@ class History:
     def __len__(self) -> int:
         return self._rows
 
+    def _columns(self) -> tuple[F64, I64, NDArray, NDArray, I64, F64, F64, F64]:
+        """Every buffered row in arrival order: time, track id, status, event, sensor id, (R, 6) state, (R, 3, 3)
+        position covariance, score."""
+        if not self._chunks:
+            return (np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8),
+                    np.zeros(0, np.int64), np.zeros((0, 6)), np.zeros((0, 3, 3)), np.zeros(0))
+        sizes = np.array([c[8] for c in self._chunks], dtype=np.int64)
+        t, tid, st, ev, sid, llr = (_expand([c[k] for c in self._chunks], sizes, dtype) for k, dtype in (
+            (0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64), (7, np.float64)))
+        x = np.concatenate([c[5] for c in self._chunks])
+        p3 = np.concatenate([c[6] for c in self._chunks])
+        return t, tid, st, ev, sid, x, p3, llr
+
+    def drain(self, before: float) -> pa.Table:
+        """Remove and return the rows with ``time_s < before``, as :meth:`table` orders them. Rows added later
+        must not be earlier than ``before`` (checked): the drained pieces, in order, make the whole table."""
+        cols = self._columns()
+        early = cols[0] < before
+        out = _table(*(c[early] for c in cols))
+        rest = ~early
+        self._chunks = []
+        self._rows = 0
+        if rest.any():
+            kept = tuple(c[rest] for c in cols)
+            self._chunks.append((*kept, int(rest.sum())))
+            self._rows = int(rest.sum())
+        if self.enabled:
+            self._drained_before = max(self._drained_before, float(before))
+        return out
+
     def table(self) -> pa.Table:
-        if self._chunks:
-            sizes = np.array([c[8] for c in self._chunks], dtype=np.int64)
-            t, tid, st, ev, sid, llr = (_expand([c[k] for c in self._chunks], sizes, dtype) for k, dtype in (
-                (0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64), (7, np.float64)))
-            x = np.concatenate([c[5] for c in self._chunks])
-            p3 = np.concatenate([c[6] for c in self._chunks])
-            pos = np.stack([p3[:, 0, 0], p3[:, 1, 1], p3[:, 2, 2], p3[:, 0, 1], p3[:, 0, 2], p3[:, 1, 2]], axis=1)
-            q = quality_from_score(llr)
-            seq = np.arange(int(sizes.sum()))
-        else:
-            t, tid, seq = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-            st = ev = np.zeros(0, np.int8)
-            sid = np.zeros(0, np.int64)
-            x, pos, q = np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0)
-        order = np.lexsort((seq, tid, t))
-        status = pa.DictionaryArray.from_arrays(pa.array(st[order].astype(np.int32)), pa.array(STATUS_NAMES))
-        event = pa.DictionaryArray.from_arrays(pa.array(ev[order].astype(np.int32)), pa.array(EVENT_NAMES))
-        cols = {
-            "time_s": t[order], "track_id": tid[order],
-            "status": status.cast(pa.string()), "event": event.cast(pa.string()),
-            "sensor_id": sid[order],
-        }
-        for k, name in enumerate(("e_m", "n_m", "u_m", "ve_mps", "vn_mps", "vu_mps")):
-            cols[name] = x[order, k]
-        for k, name in enumerate(("pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2")):
-            cols[name] = pos[order, k]
-        cols["quality"] = q[order]
-        return to_arrow(cols)
+        return _table(*self._columns())
+
+
+def _table(t: F64, tid: I64, st: NDArray, ev: NDArray, sid: I64, x: F64, p3: F64, llr: F64) -> pa.Table:
+    """Rows (in arrival order) as the ``tracks.parquet`` table, sorted by time, track id and arrival."""
+    pos = np.stack([p3[:, 0, 0], p3[:, 1, 1], p3[:, 2, 2], p3[:, 0, 1], p3[:, 0, 2], p3[:, 1, 2]], axis=1)
+    q = quality_from_score(llr)
+    seq = np.arange(t.size)
+    order = np.lexsort((seq, tid, t))
+    status = pa.DictionaryArray.from_arrays(pa.array(st[order].astype(np.int32)), pa.array(STATUS_NAMES))
+    event = pa.DictionaryArray.from_arrays(pa.array(ev[order].astype(np.int32)), pa.array(EVENT_NAMES))
+    cols = {
+        "time_s": t[order], "track_id": tid[order],
+        "status": status.cast(pa.string()), "event": event.cast(pa.string()),
+        "sensor_id": sid[order],
+    }
+    for k, name in enumerate(("e_m", "n_m", "u_m", "ve_mps", "vn_mps", "vu_mps")):
+        cols[name] = x[order, k]
+    for k, name in enumerate(("pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2")):
+        cols[name] = pos[order, k]
+    cols["quality"] = q[order]
+    return to_arrow(cols)
