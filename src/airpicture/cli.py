@@ -108,7 +108,7 @@ def run(
     check_run_budget(sc, source, budget, report=not no_report)
     target = out_dir if out_dir is not None else default_run_dir(
         "runs", sc.name, datetime.now().strftime("%Y%m%d-%H%M%S"))
-    staging = staged(Path(target), "run", overwrite)  # the output folder is checked before any work
+    staging = staged(target, "run", overwrite)  # the output folder is checked before any work
     t0 = time.perf_counter()
     with reporter(quiet, err) as progress:
         result = run_into(sc, staging, source, report=not no_report, progress=progress)
@@ -138,18 +138,28 @@ def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
 
 @app.command()
 def validate(
-    scenario: Annotated[str, typer.Argument(help="Scenario .toml file or built-in name.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario .toml file or built-in name, or a sweep .toml file.")],
     max_memory: MaxMemoryOption = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Sweep files: the local worker processes the sweep will run on (default: all cores).")] = None,
 ) -> None:
-    """Check a scenario file, estimate the work and memory a run needs, and print what it contains.
+    """Check a scenario (or sweep) file, estimate the work and memory a run needs, and print what it contains.
 
-    A scenario whose estimated memory exceeds the budget is refused (exit code 2), naming the fields that drive
-    the estimate; nothing of that size is ever allocated.
+    Work whose estimated memory exceeds the budget is refused (exit code 2), naming the fields that drive the
+    estimate; nothing of that size is ever allocated. A sweep file is checked as 'airpicture sweep' checks it
+    (every grid point, the runs against the budget), without running anything.
 
-    Example: airpicture validate my_scenario.toml
+    Examples:
+
+      airpicture validate my_scenario.toml
+
+      airpicture validate my_sweep.toml --workers 2
     """
     from airpicture.budget import check_run_budget, memory_budget
 
+    if _is_sweep_file(scenario):
+        _validate_sweep(scenario, max_memory, workers)
+        return
     sc, source = _load(scenario)
     estimate = check_run_budget(sc, source, memory_budget(max_memory))
     from airpicture.truth import generate_truth
@@ -169,6 +179,31 @@ def validate(
     hostile = int(truth.targets.hostile.sum())
     out.print(f"  truth: {truth.n_targets} targets ({hostile} threats), {len(truth.samples)} samples")
     for line in estimate.lines():
+        out.print("  " + escape(line))
+
+
+def _is_sweep_file(ref: str) -> bool:
+    """A .toml file (not a built-in scenario name) whose top level has the keys of a sweep file."""
+    path = Path(ref)
+    if not (path.suffix == ".toml" or "/" in ref) or not path.is_file():
+        return False
+    data = read_toml(path)
+    return "grid" in data and "scenario" in data and "site" not in data
+
+
+def _validate_sweep(ref: str, max_memory: str | None, workers: int | None) -> None:
+    from airpicture.budget import gb
+    from airpicture.sweep.command import prepare_sweep
+
+    prepared = prepare_sweep(ref, None, None, workers, max_memory)
+    plan = prepared.plan
+    out.print(f"[bold green]valid[/]: {escape(ref)} (sweep)")
+    lines = [f"{plan.spec.name}: {plan.spec.description}",
+             f"{len(plan.points)} grid points x {plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
+             f"'{plan.base.name}'",
+             f"largest run: estimated peak memory {gb(prepared.largest_run.peak_bytes)}; "
+             f"{prepared.concurrent} at once"]
+    for line in lines:
         out.print("  " + escape(line))
 
 

@@ -433,9 +433,10 @@ def _take_lock(folder: Path) -> int:
     return fd
 
 
-def staged(final: Path, kind: str, overwrite: bool = False, option: str = "--out") -> Staging:
-    """A :class:`Staging` checked now (raises :class:`InputError` before any work) but not yet started."""
-    return Staging(Path(final), kind, overwrite, option)
+def staged(final: str | Path, kind: str, overwrite: bool = False, option: str = "--out") -> Staging:
+    """A :class:`Staging` checked now (raises :class:`InputError` before any work) but not yet started.
+    ``final`` may be the text the user typed (an empty string is refused, not read as the current folder)."""
+    return Staging(final, kind, overwrite, option)  # type: ignore[arg-type]
 
 
 class StagedFolder:

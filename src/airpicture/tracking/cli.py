@@ -132,7 +132,7 @@ def track(
     frame = LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m)
     target = out_dir if out_dir is not None else default_run_dir(
         "runs", "track", datetime.now().strftime("%Y%m%d-%H%M%S"))
-    staging = staged(Path(target), "track", overwrite)  # the output folder is checked before any work
+    staging = staged(target, "track", overwrite)  # the output folder is checked before any work
     det = read_detections(detections, radars)
     cap = capacity if capacity is not None else (config.capacity if config.capacity is not None else 100)
     check_track_budget(det, cap, picture_period, budget)
