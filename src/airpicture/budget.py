@@ -223,12 +223,17 @@ def _civil_life_s(scenario: Scenario, j: int) -> tuple[float, int]:
     return float(np.mean(lives)), c.count
 
 
-def _replay_counts(scenario: Scenario, k: int) -> tuple[float, float, float]:
-    """(segments, seconds of flight within the scenario, rows read) of ``replays[k]`` from its file."""
+def _replay_counts(scenario: Scenario, k: int, source: str) -> tuple[float, float, float]:
+    """(segments, seconds of flight within the scenario, rows read) of ``replays[k]`` from its file; a bad file
+    raises :class:`InputError` as the truth stage would (naming the file, the row, and the scenario)."""
     from airpicture.truth.replay import read_flights
 
     rp = scenario.replays[k]
-    f = read_flights(rp, f"replays[{k}]")
+    try:
+        f = read_flights(rp, f"replays[{k}]")
+    except InputError as exc:
+        note = f" (the file of replays[{k}] in {source})"
+        raise InputError(exc.source, [Problem(p.field, p.message + note) for p in exc.problems]) from None
     t = f["time_s"] + rp.start_s
     _, code = np.unique(f["id"].astype(str), return_inverse=True)
     order = np.lexsort((t, code))
@@ -253,7 +258,7 @@ def radar_cells(radar: object) -> float:
     return rng_cells * az_cells * el_cells
 
 
-def estimate_run(scenario: Scenario, report: bool = True) -> Estimate:
+def estimate_run(scenario: Scenario, report: bool = True, source: str = "scenario") -> Estimate:
     """What running ``scenario`` will hold at its peak, and write, from its fields alone (replay files are read
     for their flights' times)."""
     sc = scenario
@@ -274,7 +279,7 @@ def estimate_run(scenario: Scenario, report: bool = True) -> Estimate:
         alive_s += n * life
         samples += n * (life / step + 2.0)
     for k in range(len(sc.replays)):
-        segs, span, _rows = _replay_counts(sc, k)
+        segs, span, _rows = _replay_counts(sc, k, source)
         targets += segs
         alive_s += span
         samples += span / step + 2.0 * segs
@@ -353,7 +358,7 @@ def _truth_fields(sc: Scenario) -> tuple[str, ...]:
 
 def check_run_budget(scenario: Scenario, source: str, budget: Budget, report: bool = True) -> Estimate:
     """Estimate ``scenario``'s run; raise :class:`InputError` (naming ``source``) if it exceeds ``budget``."""
-    est = estimate_run(scenario, report)
+    est = estimate_run(scenario, report, source)
     if est.peak_bytes > budget.bytes:
         raise InputError(source, Problem("(work budget)", est.refusal(budget)))
     return est

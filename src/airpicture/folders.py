@@ -204,6 +204,7 @@ class Leftover:
     path: Path
     removed: bool
     reason: str
+    in_use: bool = False
 
     def describe(self) -> str:
         if self.removed:
@@ -260,7 +261,7 @@ def _handle_leftover(entry: Path) -> Leftover:
     fd, pid = _lock_holder(entry) if has_lock else (None, None)
     if has_lock and fd is None:
         who = f"process {pid}" if pid else "a running process"
-        return Leftover(entry, False, f"{who} is still writing it")
+        return Leftover(entry, False, f"{who} is still writing it", in_use=True)
     try:
         size = _tree_size(entry)
         shutil.rmtree(entry)
@@ -344,7 +345,8 @@ class Staging:
         """Clear leftovers next to the final folder, create the parents and the locked temporary folder."""
         parent = self.final.parent
         if parent.is_dir():
-            self.notes += [x.describe() for x in clean_leftovers(parent, [self.final.name])]
+            # leftovers of any output folder in this parent: the runs writing into it now are left alone
+            self.notes += [x.describe() for x in clean_leftovers(parent) if x.removed or not x.in_use]
         self._make_parents(parent)
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.partial-", dir=parent))

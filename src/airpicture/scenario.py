@@ -113,7 +113,7 @@ def sane(name: str, lo: float | None = None, hi: float | None = None, why: str =
             if lo is not None and v < lo:
                 raise ValueError(f"{shown} is below {lo:g}: {why}")
             if hi is not None and v > hi:
-                raise ValueError(f"{shown} is above {hi:,}: {why}" if float(hi).is_integer() else
+                raise ValueError(f"{shown} is above {hi:,.0f}: {why}" if float(hi).is_integer() else
                                  f"{shown} is above {hi:g}: {why}")
         return v
 
@@ -384,7 +384,8 @@ class Battery(Place):
                           "at once")
     _sane_in_flight = sane("max_in_flight", hi=100_000, why="a battery guides a few dozen interceptors at once")
     _sane_launchers = sane("launchers", hi=10_000, why="a battery has a few to a few dozen launchers")
-    _sane_rounds = sane("rounds_per_launcher", hi=1_000, why="a launcher holds a few to a few dozen ready rounds")
+    _sane_rounds = sane("rounds_per_launcher", hi=1_000_000, why="a launcher holds a few to a few dozen ready "
+                        "rounds (a million already models an inexhaustible magazine)")
     _sane_reload = sane("reload_rounds", hi=1_000_000, why="a battery's spare rounds number in the hundreds at most")
     doctrine: Literal["salvo", "shoot_look_shoot"] = _doc(
         "Firing doctrine: 'salvo' engages a track once with salvo_size interceptors; 'shoot_look_shoot' fires "
@@ -672,7 +673,7 @@ class TrackerConfig(Strict):
                                           default=10e3, gt=0, le=1e7)
     delete_coast_s: float | None = _doc(
         "Delete a track not updated for this long, seconds (omit: (delete_misses + 1) x the longest scan period); "
-        "catches tracks that no radar looks at (predicted outside every coverage)", default=None, gt=0, le=DAY_S)
+        "catches tracks that no radar looks at (predicted outside every coverage)", default=None, gt=0, le=1e9)
     capacity: int | None = _doc("Track capacity (default: the first battery's track_capacity, else 100)",
                                 default=None, ge=0, le=10_000_000)
     capacity_rule: Literal["keep_existing", "keep_threatening"] = _doc(
