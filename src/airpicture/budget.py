@@ -34,16 +34,22 @@ if TYPE_CHECKING:
     from airpicture.detections import Detections
 
 GRAVITY = 9.81
+EARTH_RADIUS_M = 6.371e6
 
 # Bytes per item, measured on this code (see benchmarks/bench_memory.py and BENCHMARKS.md).
 #: interpreter, NumPy, SciPy, pyarrow, the compiled kernels and their caches, after a run's imports
-BASE_BYTES = 400e6
-#: a truth sample held by the run: time, target id, 6-state (64 B), plus the report's and scorer's look-ups
+BASE_BYTES = 330e6
+#: the same while the report is built (plotly, its figures and the page being written)
+REPORT_BASE_BYTES = 430e6
+#: a truth sample held by the run: time, target id, 6-state (64 B), plus the fire control's search key
 SAMPLE_BYTES = 72.0
 #: extra at the truth stage's peak per sample (path evaluation of one block, moving the parts, time order)
-SAMPLE_BUILD_BYTES = 56.0
+SAMPLE_BUILD_BYTES = 40.0
+#: extra during the time loop per sample: everything else that grows with the sky (track identities, events,
+#: allocator slack), fitted to measured runs of 2,000 and 10,000 threats
+SAMPLE_LOOP_BYTES = 38.0
 #: a truth sample read back by the report, with its sorted, cut copies (``report/mapdata.py``)
-SAMPLE_REPORT_BYTES = 150.0
+SAMPLE_REPORT_BYTES = 160.0
 #: a target: attributes, per-target arrays of every stage, its row of target_metrics, scoring state
 TARGET_BYTES = 1200.0
 #: a target in the sky during one radar scan: crossing time, state, geometry, SNR and draws of the scan
@@ -58,6 +64,8 @@ PICTURE_ROW_BYTES = 160.0
 #: a step of the engine's time loop: window edges, and per battery a timeline row
 STEP_BYTES = 48.0
 TIMELINE_ROW_BYTES = 120.0
+#: detections per target-look in the radars' reach (Pd of small and distant targets, merged echoes), leaning high
+DETECTED_SHARE = 0.6
 #: stream buffers: one row group of each table being written
 STREAM_BUFFER_BYTES = 120e6
 #: on disk, per row (zstd-compressed Parquet, measured)
@@ -295,19 +303,20 @@ def estimate_run(scenario: Scenario, report: bool = True, source: str = "scenari
     base = BASE_BYTES + samples * SAMPLE_BYTES + targets * TARGET_BYTES
     est.phases["truth"] = base + samples * SAMPLE_BUILD_BYTES
     est.disk_bytes = samples * DISK_SAMPLE_BYTES + targets * 200.0
-    loop = base + (steps + epochs) * STEP_BYTES * 3 + steps * len(sc.batteries) * TIMELINE_ROW_BYTES
-    report_bytes = BASE_BYTES + samples * SAMPLE_REPORT_BYTES + targets * TARGET_BYTES
+    loop = base + samples * SAMPLE_LOOP_BYTES + (steps + epochs) * STEP_BYTES * 3 \
+        + steps * len(sc.batteries) * TIMELINE_ROW_BYTES
+    report_bytes = REPORT_BASE_BYTES + samples * SAMPLE_REPORT_BYTES + targets * TARGET_BYTES
     if sc.sensors:
         looks = 0.0
         false_alarms = 0.0
         scan_peak = 0.0
         for r in sc.sensors:
             scans = sc.duration_s / r.scan_period_s
-            looks += alive_s / r.scan_period_s
+            looks += _seen_seconds(sc, r, alive_s) / r.scan_period_s
             per_scan = r.pfa * radar_cells(r) + sum(c.false_alarms_per_scan for c in r.clutter)
             false_alarms += per_scan * scans
             scan_peak = max(scan_peak, (targets + per_scan) * LOOK_BYTES)
-        detections = looks + false_alarms
+        detections = DETECTED_SHARE * looks + false_alarms
         radar_fields = ("sensors[].scan_period_s",)
         est.parts.append(Part("radar target-looks", looks, "looks", scan_peak, ("duration_s", *radar_fields,
                                                                                  *truth_fields)))
@@ -343,6 +352,33 @@ def estimate_run(scenario: Scenario, report: bool = True, source: str = "scenari
     if report:
         est.phases["report"] = report_bytes
     return est
+
+
+def _horizon_m(radar: object, height_m: float) -> float:
+    """Radar horizon (m) of a target ``height_m`` above the ground, over the effective Earth."""
+    k_re = radar.refraction_k * EARTH_RADIUS_M  # type: ignore[attr-defined]
+    return math.sqrt(2.0 * k_re * max(height_m, 0.0)) + math.sqrt(2.0 * k_re * radar.antenna_height_m)  # type: ignore[attr-defined]
+
+
+def _seen_seconds(sc: Scenario, radar: object, alive_s: float) -> float:
+    """Target-seconds a radar can see: each raid's flight time scaled by the share of its approach inside the
+    radar's range and horizon (threats fly in from ``start_distance_m`` to an asset near the radars), civil
+    flights by the share of their circle inside the range; replays count whole. At most ``alive_s``."""
+    max_range = radar.max_range_m  # type: ignore[attr-defined]
+    seen = 0.0
+    counted = 0.0
+    for i, raid in enumerate(sc.raids):
+        life = _life_in_window(raid.launch_start_s, raid.launch_spread_s, _raid_flight_s(sc, i), sc.duration_s)
+        height = raid.profile.apogee_m / 2 if isinstance(raid.profile, BallisticProfile) else raid.altitude_m
+        reach = min(max_range, _horizon_m(radar, height))
+        seen += raid.count * life * min(1.0, reach / raid.start_distance_m)
+        counted += raid.count * life
+    for j, c in enumerate(sc.civil_traffic):
+        life, n = _civil_life_s(sc, j)
+        reach = min(max_range, _horizon_m(radar, c.altitude_min_m))
+        seen += n * life * min(1.0, reach / c.area_radius_m)
+        counted += n * life
+    return min(alive_s, seen + max(alive_s - counted, 0.0))
 
 
 def _truth_fields(sc: Scenario) -> tuple[str, ...]:

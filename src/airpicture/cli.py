@@ -110,9 +110,14 @@ def run(
         "runs", sc.name, datetime.now().strftime("%Y%m%d-%H%M%S"))
     staging = staged(target, "run", overwrite)  # the output folder is checked before any work
     t0 = time.perf_counter()
-    with reporter(quiet, err) as progress:
-        result = run_into(sc, staging, source, report=not no_report, progress=progress)
-    _notes(staging.notes, quiet and not json_out)
+    staging.start()  # removes what killed runs left in the same parent folder
+    try:
+        _notes(staging.notes, quiet and not json_out)
+        with reporter(quiet, err) as progress:
+            result = run_into(sc, staging, source, report=not no_report, progress=progress)
+    except BaseException:
+        staging.abandon()
+        raise
     elapsed = time.perf_counter() - t0
     if json_out:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")

@@ -51,6 +51,7 @@ _EPS = 1e-9
 #: Scored rows (targets + tracks over epochs) per batch of the picture scorer: bounds the memory of one GOSPA
 #: batch (its candidate pairs) whatever the run's length; results do not depend on it.
 SCORING_BATCH_ROWS = 50_000
+SCORING_BATCH_PAIRS = 500_000
 
 
 @dataclass
@@ -163,7 +164,8 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     fire = FireControl(scenario, frame, truth, scenario.seed) if scenario.batteries else None
     kill_time = fire.kill_time_s if fire is not None else np.full(n_targets, np.inf)
     following = TrackFollowing()
-    scorer = PictureScorer(scenario.metrics.gospa_cutoff_m, batch_rows=SCORING_BATCH_ROWS)
+    scorer = PictureScorer(scenario.metrics.gospa_cutoff_m, batch_rows=SCORING_BATCH_ROWS,
+                           batch_pairs=SCORING_BATCH_PAIRS)
     tally = _SensingTally(scenario, n_targets)
     index = sensing.truth_index
     start_s, end_s = truth.targets.start_s, truth.targets.end_s
@@ -316,14 +318,15 @@ def write_run(result: RunResult, out: Path, overwrite: bool = False, report: boo
 
 def run_into(scenario: Scenario, staging: Staging, source: str = "scenario", report: bool = True,
              progress: Reporter | None = None) -> RunResult:
-    """Run ``scenario`` straight into the results folder of ``staging`` (checked, not yet started): tables are
+    """Run ``scenario`` straight into the results folder of ``staging`` (checked; started here if not yet): tables are
     streamed into its temporary folder as the run goes, which is renamed into place only when everything,
     ``report.html`` included, is written; on any failure or interruption nothing is left behind."""
     from airpicture.exits import on_interrupt
     from airpicture.folders import StagedFolder
 
     progress = progress or Silent()
-    staging.start()
+    if staging.tmp is None:
+        staging.start()
     note = f"nothing was written (the unfinished results folder for {staging.final} was removed)"
     with on_interrupt(note), StagedFolder(staging, _about(scenario)) as tmp:
         result = run_scenario(scenario, progress, source, folder=tmp)

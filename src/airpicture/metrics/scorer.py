@@ -109,10 +109,14 @@ class PictureScorer:
     and m/s; ids are int64 (target ids, track ids never reused), unique within an epoch.
     """
 
-    def __init__(self, cutoff_m: float, batch_rows: int = 400_000) -> None:
+    def __init__(self, cutoff_m: float, batch_rows: int = 400_000, batch_pairs: int | None = None) -> None:
         check_parameters(cutoff_m, P_ORDER, ALPHA)
         self.cutoff_m = float(cutoff_m)
         self._batch_rows = int(batch_rows)
+        #: also score when the pending epochs' target x track products reach this (bounds the candidate pairs
+        #: of one batch, and so its memory, in a crowded sky); results do not depend on the batching
+        self._batch_pairs = batch_pairs
+        self._pending_pairs = 0
         self._last_time = -np.inf
         self._pending: list[tuple[float, I64, F64, I64, F64]] = []
         self._pending_rows = 0
@@ -139,7 +143,9 @@ class PictureScorer:
         self._last_time = time_s
         self._pending.append((time_s, truth_ids, truth_x, track_ids, track_x))
         self._pending_rows += truth_ids.size + track_ids.size
-        if self._pending_rows >= self._batch_rows:
+        self._pending_pairs += truth_ids.size * track_ids.size
+        if self._pending_rows >= self._batch_rows or (self._batch_pairs is not None
+                                                      and self._pending_pairs >= self._batch_pairs):
             self._flush()
 
     def add_epochs(self, epoch_time_s: F64, truth_epoch: I64, truth_ids: I64, truth_x: F64,
@@ -193,6 +199,7 @@ class PictureScorer:
                     np.concatenate([e[4] for e in self._pending]))
         self._pending = []
         self._pending_rows = 0
+        self._pending_pairs = 0
 
     def _score(self, times: F64, truth_epoch: I64, truth_ids: I64, truth_x: F64,
                track_epoch: I64, track_ids: I64, track_x: F64) -> None:

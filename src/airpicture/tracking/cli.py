@@ -141,10 +141,13 @@ def track(
 
     assets_en = [place_en(a, frame) for a in assets] or None
     tic = time.perf_counter()
-    staging.start()
+    staging.start()  # removes what killed runs left in the same parent folder
     about = {"description": "tracks of detections from a file (airpicture track)", "detections": str(detections)}
     note = f"nothing was written (the unfinished results folder for {staging.final} was removed)"
     with on_interrupt(note), StagedFolder(staging, about) as tmp:
+        if not quiet:
+            for line in staging.notes:
+                Console(stderr=True).print(f"[yellow]note[/]: {escape(line)}", highlight=False, soft_wrap=True)
         result = track_detections(det, radars, frame, config, cap, picture_period, assets_en)
         write_parquet(tmp / "tracks.parquet", result.tracks)
         if result.picture is not None:
@@ -153,8 +156,6 @@ def track(
                                           "detection_count": len(det), "tracking": result.stats})
     if not quiet:
         out = Console()
-        for line in staging.notes:
-            Console(stderr=True).print(f"[yellow]note[/]: {escape(line)}", highlight=False, soft_wrap=True)
         st = result.stats
         out.print(f"[bold green]done[/] in {time.perf_counter() - tic:.2f} s -> [bold]{escape(str(staging.final))}[/]")
         out.print(f"  {len(det)} detections from {len(radars)} radar(s); tracks started {st['started']}, "
