@@ -30,6 +30,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import tomli_w
 
 from airpicture.budget import estimate_run
@@ -61,11 +62,13 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(scenario: str, out: Path, limit_mb: float, extra: list[str]) -> dict:
-    """Run one ``airpicture run`` child; its wall time, peak RSS (the child's own ru_maxrss) and exit code."""
+def measure(scenario: str, out: Path, limit_mb: float, extra: list[str], src: Path | None = None) -> dict:
+    """Run one ``airpicture run`` child (of the source tree ``src`` if given); its wall time, peak RSS (the
+    child's own ru_maxrss) and exit code."""
     cmd = [sys.executable, "-m", "airpicture.cli", "run", scenario, "--out", str(out), "--quiet", *extra]
+    env = {**os.environ, **({"PYTHONPATH": str(src)} if src is not None else {})}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     killed: dict[str, float | None] = {"at_mb": None}
     err: list[str] = []
     reader = threading.Thread(target=lambda: err.extend(proc.stderr.readlines()), daemon=True)
@@ -98,6 +101,9 @@ def main() -> None:
     ap.add_argument("--max-memory", default=None, help="passed to airpicture run (e.g. 17GB)")
     ap.add_argument("--no-report", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument("--compare-src", type=Path, default=None,
+                    help="also run every case with this source tree (the src/ of another checkout, e.g. an older "
+                         "commit), alternating with this one, after a warm-up run of it (its compiled kernels)")
     args = ap.parse_args()
     if not args.threats and not args.builtin:
         args.threats = [2000, 10000]
@@ -107,17 +113,30 @@ def main() -> None:
     rows = []
     try:
         cases = [(n, str(scaled_default(n, tmp))) for n in args.threats] + [(b, b) for b in args.builtin]
+        sources: list[Path | None] = [None]
+        if args.compare_src is not None:
+            sources.append(args.compare_src)
+            # the other tree's compiled kernels are cached on its first run: not timed
+            measure("teaching", tmp / "warm-up", args.limit_gb * 1024, [], args.compare_src)
+            shutil.rmtree(tmp / "warm-up", ignore_errors=True)
         print(f"{'case':<12} {'exit':>4} {'wall s':>8} {'peak RSS MB':>12} {'estimate MB':>12} {'disk MB':>8}")
-        for label, scenario in cases:
+        for (label, scenario), src in ((c, s) for c in cases for s in sources):
             est = estimate_run(load_scenario(scenario), report=not args.no_report)
             out = tmp / f"run-{label}"
-            row = {"case": str(label), **measure(scenario, out, args.limit_gb * 1024, extra),
+            tag = f"{label}" if src is None else f"{label}@{src}"
+            # an older tree may lack --max-memory: it only gets --no-report
+            options = extra if src is None else (["--no-report"] if args.no_report else [])
+            row = {"case": tag, **measure(scenario, out, args.limit_gb * 1024, options, src),
                    "estimate_mb": round(est.peak_bytes / 1e6), "estimate_phases_mb":
                    {k: round(v / 1e6) for k, v in est.phases.items()}}
             row["disk_mb"] = round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6, 1) \
                 if out.exists() else None
+            row["rows"] = {name: pq.ParquetFile(out / f"{name}.parquet").metadata.num_rows
+                           for name in ("truth", "detections", "tracks", "picture")
+                           if (out / f"{name}.parquet").exists()}
+            row["estimated_rows"] = {part.name: round(part.count) for part in est.parts}
             rows.append(row)
-            print(f"{label!s:<12} {row['exit_code']:>4} {row['wall_s']:>8} {row['peak_rss_mb']!s:>12} "
+            print(f"{tag!s:<12} {row['exit_code']:>4} {row['wall_s']:>8} {row['peak_rss_mb']!s:>12} "
                   f"{row['estimate_mb']:>12} {row['disk_mb']!s:>8}", flush=True)
             if row["exit_code"] != 0:
                 print("   ", *row["stderr_tail"], sep="\n    ")

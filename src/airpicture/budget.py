@@ -40,16 +40,17 @@ EARTH_RADIUS_M = 6.371e6
 #: interpreter, NumPy, SciPy, pyarrow, the compiled kernels and their caches, after a run's imports
 BASE_BYTES = 330e6
 #: the same while the report is built (plotly, its figures and the page being written)
-REPORT_BASE_BYTES = 430e6
+REPORT_BASE_BYTES = 600e6
 #: a truth sample held by the run: time, target id, 6-state (64 B), plus the fire control's search key
 SAMPLE_BYTES = 72.0
 #: extra at the truth stage's peak per sample (path evaluation of one block, moving the parts, time order)
 SAMPLE_BUILD_BYTES = 40.0
 #: extra during the time loop per sample: everything else that grows with the sky (track identities, events,
-#: allocator slack), fitted to measured runs of 2,000 and 10,000 threats
+#: allocator slack); this and the report's figures are fitted to measured runs of 2,000, 10,000 and 100,000
+#: threats (BENCHMARKS.md)
 SAMPLE_LOOP_BYTES = 38.0
 #: a truth sample read back by the report, with its sorted, cut copies (``report/mapdata.py``)
-SAMPLE_REPORT_BYTES = 160.0
+SAMPLE_REPORT_BYTES = 110.0
 #: a target: attributes, per-target arrays of every stage, its row of target_metrics, scoring state
 TARGET_BYTES = 1200.0
 #: a target in the sky during one radar scan: crossing time, state, geometry, SNR and draws of the scan
@@ -57,8 +58,8 @@ LOOK_BYTES = 400.0
 #: a track slot of the tracker (state, covariances per model, counters) and its identity counts
 TRACK_BYTES = 2500.0
 #: a row of detections + detection_labels or of tracks read back by the report
-DETECTION_REPORT_BYTES = 110.0
-TRACK_ROW_REPORT_BYTES = 120.0
+DETECTION_REPORT_BYTES = 90.0
+TRACK_ROW_REPORT_BYTES = 90.0
 #: a picture row (streamed; the report reads it back) and a scored, tracked target-epoch kept by the scorer
 PICTURE_ROW_BYTES = 160.0
 #: a step of the engine's time loop: window edges, and per battery a timeline row

@@ -52,6 +52,8 @@ _EPS = 1e-9
 #: batch (its candidate pairs) whatever the run's length; results do not depend on it.
 SCORING_BATCH_ROWS = 50_000
 SCORING_BATCH_PAIRS = 500_000
+#: Rows gathered before a streamed table (detections, picture) is appended to, or the track history drained.
+STREAM_BATCH_ROWS = 1 << 16
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                                             scenario.metrics.picture_period_s)
     keep_detections = streams.wants("detections")
     keep_picture = streams.wants("picture")
-    n_detections = 0
+    batches = _Batches(streams)
     n_refused = 0
     prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
     window_starts: list[float] = []
@@ -190,9 +192,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
             tally.add(det, lab)
             scorer.add_detections(det.time_s, lab.target_id)
             if keep_detections:
-                streams["detections"].append(det.to_table())
-                streams["detection_labels"].append(lab.to_table(det, first_index=n_detections))
-            n_detections += len(det)
+                batches.add_detections(det, lab)
         refused_ids = tracker.refused_track_ids
         if fire is not None and len(refused_ids) > n_refused:
             new = np.asarray(refused_ids[n_refused:], np.int64)
@@ -215,10 +215,11 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                                  picture.x)
                 if keep_picture:
                     pos_sigma = np.sqrt(np.clip(np.trace(picture.P[:, :3, :3], axis1=1, axis2=2), 0.0, None))
-                    streams["picture"].append(_picture_rows(t1, picture.track_id, picture.x, followed, pos_sigma))
-        # track events older than the window before last can no longer change: write them out
+                    batches.add_picture(t1, picture.track_id, picture.x, followed, pos_sigma)
+        # track events older than the window before last can no longer change: write them out now and then
         window_starts.append(t0)
-        if streams.wants("tracks") and len(window_starts) >= 3:
+        if (streams.wants("tracks") and len(window_starts) >= 3
+                and len(tracker.history) >= STREAM_BATCH_ROWS):
             streams["tracks"].append(tracker.history.drain(window_starts[-3]))
         progress.update(round(t1))
     assoc = tracker.flush()  # detections held back at the last window's end
@@ -230,8 +231,9 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     scores = scorer.finish(truth.targets.target_id)
     progress.update(1)
 
+    batches.flush()
     if keep_detections:
-        if n_detections == 0:  # the files exist with their columns even without a row
+        if batches.written == 0:  # the files exist with their columns even without a row
             streams["detections"].append(Detections.empty().to_table())
             streams["detection_labels"].append(DetectionLabels.concat([]).to_table(Detections.empty()))
         streams.close("detections")
@@ -265,11 +267,63 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
         summary["engagement"] = fire.summary()
 
 
-def _picture_rows(t: float, track_id: np.ndarray, x: np.ndarray, followed: np.ndarray,
+class _Batches:
+    """Each window's detections and picture rows, gathered into appends of about :data:`STREAM_BATCH_ROWS` rows:
+    a few large Arrow tables instead of one small one per window (the rows and their order are the same)."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.streams = streams
+        self.written = 0  # detections appended so far (the row of detections.parquet the next one goes to)
+        self._det: list[Detections] = []
+        self._lab: list[DetectionLabels] = []
+        self._det_rows = 0
+        self._pic: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pic_rows = 0
+
+    def add_detections(self, det: Detections, lab: DetectionLabels) -> None:
+        self._det.append(det)
+        self._lab.append(lab)
+        self._det_rows += len(det)
+        if self._det_rows >= STREAM_BATCH_ROWS:
+            self._flush_detections()
+
+    def add_picture(self, t: float, track_id: np.ndarray, x: np.ndarray, followed: np.ndarray,
+                    pos_sigma: np.ndarray) -> None:
+        self._pic.append((t, track_id, x, followed, pos_sigma))
+        self._pic_rows += track_id.size
+        if self._pic_rows >= STREAM_BATCH_ROWS:
+            self._flush_picture()
+
+    def _flush_detections(self) -> None:
+        if not self._det:
+            return
+        det, lab = Detections.concat(self._det), DetectionLabels.concat(self._lab)
+        self.streams["detections"].append(det.to_table())
+        self.streams["detection_labels"].append(lab.to_table(det, first_index=self.written))
+        self.written += len(det)
+        self._det, self._lab, self._det_rows = [], [], 0
+
+    def _flush_picture(self) -> None:
+        if not self._pic:
+            return
+        sizes = [p[1].size for p in self._pic]
+        self.streams["picture"].append(_picture_rows(
+            np.repeat([p[0] for p in self._pic], sizes), np.concatenate([p[1] for p in self._pic]),
+            np.concatenate([p[2] for p in self._pic]), np.concatenate([p[3] for p in self._pic]),
+            np.concatenate([p[4] for p in self._pic])))
+        self._pic, self._pic_rows = [], 0
+
+    def flush(self) -> None:
+        self._flush_detections()
+        self._flush_picture()
+
+
+def _picture_rows(t: float | np.ndarray, track_id: np.ndarray, x: np.ndarray, followed: np.ndarray,
                   pos_sigma: np.ndarray) -> pa.Table:
-    """Rows of ``picture.parquet`` for one epoch."""
+    """Rows of ``picture.parquet``: epoch time (one, or one per row), track, state, sigma, followed target."""
     return to_arrow({
-        "time_s": np.full(track_id.size, t), "track_id": np.asarray(track_id, np.int64),
+        "time_s": np.broadcast_to(np.asarray(t, float), (track_id.size,)).copy(),
+        "track_id": np.asarray(track_id, np.int64),
         "e_m": x[:, 0], "n_m": x[:, 1], "u_m": x[:, 2],
         "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],
         "position_sigma_m": pos_sigma, "target_id": np.asarray(followed, np.int64),
