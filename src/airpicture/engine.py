@@ -99,12 +99,14 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     lab_parts: list[DetectionLabels] = []
     pictures: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     n_refused = 0
+    assoc_parts: list[Any] = []  # every window's associations, for the decision log
     prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
     progress.stage("sense · track · engage", total=round(scenario.duration_s), unit="simulated s")
     for w in range(1, edges.size):
         t0, t1 = float(edges[w - 1]), float(edges[w])
         det, lab, looks = sensing.between(t0, t1, kill_time)
         assoc = tracker.process(det, looks)
+        assoc_parts.append(assoc)
         # rows of this window's detections; negative rows: carried from the previous window (at most one back)
         recent = np.concatenate([prev_target_id, lab.target_id])
         following.add(assoc.track_id, recent[assoc.detection_index - assoc.first_index + prev_target_id.size])
@@ -130,6 +132,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                 pictures.append((t1, picture.track_id, picture.x, followed, pos_sigma))
         progress.update(round(t1))
     assoc = tracker.flush()  # detections held back at the last window's end
+    assoc_parts.append(assoc)
     following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])
     if fire is not None:
         fire.finish(scenario.duration_s)
@@ -166,6 +169,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     if fire is not None:
         tables["events"] = fire.events_table()
         tables["timeline"] = fire.timeline_table()
+    tables["decisions"] = _decisions(scenario, truth, frame, tables["tracks"], assoc_parts, det, lab, following, fire)
     summary = result.summary
     summary["sensing"] = sensing_summary(scenario, det, lab)
     stats = tracker.stats()
@@ -180,6 +184,17 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     }
     if fire is not None:
         summary["engagement"] = fire.summary()
+
+
+def _decisions(scenario: Scenario, truth: Truth, frame: Any, tracks: pa.Table, assoc_parts: list[Any],
+               det: Detections, lab: DetectionLabels, following: TrackFollowing, fire: Any) -> pa.Table:
+    """``decisions.parquet`` (:mod:`airpicture.decisions`) from the run's associations and stages."""
+    from airpicture.decisions import decision_table
+
+    assoc = tuple(np.concatenate([getattr(a, f) for a in assoc_parts]) if assoc_parts else np.zeros(0, dtype)
+                  for f, dtype in (("detection_index", np.int64), ("track_id", np.int64), ("started", bool)))
+    return decision_table(scenario, truth, frame, tracks, assoc, det, lab, following, fire,
+                          scenario.track_capacity)
 
 
 def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:
