@@ -230,6 +230,35 @@ def sweep(
 app.command()(track)
 
 
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by 'airpicture run'.")],
+    threat: Annotated[str | None, typer.Option(
+        "--threat", help="A target's id or name (its callsign, e.g. cruise-missiles-east-017; part of it will do).",
+        metavar="ID|NAME")] = None,
+    track_id: Annotated[int | None, typer.Option("--track", help="A track id.", metavar="ID")] = None,
+) -> None:
+    """Explain a run from its decision log: the battle's verdict, or the life of one threat or track.
+
+    Without --threat or --track: which limit bound when, how many threats got through and why (the first cause
+    of each leak). With --threat: that target's life in sentences with times -- first detection, tracks, waits
+    and the resource that bound them, shots and their outcome, the end.
+
+    Examples:
+
+      airpicture explain runs/default-20260101-120000
+
+      airpicture explain runs/t --threat cruise-missiles-east-017
+
+      airpicture explain runs/t --threat 96
+
+      airpicture explain runs/t --track 1022
+    """
+    from airpicture.explain.command import explain_command
+
+    sys.stdout.write(explain_command(run_dir, threat, track_id))
+
+
 def main() -> None:
     """Console entry point: run the app, turning input errors into a message and exit code 2."""
     try:

@@ -30,6 +30,7 @@ import tomli_w
 
 from airpicture import __version__
 from airpicture.detections import DetectionLabels, Detections
+from airpicture.decisions.summary import add_decision_summary
 from airpicture.identity import TrackFollowing
 from airpicture.io import results_folder, to_arrow, write_json, write_parquet
 from airpicture.progress import Reporter, Silent
@@ -169,7 +170,6 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     if fire is not None:
         tables["events"] = fire.events_table()
         tables["timeline"] = fire.timeline_table()
-    tables["decisions"] = _decisions(scenario, truth, frame, tables["tracks"], assoc_parts, det, lab, following, fire)
     summary = result.summary
     summary["sensing"] = sensing_summary(scenario, det, lab)
     stats = tracker.stats()
@@ -184,6 +184,8 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     }
     if fire is not None:
         summary["engagement"] = fire.summary()
+    tables["decisions"] = _decisions(scenario, truth, frame, tables["tracks"], assoc_parts, det, lab, following, fire)
+    add_decision_summary(summary, tables["decisions"])
 
 
 def _decisions(scenario: Scenario, truth: Truth, frame: Any, tracks: pa.Table, assoc_parts: list[Any],

@@ -16,9 +16,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from airpicture.decisions.outcomes import outcome_rows, sensing_rows
 from airpicture.decisions.schema import COLUMNS, EVENTS, OUTCOME_CAUSES, concat, from_table, sort_rows, to_table
-from airpicture.decisions.visibility import first_visibility
 
 if TYPE_CHECKING:
     from airpicture.detections import DetectionLabels, Detections
@@ -54,6 +52,8 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
                    capacity: int | None) -> pa.Table:
     """``decisions.parquet`` of a run: ``tracks`` is the tracker's history table, ``assoc`` the run's
     associations (detection index, track id, started), ``fire`` fire control after ``finish`` (or None)."""
+    from airpicture.decisions.outcomes import outcome_rows, sensing_rows
+    from airpicture.decisions.visibility import first_visibility
     from airpicture.tracking.decisions import tracker_decisions
     from airpicture.truth.threats import asset_positions
 

@@ -165,8 +165,7 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
         if out.size:
             code = str(reason[out[0]])
             t0 = float(time_s[out[0]])
-            return (code, t0, f"{OUTCOME_CAUSES[code]} ({cols['detail'][out[0]]}, from {t0:.0f} s); {tracked}",
-                    last_track)
+            return (code, t0, f"{OUTCOME_CAUSES[code]} from {t0:.0f} s; {tracked}", last_track)
         if end - t_conf <= reaction_s + time_step_s:
             return ("tracked_late", t_conf, f"tracked too late to engage: {tracked}, less than the reaction time",
                     last_track)
