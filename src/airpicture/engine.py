@@ -29,8 +29,8 @@ import pyarrow as pa
 import tomli_w
 
 from airpicture import __version__
-from airpicture.detections import DetectionLabels, Detections
 from airpicture.decisions.summary import add_decision_summary
+from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
 from airpicture.io import results_folder, to_arrow, write_json, write_parquet
 from airpicture.progress import Reporter, Silent

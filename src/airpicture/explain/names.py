@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.errors import InputError
