@@ -99,7 +99,7 @@ class Battle:
 
     @property
     def has_engagement(self) -> bool:
-        return "engagement" in self.run.summary
+        return "engagement" in self.run.summary or bool(np.any(self.d["stage"] == "outcome"))
 
 
 def load_battle(run_dir: str | Path, run: RunData | None = None) -> Battle:
