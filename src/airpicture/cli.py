@@ -259,6 +259,29 @@ def explain(
     sys.stdout.write(explain_command(run_dir, threat, track_id))
 
 
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The first results folder (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The second results folder (B).")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="The comparison page (default: compare-<A>-vs-<B>.html in the current folder).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if an earlier comparison wrote it.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
+) -> None:
+    """Compare two runs for "what if" questions: scenario differences, key figures side by side with B - A, and
+    the capacity time series overlaid (one HTML page; the table is printed too).
+
+    Examples:
+
+      airpicture compare runs/base runs/faster-reload
+
+      airpicture compare runs/a runs/b --out a-vs-b.html
+    """
+    from airpicture.report.compare import compare_command
+
+    sys.stdout.write(compare_command(run_a, run_b, out_file, overwrite, json_out))
+
+
 def main() -> None:
     """Console entry point: run the app, turning input errors into a message and exit code 2."""
     try:

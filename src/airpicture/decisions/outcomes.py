@@ -83,6 +83,7 @@ def outcome_rows(cols: Mapping[str, NDArray], outcomes: Mapping[str, NDArray], v
     order = np.argsort(tgt, kind="stable")
     bounds = np.searchsorted(tgt[order], np.arange(len(target_battery) + 1))
     ev, reason, time_s = cols["event"], cols["reason"], cols["time_s"]
+    impact = np.where(outcomes["leak_time_s"] <= t_end, outcomes["leak_time_s"], np.nan)
     for i in threat.tolist():
         r = order[bounds[i]: bounds[i + 1]]
         r = r[np.argsort(time_s[r], kind="stable")]
@@ -93,7 +94,7 @@ def outcome_rows(cols: Mapping[str, NDArray], outcomes: Mapping[str, NDArray], v
             by = f" by {cols['battery'][kill[0]]}" if kill.size else ""
             track = int(cols["track_id"][kill[0]]) if kill.size else -1
             rows.add(time_s=kt, stage="outcome", event="killed", battery=battery, target_id=i, track_id=track,
-                     detail=f"destroyed{by} at {kt:.1f} s")
+                     impact_s=float(impact[i]), detail=f"destroyed{by} at {kt:.1f} s")
             continue
         leaked = bool(outcomes["leaked"][i])
         end = float(outcomes["leak_time_s"][i]) if leaked else float(t_end)
@@ -101,7 +102,7 @@ def outcome_rows(cols: Mapping[str, NDArray], outcomes: Mapping[str, NDArray], v
                                                float(target_start_s[i]), time_step_s, float(reaction_time_s[i]),
                                                tracking_time_s)
         rows.add(time_s=end, stage="outcome", event="leaked" if leaked else "survived", reason=code,
-                 battery=battery, target_id=i, track_id=track, cause_s=since,
+                 battery=battery, target_id=i, track_id=track, cause_s=since, impact_s=float(impact[i]),
                  detail=("got through: " if leaked else "still flying at the end: ") + text)
     return rows
 

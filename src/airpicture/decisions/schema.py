@@ -61,6 +61,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("pk", pa.float64(), "", "single-shot probability of kill against the threat's kind"),
     Column("draw", pa.float64(), "", "the uniform draw compared with pk (a hit needs draw < pk)"),
     Column("cause_s", pa.float64(), "s", "outcome rows: when the first cause began"),
+    Column("impact_s", pa.float64(), "s", "outcome rows: when the threat's unopposed flight reaches its asset's "
+                                          "radius (null: not within the run)"),
     Column("detail", pa.string(), "", "the decision in words"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

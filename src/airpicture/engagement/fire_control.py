@@ -230,6 +230,7 @@ class FireControl:
         hold = [g.release_s - g.start_s for g in engs if g.release_s <= t_end]
         return {
             "threats": int(o["threat"].sum()),
+            "threats_would_hit": int(np.sum(o["threat"] & (self._leak_time_s <= t_end))),
             "kills": kills,
             "leakers": int(o["leaked"].sum()),
             "survived": int(o["survived"].sum()),

@@ -60,7 +60,7 @@ class Threats:
     hostile: NDArray[np.bool_]
     threat: NDArray[np.bool_]  # hostile and started by the end
     asset: NDArray[np.object_]
-    would_hit: NDArray[np.bool_]  # its unopposed flight reaches its asset
+    would_hit: NDArray[np.bool_]  # its unopposed flight reaches its asset's radius within the run
     start_s: F64
     first_visible_s: F64
     first_detection_s: F64
@@ -146,6 +146,11 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     cause_s = np.full(n, np.nan)
     cause_text = np.full(n, "", dtype=object)
     o = np.flatnonzero((d["stage"] == "outcome") & ok)
+    would_hit = hostile & (tg.get("end_reason", np.full(n, "", dtype=object)) == "impact")
+    if o.size and "impact_s" in d:
+        # the log says when each threat's unopposed flight reaches its asset (within the run)
+        would_hit = np.zeros(n, bool)
+        would_hit[tgt[o]] = np.isfinite(d["impact_s"][o])
     outcome[tgt[o]] = ev[o]
     outcome_s[tgt[o]] = t[o]
     cause[tgt[o]] = d["reason"][o]
@@ -164,7 +169,7 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     return Threats(
         name=target_names(tg.get("callsign"), n), kind=tg["kind"], hostile=hostile,
         threat=hostile & (tg["start_s"] <= end), asset=asset_name,
-        would_hit=hostile & (tg.get("end_reason", np.full(n, "", dtype=object)) == "impact"),
+        would_hit=would_hit,
         start_s=tg["start_s"], first_visible_s=first(ev == "visible"), first_detection_s=first(ev == "detected"),
         first_track_s=first(conf), tracks=_distinct_tracks(d, conf & ok, n), engagements=count(ev == "engage"),
         interceptors=count(launches), first_engage_s=first(ev == "engage"), waited_s=waited,

@@ -49,7 +49,11 @@ def key_figures(run: RunData, st: SortedTruth) -> list[Row]:
     else:
         rows.append(("Targets", "Most targets in the sky at once", "0"))
     reached = _count(hostile & (tg.get("end_reason", np.full(hostile.size, "")) == "impact"))
-    rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)))
+    eng = run.summary.get("engagement")
+    within = eng.get("threats_would_hit") if isinstance(eng, dict) else None
+    rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)
+                 + (f" ({within} reach its radius within the run)" if isinstance(within, int) and within != reached
+                    else "")))
     rows.extend(_tracking(run))
     rows.extend(_engagement(run))
     return rows

@@ -77,7 +77,7 @@ SCHEMAS: dict[str, list[Col]] = {
                   *_cols("other_track_id sensor_id detection_index rank hits misses interceptors launcher in_use "
                          "limit", "i", required=False, nullable=True),
                   *_cols("until_s time_to_go_s intercept_time_s quality position_sigma_m range_m miss_distance_m "
-                         "correction_radius_m pk draw cause_s", "f", required=False, nullable=True)],
+                         "correction_radius_m pk draw cause_s impact_s", "f", required=False, nullable=True)],
     "target_metrics": [*_cols("target_id", "i"),
                        *_cols("first_detection_s first_track_s time_to_track_s tracked_fraction rmse_position_m",
                               "f", required=False, nullable=True),

@@ -256,6 +256,8 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
     ev = run.get("events")
     name, tid, t = ev["event"], ev["target_id"], ev["time_s"]
     end = sc.duration_s
+    reaches = (tg["end_reason"] == "impact") & (tg["end_s"] <= end) if "end_reason" in tg else np.zeros(n, bool)
+    impact = np.where(reaches, tg["end_s"], np.nan)
     engaged_at = {}
     for i in np.flatnonzero(name == "engage").tolist():
         engaged_at.setdefault(int(tid[i]), []).append(float(t[i]))
@@ -287,10 +289,11 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
             engaged_ok.add(g)
             if e == "kill":
                 rows.add(time_s=ti, stage="outcome", event="killed", battery=battery, target_id=g, track_id=trk,
-                         detail="destroyed")
+                         impact_s=float(impact[g]), detail="destroyed")
         elif e in ("leak", "survived"):
             code, since = ("channels", waited[g]) if g in waited else (
                 ("correction_radius", engaged_at[g][0]) if g in engaged_ok else ("not_engaged", ti))
             rows.add(time_s=ti, stage="outcome", event="leaked" if e == "leak" else "survived", reason=code,
-                     battery=battery, target_id=g, cause_s=since, detail=f"got through: {code.replace('_', ' ')}")
+                     battery=battery, target_id=g, cause_s=since, impact_s=float(impact[g]),
+                     detail=f"got through: {code.replace('_', ' ')}")
     write_parquet(d / "decisions.parquet", to_table(sort_rows(rows.arrays())))
