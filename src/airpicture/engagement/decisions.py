@@ -27,6 +27,14 @@ _WAIT_TEXT = ("", "all {limit} fire channels busy", "{in_use} of {limit} interce
               "no ready round on any launcher")
 
 
+def _wait_text(code: int, in_use: int, limit: int) -> str:
+    if code == CHANNELS and limit == 0:
+        return "the battery has no fire channel"
+    if code == IN_FLIGHT and limit == 0:
+        return "the battery may have no interceptor in flight"
+    return _WAIT_TEXT[code].format(in_use=in_use, limit=limit)
+
+
 class FireDecisions:
     """The rows fire control adds to the decision log, and the open waiting episodes."""
 
@@ -128,7 +136,7 @@ class FireDecisions:
                          reason=[WAIT_NAMES[c] for c in codes], battery=battery, track_id=track_id[changed],
                          target_id=target_id[changed], rank=rank[changed], time_to_go_s=time_to_go_s[changed],
                          in_use=in_use[changed], limit=limit[changed],
-                         detail=[_WAIT_TEXT[c].format(in_use=u, limit=m) + f"; ranked {r} of {total}"
+                         detail=[_wait_text(c, u, m) + f"; ranked {r} of {total}"
                                  for c, u, m, r in zip(codes, use, lim, rank[changed].tolist(), strict=True)])
         open_row[s] = first + np.arange(changed.size)
         open_reason[s] = reason[changed]
