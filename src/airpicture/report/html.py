@@ -124,7 +124,8 @@ SCRIPT = r"""
                        title: lay.title && lay.title.text !== undefined ? lay.title.text : null,
                        xr: lay.xaxis && lay.xaxis.range ? lay.xaxis.range.slice() : null,
                        yr: lay.yaxis && lay.yaxis.range ? lay.yaxis.range.slice() : null,
-                       square: !!(lay.yaxis && lay.yaxis.scaleanchor)};
+                       square: !!(lay.yaxis && lay.yaxis.scaleanchor),
+                       ticktext: lay.yaxis && lay.yaxis.ticktext ? Array.from(lay.yaxis.ticktext) : null};
       }
       const orig = wide[gd.id];
       if (narrow === orig.narrow && !(narrow && orig.square)) { Plotly.Plots.resize(gd); return; }
@@ -140,6 +141,10 @@ SCRIPT = r"""
         upd['margin.r'] = 8;
         upd['title.text'] = '';  // the section's heading says it; long titles do not fit
         if (orig.square || gd.id === 'scan') upd['height'] = Math.round(w) + (gd.id === 'scan' ? 260 : 560);
+        if (gd.id === 'timeline' && orig.ticktext) {  // names only ('name · kind' is too wide for a phone)
+          upd['yaxis.ticktext'] = orig.ticktext.map(t => String(t).split(' \u00b7 ')[0]);
+          upd['yaxis.tickfont.size'] = 9;
+        }
       } else {
         ['orientation', 'x', 'xanchor', 'y', 'yanchor'].forEach(k => {
           upd['legend.' + k] = orig.legend[k] === undefined ? null : orig.legend[k]; });
@@ -148,8 +153,11 @@ SCRIPT = r"""
         upd['margin.r'] = orig.margin.r === undefined ? null : orig.margin.r;
         upd['title.text'] = orig.title;
         upd['height'] = orig.height;
+        if (gd.id === 'timeline' && orig.ticktext) { upd['yaxis.ticktext'] = orig.ticktext;
+                                                     upd['yaxis.tickfont.size'] = 10; }
       }
       Plotly.relayout(gd, upd);
+      if (gd.id === 'bottlenecks') Plotly.restyle(gd, {showscale: !narrow}, [0]);  // the caption explains it
     });
   }
   let timer = null;

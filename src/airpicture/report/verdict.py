@@ -52,7 +52,7 @@ def bottleneck_figure(battle: Battle) -> go.Figure:
     if leak.size:
         _, symbol, colour = EVENT_STYLE["leak"]
         fig.add_trace(go.Scatter(
-            x=th.outcome_s[leak].astype(np.float32), y=["Threats got through"] * int(leak.size), mode="markers",
+            x=th.outcome_s[leak].astype(np.float32), y=["Got through"] * int(leak.size), mode="markers",
             marker=dict(symbol=symbol, color=colour, size=8), name="Leaker",
             text=[th.name[i] for i in leak.tolist()], customdata=leak,
             hovertemplate="%{text} got through at %{x:.0f} s<extra></extra>", showlegend=False))
