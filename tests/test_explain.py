@@ -135,3 +135,18 @@ def test_explain_on_the_command_line(runs: dict[str, Path], tmp_path: Path) -> N
     (empty / "summary.json").write_text(json.dumps(summary))
     old = run_cli("explain", str(empty))
     assert old.returncode == 2 and "no decisions.parquet" in old.stderr
+
+
+def test_the_readme_documents_every_column_event_and_cause() -> None:
+    from airpicture.decisions.schema import COLUMNS, EVENTS, OUTCOME_CAUSES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The decision log", 1)[1].split("\n## ", 1)[0]
+    for c in COLUMNS:
+        assert f"| `{c.name}` | {c.unit} | {c.meaning} |" in section, c.name
+    for stage, events in EVENTS.items():
+        for event in events:
+            assert f"| {stage} | `{event}` |" in section, event
+    for code in OUTCOME_CAUSES:
+        assert f"`{code}`" in section, code
+    assert "| `decisions.parquet` |" in readme

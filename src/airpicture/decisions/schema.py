@@ -31,8 +31,8 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("time_s", pa.float64(), "s", "when the decision was made (or the fact became true)"),
     Column("stage", pa.string(), "", "sensing, tracker, fire_control or outcome"),
-    Column("event", pa.string(), "", "what was decided (see EVENTS)"),
-    Column("reason", pa.string(), "", "why, as a code (see REASONS); empty when the event says it all"),
+    Column("event", pa.string(), "", "what was decided (the events below)"),
+    Column("reason", pa.string(), "", "why, as a code (with the events below); empty when the event says it all"),
     Column("battery", pa.string(), "", "battery concerned (fire control and outcome rows)"),
     Column("target_id", pa.int64(), "", "true target behind the row, from the truth labels (-1: none or a false "
                                         "alarm); the tracker never sees it"),
@@ -102,7 +102,7 @@ EVENTS: dict[str, dict[str, str]] = {
     },
     "outcome": {
         "killed": "the threat was destroyed",
-        "leaked": "the threat reached its asset (reason: the first cause, see OUTCOME_CAUSES)",
+        "leaked": "the threat reached its asset (reason: its first cause, below)",
         "survived": "the threat was still flying at the end (reason: why it was not killed, as for leaks)",
     },
 }
@@ -120,7 +120,6 @@ OUTCOME_CAUSES: dict[str, str] = {
     "channels": "fire channels busy",
     "in_flight": "in-flight limit reached",
     "ready_rounds": "no ready rounds",
-    "abandoned": "given up after waiting",
     "envelope": "out of the engagement envelope",
     "too_late": "no intercept before it reached its asset",
     "not_closing": "its track never closed on a defended asset",
@@ -128,8 +127,7 @@ OUTCOME_CAUSES: dict[str, str] = {
     "pk_draw": "missed: interceptors failed the Pk draw",
     "correction_radius": "missed: outside the correction radius",
     "reached_asset": "missed: intercept after it reached its asset",
-    "target_gone": "missed: other",
-    "not_engaged": "not engaged (other)",
+    "target_gone": "missed: the target was gone, or the interceptors were still flying at the end",
 }
 
 #: Wait reasons (fire-control rows) and what they mean.

@@ -38,8 +38,7 @@ CAUSE_GROUPS: dict[str, tuple[str, ...]] = {
     "fire channels busy": ("channels",),
     "in-flight limit": ("in_flight",),
     "no ready rounds": ("ready_rounds",),
-    "not engageable": ("envelope", "too_late", "tracked_late", "not_closing", "track_lost", "not_engaged",
-                       "abandoned"),
+    "not engageable": ("envelope", "too_late", "tracked_late", "not_closing", "track_lost"),
     "missed": ("pk_draw", "correction_radius", "reached_asset", "target_gone"),
 }
 

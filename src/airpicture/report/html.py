@@ -227,8 +227,9 @@ SCRIPT = r"""
 """
 
 
-def _figure_div(fig: Any, div_id: str, auto_play: bool = False) -> str:
-    return ('<div class="plot">' + pio.to_html(fig, config=PLOTLY_CONFIG, include_plotlyjs=False, full_html=False,
+def _figure_div(fig: Any, div_id: str, auto_play: bool = False, modebar: bool = True) -> str:
+    config = PLOTLY_CONFIG if modebar else {**PLOTLY_CONFIG, "displayModeBar": False}
+    return ('<div class="plot">' + pio.to_html(fig, config=config, include_plotlyjs=False, full_html=False,
                                                div_id=div_id, validate=False, auto_play=auto_play,
                                                default_width="100%") + "</div>")
 
@@ -274,7 +275,7 @@ def _first_screen(run: RunData, battle: Any) -> list[str]:
     body = verdict_html(battle)
     if battle.has_engagement:
         body += (f'<p class="how">{html.escape(strip_caption(battle))}</p>'
-                 + _figure_div(bottleneck_figure(battle), "bottlenecks") + kinds_html(battle))
+                 + _figure_div(bottleneck_figure(battle), "bottlenecks", modebar=False) + kinds_html(battle))
     parts = [_section("verdict", "Verdict", "", body)]
     if battle.has_engagement and battle.threats.threat.any():
         parts.append(_section(

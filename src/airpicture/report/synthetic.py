@@ -220,7 +220,7 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
     at its first labelled detection; each track born at its first row and confirmed at its first confirmed row;
     the battery's events as decisions (a no-channel wait lasting until the threat's next engagement, its leak or
     the end); each threat's outcome, the first cause of a leak being its wait, else its missed shot, else 'not
-    engaged'."""
+    closing' (the synthetic battery gives no other reason)."""
     from airpicture.decisions.schema import Rows, sort_rows, to_table
 
     sc = run.scenario
@@ -292,7 +292,7 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
                          impact_s=float(impact[g]), detail="destroyed")
         elif e in ("leak", "survived"):
             code, since = ("channels", waited[g]) if g in waited else (
-                ("correction_radius", engaged_at[g][0]) if g in engaged_ok else ("not_engaged", ti))
+                ("correction_radius", engaged_at[g][0]) if g in engaged_ok else ("not_closing", ti))
             rows.add(time_s=ti, stage="outcome", event="leaked" if e == "leak" else "survived", reason=code,
                      battery=battery, target_id=g, cause_s=since, impact_s=float(impact[g]),
                      detail=f"got through: {code.replace('_', ' ')}")
