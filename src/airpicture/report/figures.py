@@ -137,11 +137,15 @@ MAX_TARGET_TRACES = 600
 def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks: list[Points] | None,
                marks: list[tuple[str, Points]] | None, flyouts: Points | None, extent_km: float,
                paths: list[TargetPath] | None = None, leakers: set[int] | None = None,
-               names: list[str] | None = None) -> go.Figure:
+               names: list[str] | None = None) -> dict[str, Any]:
     """The overview map: places and rings, truth paths (one per target, named, when ``paths`` is given; else per
     class), tracks by status, engagement marks on top (leaks last, above the asset markers), the paths of
-    threats that got through emphasised, and an empty 'selected threat' trace the page's script fills."""
+    threats that got through emphasised, and an empty 'selected threat' trace the page's script fills.
+
+    Returned as a figure dict: the per-target paths (hundreds of traces) are plain dicts with typed arrays, as the
+    slider's frames are, since validating each through plotly's classes costs seconds."""
     fig = go.Figure()
+    plain: list[dict[str, Any]] = []
     place = _place_traces(sites, rings)
     rings_only = [tr for tr in place if tr.mode != "markers" and tr.mode != "markers+text"]
     site_traces = [tr for tr in place if tr.mode in ("markers", "markers+text")]
@@ -169,20 +173,24 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
         fig.add_trace(go.Scatter(x=_f4(e), y=_f4(n), mode="lines", name=f"Path of a threat that got through "
                                  f"({len(leak_paths)})", line=dict(color="#d62728", width=5), opacity=0.3,
                                  hoverinfo="skip", legendgroup="leakpaths", legendrank=1001))
+    insert_at = len(fig.data)
     if paths is not None and len(paths) <= MAX_TARGET_TRACES:
         shown: set[int] = set()
         for tp in paths:
             p = tp.points
             first = tp.cls not in shown
             shown.add(tp.cls)
-            fig.add_trace(go.Scatter(
-                x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label, meta=tp.target_id,
-                line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup=f"truth{tp.cls}", showlegend=first,
-                legendgrouptitle_text="True paths (click: show or hide a class)" if first and tp.cls == 0 else None,
-                customdata=_f4(np.column_stack([p.time_s, p.height_km])),
-                hovertemplate=(f"<b>{html.escape(tp.name)}</b> (#{tp.target_id}, {html.escape(p.label)})<br>"
-                               "t = %{customdata[0]:.0f} s<br>east %{x:.1f} km, north %{y:.1f} km"
-                               "<br>height %{customdata[1]:.2f} km<extra></extra>")))
+            trace: dict[str, Any] = {
+                "type": "scatter", "x": typed_array(p.e_km), "y": typed_array(p.n_km), "mode": "lines",
+                "name": p.label, "meta": tp.target_id, "line": {"color": p.colour, "width": 1.2}, "opacity": 0.8,
+                "legendgroup": f"truth{tp.cls}", "showlegend": first,
+                "customdata": typed_array(np.column_stack([p.time_s, p.height_km])),
+                "hovertemplate": (f"<b>{html.escape(tp.name)}</b> (#{tp.target_id}, {html.escape(p.label)})<br>"
+                                  "t = %{customdata[0]:.0f} s<br>east %{x:.1f} km, north %{y:.1f} km"
+                                  "<br>height %{customdata[1]:.2f} km<extra></extra>")}
+            if first and tp.cls == 0:
+                trace["legendgrouptitle"] = {"text": "True paths (click: show or hide a class)"}
+            plain.append(trace)
     else:
         for i, p in enumerate(truth):
             fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
@@ -217,7 +225,9 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
                                      "(local km; click legend entries to show or hide)", 820),
                       **_map_axes(extent_km),
                       legend=dict(groupclick="togglegroup", tracegroupgap=4, font=dict(size=11)))
-    return fig
+    out = fig.to_plotly_json()
+    out["data"] = [*out["data"][:insert_at], *plain, *out["data"][insert_at:]]
+    return out
 
 
 def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points], frames: Frames,
