@@ -109,9 +109,26 @@ def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
                      f"interceptors {e['interceptors_expended']}")
     if "tracking" in summary:
         tr = summary["tracking"]
-        lines.append(f"mean GOSPA {tr['gospa_mean_m']:.0f} m, confirmed tracks {tr['confirmed_tracks']}")
+        lines += _picture_lines(tr)
     for line in lines:
-        out.print("  " + line)
+        out.print("  " + line, soft_wrap=True)
+    if "decisions" in summary and "engagement" in summary:
+        out.print(f"  why: airpicture explain {escape(str(target))}")
+
+
+def _picture_lines(tr: dict) -> list[str]:
+    """The picture's quality: GOSPA said for what it is (a score, dominated by missed targets when many go
+    untracked, not a distance), then the tracks and the position error of the targets tracked."""
+    gospa = tr.get("gospa_mean_m")
+    parts = [tr.get(k) or 0.0 for k in ("gospa_missed_mean_m2", "gospa_false_mean_m2", "gospa_localisation_mean_m2")]
+    first = f"picture: mean GOSPA {gospa:.0f} m, a score, not a distance" if isinstance(gospa, int | float) else ""
+    if first and sum(parts) > 0:
+        first += (f" (GOSPA²: {100 * parts[0] / sum(parts):.0f} % missed targets, "
+                  f"{100 * parts[1] / sum(parts):.0f} % false tracks)")
+    rmse = tr.get("rmse_position_m")
+    second = f"tracks: {tr.get('confirmed_tracks')} confirmed" + (
+        f", position error of tracked targets {rmse:.0f} m" if isinstance(rmse, int | float) else "")
+    return [line for line in (first, second) if line]
 
 
 @app.command()
