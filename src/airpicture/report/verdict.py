@@ -70,6 +70,9 @@ def verdict_html(battle: Battle) -> str:
     """The verdict sentences (the first one in bold) as HTML."""
     sentences = verdict(battle)
     if not sentences:
+        if not battle.has_engagement:
+            return ("<p>No battery in this run: nothing was engaged, so there is no verdict on the defence; the key "
+                    "figures below judge the air picture.</p>")
         return "<p>No threat in this run.</p>"
     first, *rest = sentences
     return (f'<p class="lead">{html.escape(first)}</p>'
