@@ -43,6 +43,7 @@ class FireDecisions:
         self._b = max(int(n_batteries), 1)
         self._open_row = np.full((self._b, 64), -1, np.int64)  # per battery and track slot: open wait row
         self._open_reason = np.zeros((self._b, 64), np.int8)
+        self._n_open = np.zeros(self._b, np.int64)  # open wait rows per battery (a step with none costs nothing)
         self._slot_row = np.full(max(int(n_targets), 1), -1, np.int64)  # per target: open track-slot wait row
 
     # ----------------------------------------------------------------------------------------------- helpers
@@ -59,6 +60,10 @@ class FireDecisions:
         for r in rows.tolist():
             if r >= 0:
                 self.rows.set(r, "until_s", float(t))
+
+    def has_open(self, b: int) -> bool:
+        """Does battery ``b`` have a waiting episode open?"""
+        return bool(self._n_open[b] > 0)
 
     # ----------------------------------------------------------------------------------------------- decisions
     def ranked(self, t: float, battery: str, track_id: I64, target_id: I64, rank: I64, time_to_go_s: F64,
@@ -111,6 +116,8 @@ class FireDecisions:
         """The threats of battery ``b`` waiting after this step's decisions (``slots`` with ``reason`` codes and
         the load and limit of that resource). Episodes of other slots end at ``t``, except ``paused`` ones
         (momentarily unengageable, still closing: the episode continues, as fire control's does)."""
+        if slots.size == 0 and self._n_open[b] == 0:
+            return
         self._ensure(np.concatenate([slots, paused]))
         open_row = self._open_row[b]
         open_reason = self._open_reason[b]
@@ -122,12 +129,14 @@ class FireDecisions:
             self._close(open_row[ended], t)
             open_row[ended] = -1
             open_reason[ended] = 0
+            self._n_open[b] -= ended.size
         if slots.size == 0:
             return
         changed = np.flatnonzero(open_reason[slots] != reason)
         if changed.size == 0:
             return
         s = slots[changed]
+        self._n_open[b] += int(np.count_nonzero(open_row[s] < 0))
         self._close(open_row[s], t)
         first = len(self.rows)
         codes = reason[changed].tolist()
@@ -147,6 +156,7 @@ class FireDecisions:
         if slots.size == 0:
             return
         self._ensure(slots)
+        self._n_open[b] -= int(np.count_nonzero(self._open_row[b, slots] >= 0))
         self._close(self._open_row[b, slots], t)
         self._open_row[b, slots] = -1
         self._open_reason[b, slots] = 0
@@ -207,6 +217,7 @@ class FireDecisions:
         self._close(self._slot_row[self._slot_row >= 0], t_end)
         self._open_row[:] = -1
         self._open_reason[:] = 0
+        self._n_open[:] = 0
         self._slot_row[:] = -1
         c = self.rows.cols
         for i, (ev, tgt) in enumerate(zip(c["event"], c["target_id"], strict=True)):

@@ -325,6 +325,8 @@ class FireControl:
         ``no-interceptor`` -- ready rounds when none is left on the launchers, else the in-flight limit."""
         c = unit.config
         w = np.flatnonzero(reason != NOT_WAITING)
+        if w.size == 0 and paused.size == 0 and not self.decisions.has_open(unit.index):
+            return
         code = np.zeros(w.size, np.int8)
         in_use = np.zeros(w.size, np.int64)
         limit = np.zeros(w.size, np.int64)
