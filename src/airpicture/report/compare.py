@@ -78,7 +78,7 @@ def key_rows(battle: Battle) -> dict[str, tuple[str, str, float | None, str]]:
     put("threats", "Outcome", "Threats", float(t.sum()))
     would = float((t & th.would_hit).sum())
     leaked = float((t & (th.outcome == "leaked")).sum())
-    put("would_hit", "Outcome", "Threats whose flight reaches their asset", would)
+    put("would_hit", "Outcome", "Threats that would have hit (unopposed, within the run)", would)
     put("killed", "Outcome", "Threats killed", float((t & (th.outcome == "killed")).sum()))
     put("leaked", "Outcome", "Threats that got through (leakers)", leaked)
     put("leak_share", "Outcome", "Share of would-hit threats that got through", leaked / would if would else None,

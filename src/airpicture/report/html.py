@@ -52,7 +52,7 @@ header p{margin:2px 0;color:#d8e0ea;font-size:14px}
 nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:8px 24px;z-index:10;
   white-space:nowrap;overflow-x:auto}
 nav a{margin-right:16px;color:#1f4e9c;text-decoration:none;font-weight:bold;font-size:15px}
-main{padding:4px 24px 40px 24px;max-width:1560px}
+main{padding:4px 24px 40px 24px;max-width:1560px;margin:0 auto}
 section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:14px 0;padding:10px 16px;
   scroll-margin-top:calc(var(--navh,48px) + 8px);min-width:0}
 section h2{margin:4px 0 6px 0;font-size:20px}

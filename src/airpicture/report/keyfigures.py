@@ -51,9 +51,11 @@ def key_figures(run: RunData, st: SortedTruth) -> list[Row]:
     reached = _count(hostile & (tg.get("end_reason", np.full(hostile.size, "")) == "impact"))
     eng = run.summary.get("engagement")
     within = eng.get("threats_would_hit") if isinstance(eng, dict) else None
-    rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)
-                 + (f" ({within} reach its radius within the run)" if isinstance(within, int) and within != reached
-                    else "")))
+    if isinstance(within, int):
+        rows.append(("Targets", "Threats whose unopposed flight reaches their asset's radius within the run (would "
+                                "have hit)", f"{within} ({reached} end at their asset)"))
+    else:
+        rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)))
     rows.extend(_tracking(run))
     rows.extend(_engagement(run))
     return rows
