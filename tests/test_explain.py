@@ -150,3 +150,15 @@ def test_the_readme_documents_every_column_event_and_cause() -> None:
     for code in OUTCOME_CAUSES:
         assert f"`{code}`" in section, code
     assert "| `decisions.parquet` |" in readme
+
+
+def test_binding_spans_are_merged_and_written_in_words() -> None:
+    import numpy as np
+
+    from airpicture.explain.battle import merge_spans, span_text
+
+    spans = merge_spans(np.array([10.0, 50.0, 300.0, 20.0]), np.array([40.0, 80.0, 900.0, 30.0]), 60.0)
+    assert spans == [(10.0, 80.0), (300.0, 900.0)]
+    assert merge_spans(np.array([10.0, 50.0]), np.array([20.0, 60.0]), 0.0) == [(10.0, 20.0), (50.0, 60.0)]
+    assert span_text(spans, 900.0, 1.0) == "10–80 s, from 300 s"
+    assert span_text([(44.0, 44.0)], 900.0, 1.0) == "at 44 s"

@@ -359,8 +359,11 @@ def verdict(battle: Battle) -> list[str]:
             text += "; " + ", ".join(worst)
         text += f"; civil aircraft engaged: {civil}."
         out.append(text)
-        out.append(f"Of {n_threats} threats, {killed} were killed, {leaked} leaked and {survived} were still flying "
-                   f"at the end.")
+        def were(n: int) -> str:
+            return f"{n} {'was' if n == 1 else 'were'}"
+
+        out.append(f"Of {n_threats} threat{'s' if n_threats != 1 else ''}, {were(killed)} killed, {leaked} leaked "
+                   f"and {were(survived)} still flying at the end.")
         causes = cause_counts(battle, "leaked")
         if causes:
             groups = sorted(causes.items(), key=lambda kv: -sum(kv[1].values()))
