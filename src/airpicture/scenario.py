@@ -578,13 +578,47 @@ class TrackerConfig(Strict):
         "False-alarm density assumed by the association, per m^3; omit to derive it from each radar (Pfa per "
         "resolution cell, plus its clutter regions): uniform per cell, as a constant-false-alarm-rate radar gives",
         default=None, gt=0)
-    initial_speed_sigma_mps: float = _doc("Velocity prior of a new track (single-point initiation), m/s",
-                                          default=300.0, gt=0)
-    confirm_m: int = _doc("Confirm a track after M hits ...", default=3, ge=1)
+    initial_speed_sigma_mps: float = _doc(
+        "Velocity prior of a new track (single-point initiation): standard deviation of each horizontal velocity "
+        "component, m/s", default=300.0, gt=0)
+    initial_vertical_speed_sigma_mps: float | None = _doc(
+        "Velocity prior of a new track along the local vertical (at the detection), m/s; omit to use "
+        "initial_speed_sigma_mps (aircraft rarely climb faster than 30 m/s; a ballistic missile needs the "
+        "horizontal figure or more)", default=None, gt=0)
+    confirmation: Literal["score", "m_of_n"] = _doc(
+        "'score': sequential test on the track score (the log likelihood ratio of target against false alarms, "
+        "summed over the track's looks: each hit adds ln Pd + ln N(innovation) - ln(clutter density), each miss "
+        "ln(1 - Pd); Blackman & Popoli 1999, sec. 6.2): a tentative track is confirmed when its score reaches "
+        "confirm_score and deleted when it falls below tentative_delete_score; a confirmed track is deleted "
+        "when its score falls delete_score_drop below its highest -- so confirmation comes sooner where false "
+        "alarms are sparse and later where they are dense, and deletion waits longer where Pd is low. "
+        "'m_of_n': confirm after confirm_m hits in the first confirm_n looks, delete after delete_misses "
+        "consecutive misses", default="score")
+    confirm_score: float = _doc("confirmation = 'score': confirm a tentative track when its score reaches this "
+                                "(a false alarm's candidate reaches a score s with probability at most e^-s)",
+                                default=7.0, gt=0, le=100)
+    tentative_delete_score: float = _doc("confirmation = 'score': delete a tentative track whose score falls "
+                                         "below this", default=-3.0, lt=0, ge=-100)
+    delete_score_drop: float = _doc(
+        "confirmation = 'score': delete a confirmed track whose score falls this far below its highest (ln 1000 "
+        "= 6.9: three misses at Pd 0.9, six at Pd 0.7)", default=6.9, gt=0, le=100)
+    detection_probability_estimate: bool = _doc(
+        "Estimate each radar's Pd from the looks at confirmed tracks (hits / looks, starting from "
+        "detection_probability as a prior worth detection_probability_prior_looks looks) and use it in the track "
+        "score and JPDA; false: detection_probability throughout", default=True)
+    detection_probability_prior_looks: float = _doc(
+        "Weight of detection_probability in the Pd estimate, in looks", default=50.0, gt=0)
+    confirm_m: int = _doc("confirmation = 'm_of_n': confirm a track after M hits ...", default=3, ge=1)
     confirm_n: int = _doc("... in its first N looks", default=4, ge=1)
-    delete_misses: int = _doc("Delete a confirmed track after this many consecutive misses", default=3, ge=1)
+    delete_misses: int = _doc(
+        "confirmation = 'm_of_n': delete a confirmed track after this many consecutive misses (also sets the "
+        "default coast limit, delete_coast_s)", default=3, ge=1)
     delete_position_sigma_m: float = _doc("Delete a track whose position sigma exceeds this, metres",
                                           default=10e3, gt=0)
+    delete_outside_coverage: bool = _doc(
+        "Delete a track as soon as its predicted position lies beyond every radar's instrumented range or below "
+        "every radar's horizon (by more than one standard deviation of the prediction): no radar can see its "
+        "target any more", default=True)
     delete_coast_s: float | None = _doc(
         "Delete a track not updated for this long, seconds (omit: (delete_misses + 1) x the longest scan period); "
         "catches tracks that no radar looks at (predicted outside every coverage)", default=None, gt=0)

@@ -25,7 +25,7 @@ I64 = NDArray[np.int64]
 STATUS_NAMES = ("tentative", "confirmed", "deleted")
 DELETED = 2
 EVENT_NAMES = ("start", "update", "confirm", "refused", "dropped", "deleted_misses", "deleted_m_of_n",
-               "deleted_sigma", "deleted_coast")
+               "deleted_sigma", "deleted_coast", "deleted_score", "deleted_coverage")
 EVENT = {name: code for code, name in enumerate(EVENT_NAMES)}
 COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "u_m", "ve_mps", "vn_mps",
            "vu_mps", "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")

@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.scenario import TrackerConfig
 from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
 
 F64 = NDArray[np.float64]
@@ -110,10 +111,14 @@ def gate_open(slots, trk_t, x, P, q, gate_k, t_end, beam_end_turns, spos, srot, 
 
 
 def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr: F64,
-                   speed_sigma: float) -> tuple[F64, F64]:
+                   speed_sigma: float, vertical_speed_sigma: float | None = None,
+                   earth_radius_m: float = 6371e3) -> tuple[F64, F64]:
     """Single-point initiation: position from the detection with its polar covariance carried to site ENU
-    (first-order), velocity zero with ``speed_sigma`` (m/s) per axis; a measured range rate then updates the
-    velocity along the line of sight. Returns x (K, 6), P (K, 6, 6)."""
+    (first-order), velocity zero with ``speed_sigma`` (m/s) on each horizontal axis and
+    ``vertical_speed_sigma`` (default: ``speed_sigma``) along the local vertical at the detection (the normal
+    of the spherical ground of radius ``earth_radius_m`` below it, tilted from the site's up by the ground
+    angle); a measured range rate then updates the velocity along the line of sight. Returns x (K, 6),
+    P (K, 6, 6)."""
     k = r.shape[0]
     ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
     # Jacobian of sensor-axes offset with respect to (r, az, el), columns
@@ -129,20 +134,49 @@ def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr
     P = np.zeros((k, 6, 6))
     P[:, :3, :3] = 0.5 * (C + np.swapaxes(C, 1, 2))
     v2 = speed_sigma**2
-    P[:, 3, 3] = P[:, 4, 4] = P[:, 5, 5] = v2
+    vv2 = v2 if vertical_speed_sigma is None else vertical_speed_sigma**2
+    # horizontal variance on every axis, minus (h^2 - v^2) along the local up: u u' (v^2 - h^2) + h^2 I
+    up = p_site + np.array([0.0, 0.0, earth_radius_m])
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    P[:, 3:, 3:] = v2 * np.eye(3) + (vv2 - v2) * (up[:, :, None] * up[:, None, :])
     has_rr = np.isfinite(rr)
     if has_rr.any():
         los = J[:, :, 0]  # unit line of sight in site axes (d range / d position)
-        s = v2 + sig[:, 3] ** 2
-        gain = v2 / s  # K = v2 u / S on the velocity; range rate of a zero velocity is 0
+        Pv = P[:, 3:, 3:]
+        Pu = np.einsum("kij,kj->ki", Pv, los)  # P_v u
+        s = np.einsum("ki,ki->k", los, Pu) + sig[:, 3] ** 2
         upd = np.where(has_rr, 1.0, 0.0)
-        x[:, 3:] = (upd * gain * np.nan_to_num(rr))[:, None] * los
-        outer = los[:, :, None] * los[:, None, :]
-        P[:, 3:, 3:] -= (upd * v2 * gain)[:, None, None] * outer
+        gain = upd[:, None] * Pu / s[:, None]  # K = P_v u / S; range rate of a zero velocity is 0
+        x[:, 3:] = gain * np.nan_to_num(rr)[:, None]
+        P[:, 3:, 3:] = Pv - gain[:, :, None] * Pu[:, None, :]
     return x, P
 
 
-def status_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
+def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig) -> tuple[I64, I64, I64]:
+    """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that are given up, confirmed
+    tracks to delete -- by the configured rule (:func:`score_decisions` or :func:`m_of_n_decisions`)."""
+    if config.confirmation == "score":
+        return score_decisions(store, slots, config.confirm_score, config.tentative_delete_score,
+                               config.delete_score_drop)
+    return m_of_n_decisions(store, slots, config.confirm_m, config.confirm_n, config.delete_misses)
+
+
+def score_decisions(store: TrackStore, slots: I64, confirm_score: float, tentative_delete_score: float,
+                    delete_score_drop: float) -> tuple[I64, I64, I64]:
+    """Sequential probability ratio test on the track score (log likelihood ratio, ``store.llr``; Blackman &
+    Popoli 1999, sec. 6.2; Wald's SPRT): of ``slots``, tentative tracks whose score reached ``confirm_score``,
+    tentative tracks whose score fell below ``tentative_delete_score``, and confirmed tracks whose score fell
+    more than ``delete_score_drop`` below its highest (``store.llr_max``)."""
+    st = store.status[slots]
+    llr = store.llr[slots]
+    tent = st == TENTATIVE
+    confirm = slots[tent & (llr >= confirm_score)]
+    fail = slots[tent & (llr < tentative_delete_score)]
+    lost = slots[(st == CONFIRMED) & (llr < store.llr_max[slots] - delete_score_drop)]
+    return confirm, fail, lost
+
+
+def m_of_n_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
                      delete_misses: int) -> tuple[I64, I64, I64]:
     """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that can no longer reach it,
     confirmed tracks with too many consecutive misses."""

@@ -21,7 +21,8 @@ from airpicture.scenario import Radar
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.false_alarms import sector_width_deg
 from airpicture.sensors.geometry import polar_to_cartesian
-from airpicture.sensors.placement import radar_geometry
+from airpicture.sensors.placement import antenna_height_m, radar_geometry
+from airpicture.tracking.coverage import CoverageTable
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -61,12 +62,16 @@ class SensorTable:
 
     def __init__(self, radars: Sequence[Radar], frame: LocalFrame) -> None:
         self.sensors: list[SensorInfo] = []
+        self.earth_radius_m = float(frame.earth_radius_m)  # the site's spherical ground model
         for radar in radars:
             g = radar_geometry(radar, frame)
             self.sensors.append(SensorInfo(radar, np.ascontiguousarray(g.position, float),
                                            np.ascontiguousarray(g.rotation, float), radar.min_range_m,
                                            radar.max_range_m, math.radians(radar.elevation_min_deg),
                                            math.radians(radar.elevation_max_deg), radar.scan_period_s))
+        self.coverage = CoverageTable([si.position for si in self.sensors], [r.max_range_m for r in radars],
+                                      [antenna_height_m(r, frame) for r in radars], [r.refraction_k for r in radars],
+                                      frame.earth_radius_m)
         ids = np.array([r.id for r in radars], dtype=np.int64)
         if len(set(ids.tolist())) != ids.shape[0]:
             raise ValueError("sensor ids must be unique")

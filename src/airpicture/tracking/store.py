@@ -45,11 +45,12 @@ class TrackStore:
         self.born_s = np.zeros(cap)
         self.last_update_s = np.zeros(cap)
         self.llr = np.zeros(cap)
+        self.llr_max = np.zeros(cap)
         self.last_hit_s = np.full((cap, max(s, 1)), -np.inf)
         self.capacity = cap
 
     _FIELDS = ("alive", "track_id", "status", "t", "x", "P", "xm", "Pm", "mu", "n_looks", "n_hits", "misses",
-               "born_s", "last_update_s", "llr", "last_hit_s")
+               "born_s", "last_update_s", "llr", "llr_max", "last_hit_s")
 
     def _grow(self, need: int) -> None:
         cap = self.capacity

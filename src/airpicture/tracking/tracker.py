@@ -55,6 +55,7 @@ from airpicture.picture import Picture
 from airpicture.scenario import Radar, TrackerConfig
 from airpicture.tracking import kernels
 from airpicture.tracking.association import assign_gnn, clusters, jpda_marginals
+from airpicture.tracking.coverage import sigma_from_trace
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
 from airpicture.tracking.history import DELETED, History
 from airpicture.tracking.management import (
@@ -72,6 +73,8 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 _EMPTY = np.zeros(0, np.int64)
+#: margin of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`)
+COVERAGE_MARGIN_SIGMA = 3.0
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,10 @@ class Tracker:
         #: a track not updated for this long is deleted (s): no radar is looking at it any more
         self.coast_limit_s = (config.delete_coast_s if config.delete_coast_s is not None
                               else (config.delete_misses + 1) * longest_scan)
-        pd = min(max(config.detection_probability, 1e-6), 1.0 - 1e-6)
-        self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
-        self._ln_miss = math.log1p(-pd)
+        #: per sensor: looks at confirmed tracks and their hits, for the Pd estimate (see :meth:`detection_probability`)
+        self._pd_looks = np.zeros(len(self.sensors))
+        self._pd_hits = np.zeros(len(self.sensors))
+        self._set_pd(config.detection_probability)
         self._time = -math.inf
         self._seen = 0  # detections given to process so far
         self._carry = Detections.empty()  # detections held back at the end of the last call
@@ -131,7 +135,7 @@ class Tracker:
                                    * max(si.elevation_max_rad - si.elevation_min_rad, 1e-6)
                                    for si in self.sensors.sensors])
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
-                         "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
+                         "deleted_score": 0, "deleted_coverage": 0, "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
                          "jpda_approximated_clusters": 0, "carried_detections": 0}
         #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
         self.refused_times_s: list[float] = []
@@ -205,17 +209,35 @@ class Tracker:
         return {
             **self.counters,
             "deleted": (self.counters["deleted_misses"] + self.counters["deleted_m_of_n"]
+                        + self.counters["deleted_score"] + self.counters["deleted_coverage"]
                         + self.counters["deleted_sigma"] + self.counters["deleted_coast"]
                         + self.counters["refused"] + self.counters["dropped"]),
             "capacity": self.capacity,
             "capacity_rule": self.config.capacity_rule,
             "refused_times_s": list(self.refused_times_s),
             "dropped_times_s": list(self.dropped_times_s),
+            "pd_estimate": [self.detection_probability(k) for k in range(len(self.sensors))],
             "live_tentative": int(np.sum(s.status[act] == TENTATIVE)),
             "live_confirmed": int(np.sum(s.status[act] == CONFIRMED)),
         }
 
+    def detection_probability(self, k: int) -> float:
+        """Pd of sensor number ``k`` used in the track score and JPDA: with ``detection_probability_estimate``,
+        hits / looks at confirmed tracks with ``detection_probability`` as a prior worth
+        ``detection_probability_prior_looks`` looks (a Beta posterior mean); otherwise the configured figure."""
+        cfg = self.config
+        if not cfg.detection_probability_estimate:
+            return cfg.detection_probability
+        w = cfg.detection_probability_prior_looks
+        return float((cfg.detection_probability * w + self._pd_hits[k]) / (w + self._pd_looks[k]))
+
     # ------------------------------------------------------------------------------------------ internals
+    def _set_pd(self, pd: float) -> None:
+        """The score terms of a detection probability: ln(Pd / (1 - Pd)) of a hit and ln(1 - Pd) of a miss."""
+        pd = min(max(pd, 1e-3), 1.0 - 1e-3)
+        self._ln_pd_ratio = math.log(pd) - math.log1p(-pd)
+        self._ln_miss = math.log1p(-pd)
+
     def _plan(self, det: Detections, sidx: I64, looks: Sequence[Look],
               carried: NDArray[np.bool_]) -> list[tuple[int, I64, Look | None]]:
         """Batches (sensor, rows of ``det`` in time order, look or None): one per look, in order of the looks'
@@ -264,6 +286,7 @@ class Tracker:
         out_trk: list[I64] = []
         hit = _EMPTY
         hit_time = np.zeros(0)
+        self._set_pd(self.detection_probability(k))
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
             log_birth = math.log(self._births_per_turn[k] / self._coverage[k]) - np.where(
@@ -310,6 +333,10 @@ class Tracker:
             s.n_looks[missed] += 1
             s.misses[missed] += 1
             s.llr[missed] += self._ln_miss
+        if look is not None:  # looks at confirmed tracks, for the Pd estimate
+            n_hit = int(np.count_nonzero(s.status[hit] == CONFIRMED))
+            self._pd_hits[k] += n_hit
+            self._pd_looks[k] += n_hit + int(np.count_nonzero(s.status[missed] == CONFIRMED))
         # births from detections no track took
         born = _EMPTY
         free = ~used & ~hold
@@ -433,6 +460,7 @@ class Tracker:
         kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, *self._mk())
         s.llr[cs] += self._ln_miss + score[ch]
+        s.llr_max[cs] = np.maximum(s.llr_max[cs], s.llr[cs])
         used[cd] = True
         self.counters["updates"] += int(cs.shape[0])
         self.history.add(s.t[cs], s.track_id[cs], s.status[cs], "update", sensor.radar.id, s.x[cs], s.P[cs],
@@ -459,6 +487,7 @@ class Tracker:
                                b.z, b.sigma, b.dim, sensor.position, sensor.rotation, *self._mk())
         upd = pslot[starts]
         s.llr[upd] += self._ln_miss + _log1p_sum_exp(score, starts)
+        s.llr_max[upd] = np.maximum(s.llr_max[upd], s.llr[upd])
         self.counters["updates"] += int(upd.shape[0])
         self.history.add(s.t[upd], s.track_id[upd], s.status[upd], "update", sensor.radar.id, s.x[upd], s.P[upd],
                          s.llr[upd])
@@ -484,7 +513,8 @@ class Tracker:
         sensor = self.sensors.sensors[k]
         z = b.z[new]
         x0, P0 = initial_states(self.sensors.site_positions(k, z), sensor.rotation, z[:, 0], z[:, 1], z[:, 2],
-                                b.sigma[new], z[:, 3], cfg.initial_speed_sigma_mps)
+                                b.sigma[new], z[:, 3], cfg.initial_speed_sigma_mps,
+                                cfg.initial_vertical_speed_sigma_mps, self.sensors.earth_radius_m)
         slots = s.new_slots(new.shape[0])
         t = b.time_s[new]
         s.t[slots] = t
@@ -500,6 +530,7 @@ class Tracker:
         s.born_s[slots] = t
         s.last_update_s[slots] = t
         s.llr[slots] = 0.0
+        s.llr_max[slots] = 0.0
         s.last_hit_s[slots] = -np.inf
         s.last_hit_s[slots, k] = t
         self.counters["started"] += int(slots.shape[0])
@@ -521,9 +552,12 @@ class Tracker:
         if touched.size == 0:
             return
         # hit, missed and new tracks are disjoint sets of slots
-        confirm, fail, lost = status_decisions(s, touched, cfg.confirm_m, cfg.confirm_n, cfg.delete_misses)
-        self._delete(fail, t_event, "deleted_m_of_n")
-        self._delete(lost, t_event, "deleted_misses")
+        confirm, fail, lost = status_decisions(s, touched, cfg)
+        if cfg.confirmation == "score":
+            self._delete(np.concatenate([fail, lost]), t_event, "deleted_score")
+        else:
+            self._delete(fail, t_event, "deleted_m_of_n")
+            self._delete(lost, t_event, "deleted_misses")
         accept, refused, dropped = resolve_capacity(s, confirm, self.capacity, cfg.capacity_rule, self.assets_en)
         if dropped.size:
             self.dropped_times_s.extend([float(t_event)] * int(dropped.shape[0]))
@@ -563,6 +597,11 @@ class Tracker:
         var = np.empty(act.shape[0])
         speed = np.empty(act.shape[0])
         kernels.coarse_prediction(act, s.t, s.x, s.P, t, 0.0, self.models.q_max, pos, var, speed)
+        if self.config.delete_outside_coverage:
+            gone = self.sensors.coverage.outside(pos, sigma_from_trace(var), COVERAGE_MARGIN_SIGMA)
+            if gone.any():
+                self._delete(act[gone], t, "deleted_coverage")
+                act, var = act[~gone], var[~gone]
         cand = act[var > lim * lim]  # trace bounds the largest eigenvalue
         if cand.size == 0:
             return
