@@ -19,9 +19,11 @@ site's origin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from airpicture.sensors.physics import tangent_angle
@@ -47,25 +49,33 @@ class CoverageTable:
     def outside(self, pos: F64, sigma_m: F64, margin_sigma: float) -> NDArray[np.bool_]:
         """(K,) True where the position (K, 3) lies, by more than ``margin_sigma`` x ``sigma_m`` (K,), beyond
         every radar's instrumented range or below every radar's horizon."""
-        pos = np.asarray(pos, dtype=float).reshape(-1, 3)
-        out = np.ones(pos.shape[0], dtype=bool)
-        if pos.shape[0] == 0:
-            return out
-        margin = margin_sigma * np.asarray(sigma_m, dtype=float)
-        r_earth = self.earth_radius_m
-        centre = pos + np.array([0.0, 0.0, r_earth])
-        dist = np.linalg.norm(centre, axis=1)
-        height = dist - r_earth + margin  # raised by the margin: kept unless clearly below
-        unit = centre / dist[:, None]
-        for j in range(self.positions.shape[0]):
-            rng = np.linalg.norm(pos - self.positions[j], axis=1) - margin
-            chord = np.linalg.norm(unit - self._up[j], axis=1)
-            ground_angle = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
-            a = self.k[j] * r_earth
-            seen = ((rng <= self.max_range_m[j])
-                    & (ground_angle / self.k[j] <= self._antenna_angle[j] + tangent_angle(height, a)))
-            out &= ~seen
+        pos = np.ascontiguousarray(pos, dtype=float).reshape(-1, 3)
+        out = np.empty(pos.shape[0], dtype=bool)
+        _outside(pos, np.ascontiguousarray(sigma_m, dtype=float) * margin_sigma, self.positions, self.max_range_m,
+                 self.k, self._up, self._antenna_angle, self.earth_radius_m, out)
         return out
+
+
+@njit(cache=True)
+def _outside(pos, margin, rpos, rmax, kfac, rup, antenna_angle, earth_r, out) -> None:
+    """Compiled body of :meth:`CoverageTable.outside` (one pass, no temporaries): ``margin`` (K,) in metres."""
+    for i in range(pos.shape[0]):
+        c0, c1, c2 = pos[i, 0], pos[i, 1], pos[i, 2] + earth_r
+        dist = math.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
+        height = max(dist - earth_r + margin[i], 0.0)  # raised by the margin: kept unless clearly below
+        seen = False
+        for j in range(rpos.shape[0]):
+            d0, d1, d2 = pos[i, 0] - rpos[j, 0], pos[i, 1] - rpos[j, 1], pos[i, 2] - rpos[j, 2]
+            if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) - margin[i] > rmax[j]:
+                continue
+            e0, e1, e2 = c0 / dist - rup[j, 0], c1 / dist - rup[j, 1], c2 / dist - rup[j, 2]
+            ground_angle = 2.0 * math.asin(min(math.sqrt(e0 * e0 + e1 * e1 + e2 * e2) / 2.0, 1.0))
+            a = kfac[j] * earth_r
+            target_angle = math.atan2(math.sqrt(height * (2.0 * a + height)), a)
+            if ground_angle / kfac[j] <= antenna_angle[j] + target_angle:
+                seen = True
+                break
+        out[i] = not seen
 
 
 def sigma_from_trace(trace_m2: F64) -> F64:

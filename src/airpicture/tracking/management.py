@@ -110,46 +110,65 @@ def gate_open(slots, trk_t, x, P, q, gate_k, t_end, beam_end_turns, spos, srot, 
         out[k] = d < 0.0
 
 
-def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr: F64,
-                   speed_sigma: float, vertical_speed_sigma: float | None = None,
-                   earth_radius_m: float = 6371e3) -> tuple[F64, F64]:
-    """Single-point initiation: position from the detection with its polar covariance carried to site ENU
-    (first-order), velocity zero with ``speed_sigma`` (m/s) on each horizontal axis and
-    ``vertical_speed_sigma`` (default: ``speed_sigma``) along the local vertical at the detection (the normal
-    of the spherical ground of radius ``earth_radius_m`` below it, tilted from the site's up by the ground
-    angle); a measured range rate then updates the velocity along the line of sight. Returns x (K, 6),
-    P (K, 6, 6)."""
-    k = r.shape[0]
-    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
-    # Jacobian of sensor-axes offset with respect to (r, az, el), columns
-    G = np.empty((k, 3, 3))
-    G[:, :, 0] = np.stack([ce * sa, ce * ca, se], axis=1)
-    G[:, :, 1] = np.stack([r * ce * ca, -r * ce * sa, np.zeros(k)], axis=1)
-    G[:, :, 2] = np.stack([-r * se * sa, -r * se * ca, r * ce], axis=1)
-    J = rot.T @ G  # site axes
-    Js = J * sig[:, None, :3]
-    C = Js @ np.swapaxes(Js, 1, 2)
-    x = np.zeros((k, 6))
-    x[:, :3] = p_site
-    P = np.zeros((k, 6, 6))
-    P[:, :3, :3] = 0.5 * (C + np.swapaxes(C, 1, 2))
-    v2 = speed_sigma**2
-    vv2 = v2 if vertical_speed_sigma is None else vertical_speed_sigma**2
-    # horizontal variance on every axis, minus (h^2 - v^2) along the local up: u u' (v^2 - h^2) + h^2 I
-    up = p_site + np.array([0.0, 0.0, earth_radius_m])
-    up /= np.linalg.norm(up, axis=1, keepdims=True)
-    P[:, 3:, 3:] = v2 * np.eye(3) + (vv2 - v2) * (up[:, :, None] * up[:, None, :])
-    has_rr = np.isfinite(rr)
-    if has_rr.any():
-        los = J[:, :, 0]  # unit line of sight in site axes (d range / d position)
-        Pv = P[:, 3:, 3:]
-        Pu = np.einsum("kij,kj->ki", Pv, los)  # P_v u
-        s = np.einsum("ki,ki->k", los, Pu) + sig[:, 3] ** 2
-        upd = np.where(has_rr, 1.0, 0.0)
-        gain = upd[:, None] * Pu / s[:, None]  # K = P_v u / S; range rate of a zero velocity is 0
-        x[:, 3:] = gain * np.nan_to_num(rr)[:, None]
-        P[:, 3:, 3:] = Pv - gain[:, :, None] * Pu[:, None, :]
-    return x, P
+@njit(cache=True)
+def initial_states(z, sig, spos, srot, speed_sigma: float, vertical_speed_sigma: float, earth_radius_m: float,
+                   x, P) -> None:
+    """Single-point initiation of one track per detection into ``x`` (K, 6) and ``P`` (K, 6, 6), site ENU.
+
+    Position: the detection ``z[k] = (range m, azimuth rad, elevation rad, range rate m/s or NaN)`` in the
+    sensor's axes (sensor at ``spos``, site -> sensor rotation ``srot``), its polar covariance
+    ``diag(sig[k, :3]^2)`` carried to site axes to first order (J diag(sigma^2) J'). Velocity: zero, with
+    ``speed_sigma`` (m/s) on each horizontal axis and ``vertical_speed_sigma`` along the local vertical at the
+    detection (the normal of the spherical ground of radius ``earth_radius_m`` below it: h^2 I + (v^2 - h^2)
+    u u'); a measured range rate then updates the velocity along the line of sight (Kalman update of a zero
+    prior mean). Position and velocity start uncorrelated. Compiled: one call per batch of new tracks."""
+    h2 = speed_sigma * speed_sigma
+    dv2 = vertical_speed_sigma * vertical_speed_sigma - h2
+    G = np.empty((3, 3))
+    J = np.empty((3, 3))
+    d = np.empty(3)
+    up = np.empty(3)
+    Pu = np.empty(3)
+    for k in range(z.shape[0]):
+        r, az, el = z[k, 0], z[k, 1], z[k, 2]
+        ce, se, ca, sa = math.cos(el), math.sin(el), math.cos(az), math.sin(az)
+        # sensor-axes offset and its Jacobian with respect to (r, az, el), by columns
+        d[0], d[1], d[2] = r * ce * sa, r * ce * ca, r * se
+        G[0, 0], G[1, 0], G[2, 0] = ce * sa, ce * ca, se
+        G[0, 1], G[1, 1], G[2, 1] = r * ce * ca, -r * ce * sa, 0.0
+        G[0, 2], G[1, 2], G[2, 2] = -r * se * sa, -r * se * ca, r * ce
+        for a in range(3):  # site axes: srot' (.)
+            x[k, a] = spos[a] + srot[0, a] * d[0] + srot[1, a] * d[1] + srot[2, a] * d[2]
+            x[k, a + 3] = 0.0
+            for b in range(3):
+                J[a, b] = srot[0, a] * G[0, b] + srot[1, a] * G[1, b] + srot[2, a] * G[2, b]
+        for a in range(6):
+            for b in range(6):
+                P[k, a, b] = 0.0
+        for a in range(3):
+            for b in range(a, 3):
+                c = 0.0
+                for m in range(3):
+                    c += J[a, m] * J[b, m] * sig[k, m] * sig[k, m]
+                P[k, a, b] = c
+                P[k, b, a] = c
+        norm = math.sqrt(x[k, 0] ** 2 + x[k, 1] ** 2 + (x[k, 2] + earth_radius_m) ** 2)
+        up[0], up[1], up[2] = x[k, 0] / norm, x[k, 1] / norm, (x[k, 2] + earth_radius_m) / norm
+        for a in range(3):
+            for b in range(3):
+                P[k, a + 3, b + 3] = dv2 * up[a] * up[b] + (h2 if a == b else 0.0)
+        rr = z[k, 3]
+        if math.isfinite(rr):
+            # line of sight (d range / d position) = first column of J; K = Pv u / (u' Pv u + sigma_rr^2)
+            s = sig[k, 3] * sig[k, 3]
+            for a in range(3):
+                Pu[a] = P[k, a + 3, 3] * J[0, 0] + P[k, a + 3, 4] * J[1, 0] + P[k, a + 3, 5] * J[2, 0]
+                s += J[a, 0] * Pu[a]
+            for a in range(3):
+                x[k, a + 3] = Pu[a] / s * rr
+            for a in range(3):
+                for b in range(3):
+                    P[k, a + 3, b + 3] -= Pu[a] * Pu[b] / s
 
 
 def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig) -> tuple[I64, I64, I64]:

@@ -123,6 +123,9 @@ class Tracker:
         self._pd_looks = np.zeros(len(self.sensors))
         self._pd_hits = np.zeros(len(self.sensors))
         self._set_pd(config.detection_probability)
+        #: per model: process noise of a manoeuvre recovery update (m^2/s^3), None when recovery is off
+        a = config.manoeuvre_recovery_accel_mps2
+        self._q_recovery = None if a is None else np.maximum(self.models.q, a * a)
         self._time = -math.inf
         self._seen = 0  # detections given to process so far
         self._carry = Detections.empty()  # detections held back at the end of the last call
@@ -136,7 +139,7 @@ class Tracker:
                                    for si in self.sensors.sensors])
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
                          "deleted_score": 0, "deleted_coverage": 0, "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
-                         "jpda_approximated_clusters": 0, "carried_detections": 0}
+                         "jpda_approximated_clusters": 0, "carried_detections": 0, "recovered": 0}
         #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
         self.refused_times_s: list[float] = []
         self.refused_track_ids: list[int] = []
@@ -399,6 +402,10 @@ class Tracker:
         # confirmed tracks first; tentative tracks take what they leave by GNN
         conf = s.status[pslot] == CONFIRMED
         hit_c, time_c, used_c = associate(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det, out_trk)
+        if self._q_recovery is not None and look is not None and not used_c.all():
+            hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
+            if hit_r.size:
+                hit_c, time_c, used_c = np.concatenate([hit_c, hit_r]), np.concatenate([time_c, time_r]), used_c | used_r
         rest = np.flatnonzero(~conf & ~used_c[pd])
         held = _EMPTY
         if rest.size and look is not None and cfg.defer_at_window_end and look.sweep_deg < 360.0:
@@ -409,6 +416,64 @@ class Tracker:
         hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
                                                  out_trk)
         return np.concatenate([hit_c, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold, held
+
+    def _recover(self, k: int, b: DetectionBatch, pre: I64, look: Look, hit: I64, used: NDArray[np.bool_],
+                 out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
+        """Manoeuvre recovery (see the module doc): the confirmed tracks of ``pre`` that this look swept without
+        a detection try the detections nobody took (``~used``) again with the manoeuvre process noise; GNN over
+        the pairs more likely target than clutter, and the Kalman update with that noise. Returns (updated slots,
+        their detection times, mask of the detections they took)."""
+        s = self.store
+        sensor = self.sensors.sensors[k]
+        n_det = b.time_s.shape[0]
+        none = (_EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool))
+        cand = pre[(s.status[pre] == CONFIRMED) & (s.last_hit_s[pre, k] <= look.start_s - 0.5 * sensor.period_s)]
+        cand = cand[~np.isin(cand, hit)]
+        if cand.size == 0:
+            return none
+        looked = np.zeros(cand.shape[0], dtype=bool)
+        swept(cand, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.start_s),
+              float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
+              float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m, sensor.elevation_min_rad,
+              sensor.elevation_max_rad, looked)
+        cand = cand[looked]
+        free = np.flatnonzero(~used)
+        if cand.size == 0 or free.size == 0:
+            return none
+        kinds, q, omega, kappa = self.models.kinds, self._q_recovery, self.models.omega, self.models.kappa
+        lo = np.empty((cand.shape[0], 3))
+        hi = np.empty((cand.shape[0], 3))
+        gamma = self.gamma[4] if (b.dim[free] == 4).any() else self.gamma[3]
+        polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free].min()), float(b.time_s[free].max()),
+                    sensor.position, sensor.rotation, b.sigma[free, :3].max(axis=0), gamma, PREGATE_MARGIN, lo, hi)
+        ct, cd = candidate_pairs(lo, hi, b.z[free])
+        if ct.size == 0:
+            return none
+        pslot, pd = cand[ct], free[cd]
+        d2 = np.empty(ct.shape[0])
+        lnn = np.empty(ct.shape[0])
+        kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
+                           sensor.rotation, kinds, q, omega, kappa, d2, lnn)
+        score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
+        ok = (d2 <= self.gamma[b.dim[pd]]) & (score > 0.0)
+        ct, pslot, pd, score = ct[ok], pslot[ok], pd[ok], score[ok]
+        if ct.size == 0:
+            return none
+        ch = assign_gnn(ct, pd, score, cand.shape[0], n_det)
+        cs, cdet = pslot[ch], pd[ch]
+        kernels.update_assigned(cs, cdet, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
+                                sensor.position, sensor.rotation, kinds, q, omega, kappa)
+        s.llr[cs] += self._ln_miss + score[ch]
+        s.llr_max[cs] = np.maximum(s.llr_max[cs], s.llr[cs])
+        used_r = np.zeros(n_det, dtype=bool)
+        used_r[cdet] = True
+        self.counters["updates"] += int(cs.shape[0])
+        self.counters["recovered"] += int(cs.shape[0])
+        self.history.add(s.t[cs], s.track_id[cs], s.status[cs], "update", sensor.radar.id, s.x[cs], s.P[cs],
+                         s.llr[cs])
+        out_det.append(b.index[cdet])
+        out_trk.append(s.track_id[cs].copy())
+        return cs, b.time_s[cdet], used_r
 
     def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, n_det: int,
                   carried: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -511,10 +576,12 @@ class Tracker:
         cfg = self.config
         s = self.store
         sensor = self.sensors.sensors[k]
-        z = b.z[new]
-        x0, P0 = initial_states(self.sensors.site_positions(k, z), sensor.rotation, z[:, 0], z[:, 1], z[:, 2],
-                                b.sigma[new], z[:, 3], cfg.initial_speed_sigma_mps,
-                                cfg.initial_vertical_speed_sigma_mps, self.sensors.earth_radius_m)
+        x0 = np.empty((new.shape[0], 6))
+        P0 = np.empty((new.shape[0], 6, 6))
+        vertical = cfg.initial_vertical_speed_sigma_mps
+        initial_states(b.z[new], b.sigma[new], sensor.position, sensor.rotation, cfg.initial_speed_sigma_mps,
+                       cfg.initial_speed_sigma_mps if vertical is None else vertical, self.sensors.earth_radius_m,
+                       x0, P0)
         slots = s.new_slots(new.shape[0])
         t = b.time_s[new]
         s.t[slots] = t
