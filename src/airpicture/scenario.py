@@ -589,7 +589,7 @@ class TrackerConfig(Strict):
     initial_vertical_speed_sigma_mps: float | None = _doc(
         "Velocity prior of a new track along the local vertical (at the detection), m/s; omit to use "
         "initial_speed_sigma_mps (aircraft rarely climb faster than 30 m/s; a ballistic missile needs the "
-        "horizontal figure or more)", default=None, gt=0)
+        "horizontal figure or more)", default=30.0, gt=0)
     confirmation: Literal["score", "m_of_n"] = _doc(
         "'score': sequential test on the track score (the log likelihood ratio of target against false alarms, "
         "summed over the track's looks: each hit adds ln Pd + ln N(innovation) - ln(clutter density), each miss "
@@ -601,12 +601,12 @@ class TrackerConfig(Strict):
         "consecutive misses", default="score")
     confirm_score: float = _doc("confirmation = 'score': confirm a tentative track when its score reaches this "
                                 "(a false alarm's candidate reaches a score s with probability at most e^-s)",
-                                default=7.0, gt=0, le=100)
+                                default=6.0, gt=0, le=100)
     tentative_delete_score: float = _doc("confirmation = 'score': delete a tentative track whose score falls "
                                          "below this", default=-3.0, lt=0, ge=-100)
     delete_score_drop: float = _doc(
         "confirmation = 'score': delete a confirmed track whose score falls this far below its highest (ln 1000 "
-        "= 6.9: three misses at Pd 0.9, six at Pd 0.7)", default=6.9, gt=0, le=100)
+        "= 6.9: three misses at Pd 0.9, six at Pd 0.7)", default=5.5, gt=0, le=100)
     detection_probability_estimate: bool = _doc(
         "Estimate each radar's Pd from the looks at confirmed tracks (hits / looks, starting from "
         "detection_probability as a prior worth detection_probability_prior_looks looks) and use it in the track "
