@@ -73,6 +73,9 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 _EMPTY = np.zeros(0, np.int64)
+#: tracks with fewer hits associate with the tentative ones (GNN after the settled confirmed tracks, held over a
+#: window end while their gate is open): two points fix a velocity only roughly
+SETTLED_HITS = 3
 #: margin of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`)
 COVERAGE_MARGIN_SIGMA = 3.0
 
@@ -400,7 +403,7 @@ class Tracker:
         if not cfg.confirmed_first:
             return (*associate(k, b, pt, pd, pslot, score, n, out_det, out_trk), hold, _EMPTY)
         # confirmed tracks first; tentative tracks take what they leave by GNN
-        conf = s.status[pslot] == CONFIRMED
+        conf = (s.status[pslot] == CONFIRMED) & (s.n_hits[pslot] >= SETTLED_HITS)
         hit_c, time_c, used_c = associate(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det, out_trk)
         if self._q_recovery is not None and look is not None and not used_c.all():
             hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
@@ -427,7 +430,8 @@ class Tracker:
         sensor = self.sensors.sensors[k]
         n_det = b.time_s.shape[0]
         none = (_EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool))
-        cand = pre[(s.status[pre] == CONFIRMED) & (s.last_hit_s[pre, k] <= look.start_s - 0.5 * sensor.period_s)]
+        cand = pre[(s.status[pre] == CONFIRMED) & (s.n_hits[pre] >= SETTLED_HITS)
+                   & (s.last_hit_s[pre, k] <= look.start_s - 0.5 * sensor.period_s)]
         cand = cand[~np.isin(cand, hit)]
         if cand.size == 0:
             return none
@@ -481,7 +485,7 @@ class Tracker:
         with one hit whose azimuth gate the beam has not left at the look's end, and no carried detection."""
         s = self.store
         sensor = self.sensors.sensors[k]
-        first = np.unique(pslot[s.n_hits[pslot] == 1])
+        first = np.unique(pslot[s.n_hits[pslot] < SETTLED_HITS])
         if first.size == 0:
             return np.ones(pt.shape[0], dtype=bool)
         is_open = np.zeros(first.shape[0], dtype=bool)
