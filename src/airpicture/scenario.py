@@ -625,7 +625,9 @@ class TrackerConfig(Strict):
         "every radar's horizon (by more than one standard deviation of the prediction): no radar can see its "
         "target any more", default=True)
     delete_coast_s: float | None = _doc(
-        "Delete a track not updated for this long, seconds (omit: (delete_misses + 1) x the longest scan period); "
+        "Delete a track not updated for this long, seconds (omit: one more than the misses that delete a confirmed "
+        "track -- delete_misses, or those taking its score delete_score_drop down at the current Pd estimate -- "
+        "times the longest scan period); "
         "catches tracks that no radar looks at (predicted outside every coverage)", default=None, gt=0)
     capacity: int | None = _doc("Track capacity (default: the first battery's track_capacity, else 100)",
                                 default=None, ge=0)

@@ -119,9 +119,7 @@ class Tracker:
         self.history = History(record_history)
         self.gamma = gate_thresholds(config.gate_probability)
         longest_scan = max((r.scan_period_s for r in radars), default=1.0)
-        #: a track not updated for this long is deleted (s): no radar is looking at it any more
-        self.coast_limit_s = (config.delete_coast_s if config.delete_coast_s is not None
-                              else (config.delete_misses + 1) * longest_scan)
+        self._longest_scan_s = longest_scan
         #: per sensor: looks at confirmed tracks and their hits, for the Pd estimate (see :meth:`detection_probability`)
         self._pd_looks = np.zeros(len(self.sensors))
         self._pd_hits = np.zeros(len(self.sensors))
@@ -226,6 +224,20 @@ class Tracker:
             "live_tentative": int(np.sum(s.status[act] == TENTATIVE)),
             "live_confirmed": int(np.sum(s.status[act] == CONFIRMED)),
         }
+
+    def coast_limit_s(self) -> float:
+        """A track not updated for this long (s) is deleted: no radar is looking at it any more.
+        ``delete_coast_s`` if set; otherwise one scan of the slowest radar more than the misses that delete a
+        confirmed track -- ``delete_misses`` (M-of-N), or those that take its score ``delete_score_drop`` down at
+        the lowest current Pd estimate (score)."""
+        cfg = self.config
+        if cfg.delete_coast_s is not None:
+            return cfg.delete_coast_s
+        misses = float(cfg.delete_misses)
+        if cfg.confirmation == "score":
+            pd = min((self.detection_probability(k) for k in range(len(self.sensors))), default=cfg.detection_probability)
+            misses = math.ceil(cfg.delete_score_drop / -math.log1p(-min(max(pd, 1e-3), 1.0 - 1e-3)))
+        return (misses + 1.0) * self._longest_scan_s
 
     def detection_probability(self, k: int) -> float:
         """Pd of sensor number ``k`` used in the track score and JPDA: with ``detection_probability_estimate``,
@@ -652,7 +664,7 @@ class Tracker:
         act = s.active()
         if act.size == 0:
             return
-        stale = act[t - s.last_update_s[act] > self.coast_limit_s]
+        stale = act[t - s.last_update_s[act] > self.coast_limit_s()]
         if stale.size:
             self._delete(stale, t, "deleted_coast")
             act = s.active()
