@@ -112,7 +112,8 @@ def test_no_misses_outside_the_instrumented_range():
 
 def test_position_sigma_deletion_time():
     """One detection, then nothing and no looks: the track coasts until sqrt(lambda_max(P_pos)) > bound."""
-    cfg = TrackerConfig(initial_speed_sigma_mps=300.0, delete_position_sigma_m=10e3, delete_coast_s=1e6)
+    cfg = TrackerConfig(model={"kind": "cv"}, initial_speed_sigma_mps=300.0, initial_vertical_speed_sigma_mps=300.0,
+                        delete_position_sigma_m=10e3, delete_coast_s=1e6)
     r = radar()
     tracker = Tracker(cfg, [r], FRAME)
     det = Detections(np.array([0.3]), np.array([r.id]), np.array([50e3]), np.array([10.0]), np.array([3.0]),

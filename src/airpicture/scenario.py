@@ -536,13 +536,15 @@ class BallisticModel(Strict):
 
 class ImmModel(Strict):
     """Interacting multiple models: a quiet CV model and a manoeuvring model (a high-noise CV, or a pair of
-    coordinated turns left and right at ``turn_rate_deg_s``)."""
+    coordinated turns left and right at ``turn_rate_deg_s``). The defaults -- quiet flight at 1 m/s^2 and
+    standard-rate turns (3 deg/s) with 3 m/s^2 -- are the tracker's default model, chosen on recorded air
+    traffic (see BENCHMARKS.md)."""
 
     kind: Literal["imm"] = "imm"
-    accel_sigma_mps2: float = _doc("Process noise of the quiet CV model, m/s^2", default=2.0, gt=0)
+    accel_sigma_mps2: float = _doc("Process noise of the quiet CV model, m/s^2", default=1.0, gt=0)
     manoeuvre: Literal["cv", "ct"] = _doc("Second model: high-noise CV, or coordinated turns left and right",
-                                          default="cv")
-    manoeuvre_accel_sigma_mps2: float = _doc("Process noise of the manoeuvring model(s), m/s^2", default=30.0, gt=0)
+                                          default="ct")
+    manoeuvre_accel_sigma_mps2: float = _doc("Process noise of the manoeuvring model(s), m/s^2", default=3.0, gt=0)
     turn_rate_deg_s: float = _doc("Turn rate of the coordinated-turn models (manoeuvre = 'ct'), degrees/s",
                                   default=3.0, gt=0, le=90)
     switch_probability: float = _doc("Probability of leaving a model per second (below 0.5)", default=0.05, gt=0,
@@ -555,7 +557,9 @@ TrackerModel = Annotated[CvModel | BallisticModel | ImmModel, Field(discriminato
 class TrackerConfig(Strict):
     """The multi-target tracker building the air picture from all sensors' detections."""
 
-    model: TrackerModel = _doc("Motion model", default_factory=CvModel)
+    model: TrackerModel = _doc(
+        "Motion model (default: the IMM of quiet flight and standard-rate turns, see ImmModel; a manoeuvre harder "
+        "than the model expects is caught by manoeuvre_recovery_accel_mps2)", default_factory=ImmModel)
     association: Literal["gnn", "jpda"] = _doc("Data association", default="gnn")
     confirmed_first: bool = _doc(
         "Confirmed tracks take the detections first (by the chosen association); tentative tracks then take the "
