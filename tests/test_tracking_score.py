@@ -135,7 +135,8 @@ def test_score_increment_of_a_hit_is_the_likelihood_ratio_computed_independently
     nu = z2 - _polar(geo, xp[:3])
     nu[1] = (nu[1] + np.pi) % (2 * np.pi) - np.pi
     S = H @ Pp @ H.T + R
-    density = r.pfa / (r.range_resolution_m * math.radians(r.azimuth_cell_deg) * math.radians(r.elevation_resolution_deg))
+    cell = r.range_resolution_m * math.radians(r.azimuth_cell_deg) * math.radians(r.elevation_resolution_deg)
+    density = r.pfa / cell
     pd = tracker.detection_probability(0)
     assert pd == pytest.approx(0.9)  # no looks at confirmed tracks yet: the prior
     # scipy's density on unit-scaled coordinates (range in metres and angles in radians differ by 1e6),

@@ -2,12 +2,16 @@
 
 Columns: ``time_s`` (s), ``track_id`` (int64), ``status`` after the event (``tentative``, ``confirmed``,
 ``deleted``), ``event`` (``start``, ``update``, ``confirm``, ``refused`` at capacity, ``dropped`` for a more
-threatening newcomer, ``deleted_misses``, ``deleted_m_of_n``, ``deleted_sigma``, ``deleted_coast`` when no
-radar has updated it for the coast limit), ``sensor_id`` of the detection (-1 when the event is not an
+threatening newcomer, ``deleted_score`` when the track score rule gives it up (a tentative track below
+``tentative_delete_score``, a confirmed one ``delete_score_drop`` below its peak), ``deleted_misses`` and
+``deleted_m_of_n`` under the M-of-N rule, ``deleted_sigma``, ``deleted_coverage`` when its prediction left every
+radar's range or horizon, ``deleted_coast`` when no radar has updated it for the coast limit), ``sensor_id`` of
+the detection (-1 when the event is not an
 update), the state ``e_m, n_m, u_m, ve_mps, vn_mps, vu_mps`` at ``time_s`` (site ENU), the position
 covariance ``pee_m2, pnn_m2, puu_m2, pen_m2, peu_m2, pnu_m2`` and ``quality``, the
 probability that the track is a target implied by its log-likelihood-ratio score (Blackman & Popoli 1999,
-sec. 6.2: each look adds ln(1 - Pd) + ln(1 + sum of the likelihood ratios of its detections)), starting at 0.5.
+sec. 6.2: each look adds ln(1 - Pd) + ln(1 + sum of the likelihood ratios of its detections)), starting at 0.5
+(1 / (1 + e^-score): the score itself reads back only below ~35).
 Rows are sorted by time, then track id, then the order the events happened.
 """
 

@@ -10,9 +10,23 @@ covers form one batch per sensor after the others (counting hits, but no misses)
 (track, detection) pair is evaluated with the track predicted to *that detection's* time, and every update is
 made at the detection's time, so each detection is handled at its own timestamp. A rotating beam sweeps a
 target once per look, so a track takes at most one detection (GNN) or one mixture update (JPDA) per batch.
-With ``confirmed_first`` (the default) the confirmed tracks associate first, jointly (GNN or JPDA); the
-tentative tracks then take the detections the confirmed ones left (with JPDA: summed association probability
-< 0.5) by GNN, and detections nobody took start new tracks.
+With ``confirmed_first`` (the default) the settled confirmed tracks (``SETTLED_HITS`` hits or more) associate
+first, jointly (GNN or JPDA); the tentative tracks and the young confirmed ones then take the detections they
+left (with JPDA: summed association probability < 0.5) by GNN, and detections nobody took start new tracks.
+
+Manoeuvre recovery. A settled confirmed track that the look swept without a detection in its gate -- a target
+turning harder than the motion model expects lags out of its gate -- gets a second chance before the
+tentative tracks: gated again against the detections nobody took with the process noise raised to
+``manoeuvre_recovery_accel_mps2`` (each model's own where larger), GNN over the pairs more likely the target's
+than clutter's, and the Kalman update with that noise, which re-centres the track and widens its velocity.
+Without it the target's detection would start a new track, and the old one would coast as a false track
+until deleted: a break, an identity change and a few missed epochs per turn.
+
+Track score. Every track carries the log likelihood ratio of "target" against "false alarms" over its looks
+(Blackman & Popoli 1999, sec. 6.2): a hit adds ln Pd + ln N(nu; 0, S) - ln lambda, a miss ln(1 - Pd). With
+``confirmation = "score"`` (the default) the confirmation and deletion decisions are a sequential test on it
+(:func:`~.management.score_decisions`). Pd is each radar's estimate from the looks at confirmed tracks
+(:meth:`Tracker.detection_probability`), so a low Pd makes misses cheaper and deletion slower.
 
 Background density. A pair's score weighs "this track's detection" against "clutter or a new target" (see
 :mod:`.association`). The clutter density comes from each radar (or the configuration); with ``new_targets =
@@ -22,15 +36,18 @@ measurement space. When a raid appears at once, most detections are new targets,
 candidate track would otherwise take a neighbour's detection rather than leave it to start its own track.
 
 Window ends. A window may end while the beam is still inside a new track's azimuth gate -- wide, as a track
-born of one detection has no velocity yet. Two new targets close together would then be mixed up by where the
-cut falls: the candidate of the target seen second takes the detection of the one seen first because it came
-before the cut, and the same happens at every rotation. With ``defer_at_window_end`` (the default, with
-``confirmed_first``), the tentative stage holds back the gated clusters that contain a track with one hit whose
-gate's trailing edge the beam has not yet passed: their detections are carried into the same radar's first
-batch of the next call and associated there with the detections that follow. Confirmed tracks never wait, so
-the published picture loses nothing; a carried detection is never carried twice, a held track's miss (if the
-look swept it) is counted with its carried detections, and :meth:`Tracker.flush` processes what is left at the
-end.
+born of one or two detections has no good velocity yet. Two new targets close together would then be mixed up
+by where the cut falls: the candidate of the target seen second takes the detection of the one seen first
+because it came before the cut, and the same happens at every rotation. With ``defer_at_window_end`` (the
+default, with ``confirmed_first``), the second stage holds back the gated clusters that contain a track with
+fewer than ``SETTLED_HITS`` hits whose gate's trailing edge the beam has not yet passed: their detections are
+carried into the same radar's first batch of the next call and associated there with the detections that
+follow. Settled confirmed tracks never wait, so the published picture loses little; a carried detection is never
+carried twice, a held track's miss (if the look swept it) is counted with its carried detections, and
+:meth:`Tracker.flush` processes what is left at the end.
+
+Coverage. At the end of each call, a track whose predicted position has left every radar's instrumented range or
+gone below every radar's horizon is deleted (``delete_outside_coverage``, :mod:`.coverage`).
 
 Out of order. Batches of different radars can interleave in time: a track updated by radar A at 0.8 s may
 then meet a detection of radar B at 0.3 s. It is then retrodicted (predicted by a negative dt, see
@@ -139,7 +156,8 @@ class Tracker:
                                    * max(si.elevation_max_rad - si.elevation_min_rad, 1e-6)
                                    for si in self.sensors.sensors])
         self.counters = {"started": 0, "confirmed": 0, "updates": 0, "deleted_misses": 0, "deleted_m_of_n": 0,
-                         "deleted_score": 0, "deleted_coverage": 0, "deleted_sigma": 0, "deleted_coast": 0, "refused": 0, "dropped": 0, "max_confirmed": 0,
+                         "deleted_score": 0, "deleted_coverage": 0, "deleted_sigma": 0, "deleted_coast": 0,
+                         "refused": 0, "dropped": 0, "max_confirmed": 0,
                          "jpda_approximated_clusters": 0, "carried_detections": 0, "recovered": 0}
         #: Every refusal and drop at capacity, in order: the time (s) and the id of the refused/dropped track.
         self.refused_times_s: list[float] = []
@@ -235,7 +253,8 @@ class Tracker:
             return cfg.delete_coast_s
         misses = float(cfg.delete_misses)
         if cfg.confirmation == "score":
-            pd = min((self.detection_probability(k) for k in range(len(self.sensors))), default=cfg.detection_probability)
+            pd = min((self.detection_probability(k) for k in range(len(self.sensors))),
+                     default=cfg.detection_probability)
             misses = math.ceil(cfg.delete_score_drop / -math.log1p(-min(max(pd, 1e-3), 1.0 - 1e-3)))
         return (misses + 1.0) * self._longest_scan_s
 
@@ -420,7 +439,8 @@ class Tracker:
         if self._q_recovery is not None and look is not None and not used_c.all():
             hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
             if hit_r.size:
-                hit_c, time_c, used_c = np.concatenate([hit_c, hit_r]), np.concatenate([time_c, time_r]), used_c | used_r
+                hit_c, time_c = np.concatenate([hit_c, hit_r]), np.concatenate([time_c, time_r])
+                used_c = used_c | used_r
         rest = np.flatnonzero(~conf & ~used_c[pd])
         held = _EMPTY
         if rest.size and look is not None and cfg.defer_at_window_end and look.sweep_deg < 360.0:
