@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -326,9 +326,10 @@ class Tracker:
         self._set_pd(self.detection_probability(k))
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
-            log_birth = math.log(self._births_per_turn[k] / self._coverage[k]) - np.where(
-                b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
-            b = replace(b, log_clutter=np.maximum(b.log_clutter, log_birth))
+            log_birth = math.log(self._births_per_turn[k] / self._coverage[k])
+            if (b.dim == 4).any():
+                log_birth = log_birth - np.where(b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
+            np.maximum(b.log_clutter, log_birth, out=b.log_clutter)  # the batch's own array
         used = np.zeros(rows.shape[0], dtype=bool)
         hold = np.zeros(rows.shape[0], dtype=bool)
         held = _EMPTY
@@ -338,11 +339,7 @@ class Tracker:
                                                                          out_trk)
         # hits
         if hit.size:
-            s.n_hits[hit] += 1
-            s.n_looks[hit] += 1
-            s.misses[hit] = 0
-            s.last_hit_s[hit, k] = hit_time
-            s.last_update_s[hit] = hit_time
+            s.hit(hit, hit_time, k)
         # misses: tracks the look swept over without a hit
         missed = _EMPTY
         if look is not None and pre.size:
@@ -446,7 +443,7 @@ class Tracker:
         if rest.size and look is not None and cfg.defer_at_window_end and look.sweep_deg < 360.0:
             keep = self._not_held(k, look, pt[rest], pd[rest], pslot[rest], n, n_det, carried)
             hold[pd[rest[~keep]]] = True
-            held = np.unique(pslot[rest[~keep]])
+            held = _slots_in(pslot[rest[~keep]], s.size)
             rest = rest[keep]
         hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
                                                  out_trk)
@@ -516,7 +513,7 @@ class Tracker:
         with one hit whose azimuth gate the beam has not left at the look's end, and no carried detection."""
         s = self.store
         sensor = self.sensors.sensors[k]
-        first = np.unique(pslot[s.n_hits[pslot] < SETTLED_HITS])
+        first = _slots_in(pslot[s.n_hits[pslot] < SETTLED_HITS], s.size)
         if first.size == 0:
             return np.ones(pt.shape[0], dtype=bool)
         is_open = np.zeros(first.shape[0], dtype=bool)
@@ -616,23 +613,7 @@ class Tracker:
                        cfg.initial_speed_sigma_mps if vertical is None else vertical, self.sensors.earth_radius_m,
                        x0, P0)
         slots = s.new_slots(new.shape[0])
-        t = b.time_s[new]
-        s.t[slots] = t
-        s.x[slots] = x0
-        s.P[slots] = P0
-        s.xm[slots] = x0[:, None, :]
-        s.Pm[slots] = P0[:, None, :, :]
-        s.mu[slots] = self.models.initial_mode_probabilities
-        s.status[slots] = TENTATIVE
-        s.n_looks[slots] = 1
-        s.n_hits[slots] = 1
-        s.misses[slots] = 0
-        s.born_s[slots] = t
-        s.last_update_s[slots] = t
-        s.llr[slots] = 0.0
-        s.llr_max[slots] = 0.0
-        s.last_hit_s[slots] = -np.inf
-        s.last_hit_s[slots, k] = t
+        s.start(slots, b.time_s[new], x0, P0, self.models.initial_mode_probabilities, k)
         self.counters["started"] += int(slots.shape[0])
         self.history.add_slots(s, slots, "start", sensor.radar.id)
         return slots
@@ -706,6 +687,13 @@ class Tracker:
         sig = np.empty(cand.shape[0])
         kernels.position_sigma(cand, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), sig)
         self._delete(cand[sig > lim], t, "deleted_sigma")
+
+
+def _slots_in(slots: I64, size: int) -> I64:
+    """``np.unique(slots)`` for slot numbers below ``size`` (a mask: no sort)."""
+    mark = np.zeros(size, dtype=bool)
+    mark[slots] = True
+    return np.flatnonzero(mark)
 
 
 def _member(slots: I64, of: I64, size: int) -> NDArray[np.bool_]:
