@@ -554,6 +554,10 @@ class ImmModel(Strict):
 TrackerModel = Annotated[CvModel | BallisticModel | ImmModel, Field(discriminator="kind")]
 
 
+#: vertical velocity prior of a new track unless configured (or the model is ballistic), m/s
+DEFAULT_VERTICAL_SPEED_PRIOR_MPS = 30.0
+
+
 class TrackerConfig(Strict):
     """The multi-target tracker building the air picture from all sensors' detections."""
 
@@ -591,9 +595,9 @@ class TrackerConfig(Strict):
         "Velocity prior of a new track (single-point initiation): standard deviation of each horizontal velocity "
         "component, m/s", default=300.0, gt=0)
     initial_vertical_speed_sigma_mps: float | None = _doc(
-        "Velocity prior of a new track along the local vertical (at the detection), m/s; omit to use "
-        "initial_speed_sigma_mps (aircraft rarely climb faster than 30 m/s; a ballistic missile needs the "
-        "horizontal figure or more)", default=30.0, gt=0)
+        "Velocity prior of a new track along the local vertical (at the detection), m/s; omit for 30 m/s "
+        "(aircraft, cruise missiles and drones rarely climb or descend faster), or initial_speed_sigma_mps with "
+        "the ballistic model (a ballistic missile climbs and falls at kilometres per second)", default=None, gt=0)
     confirmation: Literal["score", "m_of_n"] = _doc(
         "'score': sequential test on the track score (the log likelihood ratio of target against false alarms, "
         "summed over the track's looks: each hit adds ln Pd + ln N(innovation) - ln(clutter density), each miss "
@@ -639,6 +643,13 @@ class TrackerConfig(Strict):
         "At capacity: refuse newcomers, or drop the confirmed track farthest from every asset for a closer one",
         default="keep_existing",
     )
+
+    @property
+    def vertical_speed_prior_mps(self) -> float:
+        """The vertical velocity prior of a new track in use (see ``initial_vertical_speed_sigma_mps``), m/s."""
+        if self.initial_vertical_speed_sigma_mps is not None:
+            return self.initial_vertical_speed_sigma_mps
+        return self.initial_speed_sigma_mps if self.model.kind == "ballistic" else DEFAULT_VERTICAL_SPEED_PRIOR_MPS
 
     @model_validator(mode="after")
     def _m_of_n(self) -> Self:

@@ -608,10 +608,8 @@ class Tracker:
         sensor = self.sensors.sensors[k]
         x0 = np.empty((new.shape[0], 6))
         P0 = np.empty((new.shape[0], 6, 6))
-        vertical = cfg.initial_vertical_speed_sigma_mps
         initial_states(b.z[new], b.sigma[new], sensor.position, sensor.rotation, cfg.initial_speed_sigma_mps,
-                       cfg.initial_speed_sigma_mps if vertical is None else vertical, self.sensors.earth_radius_m,
-                       x0, P0)
+                       cfg.vertical_speed_prior_mps, self.sensors.earth_radius_m, x0, P0)
         slots = s.new_slots(new.shape[0])
         s.start(slots, b.time_s[new], x0, P0, self.models.initial_mode_probabilities, k)
         self.counters["started"] += int(slots.shape[0])
