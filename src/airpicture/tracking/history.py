@@ -77,6 +77,7 @@ class History:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self._rows = 0
+        self._drained_before = -np.inf
         self._alloc(1024)
 
     def _alloc(self, cap: int) -> None:
@@ -88,6 +89,11 @@ class History:
         self._x = np.empty((cap, 6))
         self._p = np.empty((cap, 6))  # pee, pnn, puu, pen, peu, pnu
         self._llr = np.empty(cap)
+
+    def _check_order(self, earliest: float) -> None:
+        if earliest < self._drained_before:
+            raise RuntimeError(f"track event at {earliest} s after the rows before {self._drained_before} s were "
+                               "drained: the table's order would break")
 
     def _reserve(self, n: int) -> int:
         """Room for ``n`` more rows; returns the first row to write."""
@@ -110,6 +116,7 @@ class History:
         n = int(np.shape(track_id)[0])
         if not self.enabled or n == 0:
             return
+        self._check_order(float(np.min(time_s)))
         a = self._reserve(n)
         b = a + n
         self._t[a:b] = time_s
@@ -128,6 +135,8 @@ class History:
         n = int(slots.shape[0])
         if not self.enabled or n == 0:
             return
+        if self._drained_before > -np.inf:
+            self._check_order(float(store.t[slots].min()))
         a = self._reserve(n)
         _copy_rows(slots, store.t, store.track_id, store.status, store.x, store.P, store.llr, status, EVENT[event],
                    sensor_id, a, self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr)
@@ -135,11 +144,31 @@ class History:
     def __len__(self) -> int:
         return self._rows
 
-    def table(self) -> pa.Table:
+    def drain(self, before: float) -> pa.Table:
+        """Remove and return the rows with ``time_s < before``, ordered as :meth:`table` orders them, so that a
+        long run can write its history as it goes. Rows added later must not be earlier than ``before``
+        (checked): the drained pieces, in order, make the whole table."""
         n = self._rows
-        t, tid, st, ev, sid = self._t[:n], self._tid[:n], self._st[:n], self._ev[:n], self._sid[:n]
-        x, pos, q = self._x[:n], self._p[:n], quality_from_score(self._llr[:n])
-        seq = np.arange(n)
+        early = self._t[:n] < before
+        out = self._table(np.flatnonzero(early))
+        keep = np.flatnonzero(~early)
+        m = keep.shape[0]
+        for buf in (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr):
+            buf[:m] = buf[keep]
+        self._rows = m
+        if self.enabled:
+            self._drained_before = max(self._drained_before, float(before))
+        return out
+
+    def table(self) -> pa.Table:
+        return self._table(np.arange(self._rows))
+
+    def _table(self, rows: I64) -> pa.Table:
+        """The given buffer rows (in arrival order) as the ``tracks.parquet`` table: sorted by time, track id and
+        arrival."""
+        t, tid, st, ev, sid = self._t[rows], self._tid[rows], self._st[rows], self._ev[rows], self._sid[rows]
+        x, pos, q = self._x[rows], self._p[rows], quality_from_score(self._llr[rows])
+        seq = np.arange(rows.shape[0])
         order = np.lexsort((seq, tid, t))
         status = pa.DictionaryArray.from_arrays(pa.array(st[order].astype(np.int32)), pa.array(STATUS_NAMES))
         event = pa.DictionaryArray.from_arrays(pa.array(ev[order].astype(np.int32)), pa.array(EVENT_NAMES))
