@@ -2,7 +2,8 @@
 a leak, run end to end by the engine. No tests here.
 
 The base: an airbase (2 km leak radius) at the site with a radar (20 m antenna, 2 s rotation, strong echoes) and
-a battery beside it; one combat aircraft ("strike-001") flying straight at it from 60 km at 300 m/s and 3 km
+a battery beside it (Pk 1 and a 10 km correction radius: it kills what it engages unless a test says otherwise);
+one combat aircraft ("strike-001") flying straight at it from 60 km at 300 m/s and 3 km
 height, so it is in view, detected and tracked within seconds and would reach the airbase's radius at
 (60 - 2) km / 300 m/s = 193 s; the run lasts 240 s.
 """
@@ -30,7 +31,8 @@ BASE: dict[str, Any] = {
                  "antenna_height_m": 20.0, "scan_period_s": 2.0, "max_range_m": 100000.0, "swerling": 0,
                  "sensitivity": {"kind": "reference", "snr_db": 30.0, "range_m": 100000.0, "rcs_m2": 1.0},
                  "accuracy": {"kind": "fixed", "range_m": 20.0, "azimuth_deg": 0.1, "elevation_deg": 0.1}}],
-    "batteries": [{"name": "battery-1", "e_m": 500.0, "n_m": 0.0, "defends": ["airbase"]}],
+    "batteries": [{"name": "battery-1", "e_m": 500.0, "n_m": 0.0, "defends": ["airbase"], "pk": {"aircraft": 1.0},
+                   "correction_radius_m": 10000.0}],
     "raids": [{"name": "strike", "kind": "aircraft", "count": 1, "asset": "airbase", "launch_start_s": 0.0,
                "launch_spread_s": 0.0, "azimuth_min_deg": 10.0, "azimuth_max_deg": 10.0,
                "start_distance_m": 60000.0, "speed_mps": 300.0, "altitude_m": 3000.0, "rcs_m2": 5.0}],

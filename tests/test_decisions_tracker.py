@@ -15,10 +15,10 @@ from airpicture.decisions.schema import to_table
 from airpicture.identity import TrackFollowing
 from airpicture.scenario import TrackerConfig
 from airpicture.tracking.decisions import tracker_decisions
-from tests.test_tracking_management import PERIOD, run, target_at
+from tests.test_tracking_management import M_OF_N, PERIOD, run, target_at
 
 
-def decide(tracker, out, assets_en=None, capacity=None, rule="keep_existing", t_end=None):
+def decide(tracker, out, assets_en=None, capacity=None, rule="keep_existing", t_end=None, confirm_score=None):
     """The tracker's decision rows (as dicts) of a run by tests.test_tracking_management.run."""
     det_t = np.concatenate([d.time_s for _, d, _, _ in out])
     labels = np.concatenate([lab for _, _, lab, _ in out])
@@ -30,13 +30,14 @@ def decide(tracker, out, assets_en=None, capacity=None, rule="keep_existing", t_
     following.add(ti, labels[di])
     cols = tracker_decisions(tracker.history_table(), di, ti, st, det_t, labels, following.followed,
                              t_end=t_end if t_end is not None else out[-1][0], capacity=capacity, capacity_rule=rule,
-                             assets_en=assets_en, coast_gap_s=1.5 * PERIOD, delete_misses=3)
+                             assets_en=assets_en, coast_gap_s=1.5 * PERIOD, delete_misses=3,
+                             confirm_score=confirm_score)
     table = to_table(cols).to_pylist()
     return sorted(table, key=lambda r: (r["time_s"], r["track_id"])), (di, ti, st, det_t, labels)
 
 
 def test_born_from_its_first_detection_and_confirmed_by_the_three_hits():
-    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0)
+    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0, config=M_OF_N)
     rows, (di, ti, st, det_t, labels) = decide(tracker, out)
     (born,) = [r for r in rows if r["event"] == "born"]
     (conf,) = [r for r in rows if r["event"] == "confirmed"]
@@ -49,9 +50,25 @@ def test_born_from_its_first_detection_and_confirmed_by_the_three_hits():
     assert conf["quality"] == pytest.approx(q)
 
 
+def test_confirmed_by_the_track_score():
+    """Under the score rule the row gives the hits so far and the score at confirmation (read back from the
+    quality), against the threshold."""
+    cfg = TrackerConfig()
+    assert cfg.confirmation == "score"
+    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0, config=cfg)
+    rows, (di, ti, st, det_t, labels) = decide(tracker, out, confirm_score=cfg.confirm_score)
+    (conf,) = [r for r in rows if r["event"] == "confirmed"]
+    mine = np.sort(det_t[di[ti == conf["track_id"]]])
+    assert conf["hits"] == int(np.sum(mine <= conf["time_s"] + 1e-9)) >= 1
+    q = hist[hist.event == "confirm"].quality.iloc[0]
+    score = math.log(q / (1 - q))
+    assert score >= cfg.confirm_score - 1e-6
+    assert conf["detail"].endswith(f"; track score {score:.1f} (confirms at {cfg.confirm_score:g})")
+
+
 def test_a_target_lost_is_deleted_after_its_misses_and_coasted_before():
     # present for 7 scans, then gone: the confirmed track coasts, then is deleted after 3 missed looks
-    tracker, out, hist = run([target_at(45.0, 50e3)], pattern=[[1] * 7 + [0] * 8], duration=60.0)
+    tracker, out, hist = run([target_at(45.0, 50e3)], pattern=[[1] * 7 + [0] * 8], duration=60.0, config=M_OF_N)
     rows, _ = decide(tracker, out)
     deleted = [r for r in rows if r["event"] == "deleted"]
     hist_del = hist[hist.event.str.startswith("deleted_")]
@@ -67,7 +84,8 @@ def test_a_target_lost_is_deleted_after_its_misses_and_coasted_before():
 
 def test_a_short_gap_coasts_and_resumes():
     # two scans missed (not three): the confirmed track coasts, then resumes
-    tracker, out, hist = run([target_at(45.0, 50e3)], pattern=[[1] * 5 + [0, 0] + [1] * 6], duration=52.0)
+    tracker, out, hist = run([target_at(45.0, 50e3)], pattern=[[1] * 5 + [0, 0] + [1] * 6], duration=52.0,
+                             config=M_OF_N)
     rows, _ = decide(tracker, out)
     (coast,) = [r for r in rows if r["event"] == "coasting"]
     upd = np.sort(hist[hist.event.isin(["start", "update"])].time_s.to_numpy())

@@ -30,7 +30,8 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "not_detected": ({"sensors__0__sensitivity": {"kind": "reference", "snr_db": -30.0, "range_m": 1000.0,
                                                   "rcs_m2": 1.0}},
                      "never tracked: in view but not detected", "but never detected"),
-    "not_confirmed": ({"raids__0__start_distance_m": 8000.0, "tracker": {"confirm_m": 12, "confirm_n": 12}},
+    "not_confirmed": ({"raids__0__start_distance_m": 8000.0,
+                       "tracker": {"confirmation": "m_of_n", "confirm_m": 12, "confirm_n": 12}},
                       "never tracked: tracks started but not confirmed", "none confirmed"),
     "track_slots_full": ({"tracker": {"capacity": 1}, "civil_traffic": AIRLINER, "raids__0__launch_start_s": 30.0},
                          "never tracked: track slots full", "refused a slot: all 1 slots held"),
@@ -85,7 +86,8 @@ def test_below_the_horizon_until_seconds_before_impact(runs: dict[str, Path]) ->
 def test_a_kill_explained(runs: dict[str, Path]) -> None:
     text = explain_command(runs["killed"], "0", None)
     assert "Outcome: destroyed at" in text and "First cause" not in text
-    for fragment in ("first detected by radar 1 'search'", "track 1 confirmed after 3 hits", "engages track 1",
+    for fragment in ("first detected by radar 1 'search'", "track 1 confirmed after", "; track score",
+                     "engages track 1",
                      "launches an interceptor", "hit: within the correction radius and draw < Pk"):
         assert fragment in text, fragment
     lines = [ln for ln in text.splitlines() if ln.startswith("  ")]
@@ -95,10 +97,13 @@ def test_a_kill_explained(runs: dict[str, Path]) -> None:
 
 def test_the_verdict_names_the_binding_limit_and_the_cause(runs: dict[str, Path]) -> None:
     text = explain_command(runs["channels"], None, None)
-    assert "Saturated at 5 s: fire channels (5–193 s)." in text  # until it got through, at 193.3 s
+    waits = [r for r in pq.read_table(runs["channels"] / "decisions.parquet").to_pylist() if r["event"] == "wait"]
+    assert [(w["reason"], w["until_s"]) for w in waits] == [("channels", pytest.approx(193.3, abs=0.1))]
+    t0 = waits[0]["time_s"]  # the first step after the track's confirmation
+    assert f"Saturated at {t0:.0f} s: fire channels ({t0:.0f}–193 s)." in text  # until it got through, 193.3 s
     assert "1 of 1 threats that would have hit got through" in text
     assert "First causes of the leaks: fire channels busy 1." in text
-    assert "strike-001" in text and "fire channels busy from 5 s" in text
+    assert "strike-001" in text and f"fire channels busy from {t0:.0f} s" in text
     calm = explain_command(runs["killed"], None, None)
     assert "Never saturated" in calm and "0 of 1 threats that would have hit got through" in calm
 
@@ -108,7 +113,7 @@ def test_a_track_explained(runs: dict[str, Path]) -> None:
     holder = int(battle.d["other_track_id"][battle.d["event"] == "refused"][0])
     held = explain_command(runs["track_slots_full"], None, holder)
     assert held.startswith(f"Track {holder}: follows airliner-001 (target 1, airliner)")
-    assert "held a slot the tracker refused to" in held and "confirmed: confirmed after 3 hits" in held
+    assert "held a slot the tracker refused to" in held and "confirmed: confirmed after" in held
     none = explain_command(runs["track_slots_full"], None, 10**6)
     assert "no decision of this run concerns it" in none
 
@@ -116,7 +121,7 @@ def test_a_track_explained(runs: dict[str, Path]) -> None:
 def test_explain_on_the_command_line(runs: dict[str, Path], tmp_path: Path) -> None:
     folder = str(runs["channels"])
     ok = run_cli("explain", folder)
-    assert ok.returncode == 0 and "Saturated at 5 s" in ok.stdout
+    assert ok.returncode == 0 and "Saturated at" in ok.stdout
     ok = run_cli("explain", folder, "--threat", "STRIKE-001")
     assert ok.returncode == 0 and "First cause: fire channels busy" in ok.stdout
     bad = run_cli("explain", folder, "--threat", "strik-01")

@@ -71,7 +71,10 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
                            t_end=scenario.duration_s, capacity=capacity,
                            capacity_rule=scenario.tracker.capacity_rule,
                            assets_en=asset_positions(scenario, frame), coast_gap_s=1.5 * longest,
-                           delete_misses=int(getattr(scenario.tracker, "delete_misses", -1)))
+                           delete_misses=int(getattr(scenario.tracker, "delete_misses", -1)),
+                           confirm_score=(float(scenario.tracker.confirm_score)
+                                          if getattr(scenario.tracker, "confirmation", "m_of_n") == "score"
+                                          else None))
     kill = fire.kill_time_s if fire is not None else np.full(n, np.inf)
     vis = first_visibility(list(scenario.sensors), frame, truth, until_s=kill)
     first = first_detections(det, lab, n)

@@ -9,9 +9,10 @@ detection -> track -> engagement -> kill that failed, tested in this order up to
    ``out_of_range``, ``out_of_elevation``) or, in view, not detected (``not_detected``); detected but refused a
    track slot at capacity (``track_slots_full``); hidden for the first part of its flight (the hiding reason, "until
    X s before impact"); otherwise detected but no track confirmed (``not_confirmed``);
-2. tracked, never engaged: the first resource it waited for (``channels``, ``in_flight``, ``ready_rounds``), else
-   never engageable (``envelope``, ``too_late``), else tracked too late to act (``tracked_late``), its track lost
-   (``track_lost``), or its track never closing on an asset (``not_closing``);
+2. tracked, never engaged: tracked too late to act on (within the reaction time and two steps of impact: the
+   hiding reason if it was hidden before, else ``tracked_late``); else the first resource it waited for
+   (``channels``, ``in_flight``, ``ready_rounds``), else never engageable (``envelope``, ``too_late``), its track
+   lost (``track_lost``), or its track never closing on an asset (``not_closing``);
 3. engaged, not killed: the first engagement's interceptors (``pk_draw`` when one inside the correction radius
    failed its draw, else ``correction_radius``, else ``reached_asset``, else ``target_gone``).
 
@@ -152,6 +153,12 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
     tracked = f"tracked from {t_conf:.0f} s ({_ago(t_conf, end, leaked)})"
     eng = r[ev[r] == "engage"]
     waits = r[(ev[r] == "wait") & (reason[r] != "track_slot")]
+    if eng.size == 0 and end - t_conf <= reaction_s + 2.0 * time_step_s:  # 2a. tracked too late to act on
+        if hidden and vis_t > start_s + 1.5 * time_step_s:
+            return (hidden, start_s, f"tracked only {end - t_conf:.0f} s before impact: {HIDDEN_TEXT[hidden]} until "
+                    f"{_ago(vis_t, end, leaked)}", last_track)
+        return ("tracked_late", t_conf, f"tracked too late to engage: {tracked}, less than the reaction time",
+                last_track)
     if eng.size == 0:  # 2. tracked, never engaged
         if waits.size:
             w0 = waits[0]
@@ -167,9 +174,6 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
             code = str(reason[out[0]])
             t0 = float(time_s[out[0]])
             return (code, t0, f"{OUTCOME_CAUSES[code]} from {t0:.0f} s; {tracked}", last_track)
-        if end - t_conf <= reaction_s + time_step_s:
-            return ("tracked_late", t_conf, f"tracked too late to engage: {tracked}, less than the reaction time",
-                    last_track)
         dele = r[(ev[r] == "deleted") | (ev[r] == "dropped")]
         live_confirmed = _confirmed_live_at(cols, r, end)
         if dele.size and not live_confirmed:

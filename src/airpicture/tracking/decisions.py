@@ -25,6 +25,7 @@ Target ids follow :mod:`airpicture.identity` (the majority label of a track's de
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -69,8 +70,10 @@ def _count_at_or_before(key_track: I64, key_time: F64, q_track: I64, q_time: F64
 def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64, assoc_started: NDArray[np.bool_],
                       det_time_s: F64, det_target: I64, followed: Callable[[I64], I64], *, t_end: float,
                       capacity: int | None, capacity_rule: str, assets_en: F64 | None, coast_gap_s: float,
-                      delete_misses: int) -> dict[str, NDArray]:
-    """The tracker's rows of the decision log (unsorted columns)."""
+                      delete_misses: int, confirm_score: float | None = None) -> dict[str, NDArray]:
+    """The tracker's rows of the decision log (unsorted columns). ``confirm_score``: the score threshold when the
+    tracker confirms by track score (the detail then gives the score at confirmation, read back from the
+    quality); None under M-of-N."""
     rows = Rows()
     n = history.num_rows
     if n == 0:
@@ -110,7 +113,8 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     a_order = np.lexsort((assoc_time, assoc_track))
     a_trk, a_t = assoc_track[a_order], assoc_time[a_order]
     details = []
-    for track, h in zip(tid[conf].tolist(), hits.tolist(), strict=True):
+    q_conf = quality[conf]
+    for track, h, q in zip(tid[conf].tolist(), hits.tolist(), q_conf.tolist(), strict=True):
         lo = int(np.searchsorted(a_trk, track, side="left"))
         times = a_t[lo: lo + h]
         shown = ", ".join(f"{x:.1f}" for x in times[:4].tolist())
@@ -118,7 +122,11 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
             shown = ", ".join(f"{x:.1f}" for x in times[:2].tolist()) + ", ..., " + f"{times[-1]:.1f}"
         elif h == 5:
             shown += f", {times[-1]:.1f}"
-        details.append(f"confirmed after {h} hit{'s' if h != 1 else ''} (detections at {shown} s)")
+        text = f"confirmed after {h} hit{'s' if h != 1 else ''} (detections at {shown} s)"
+        if confirm_score is not None:
+            score = f"{math.log(q / (1.0 - q)):.1f}" if 0.0 < q < 1.0 - 1e-12 else "above 35"
+            text += f"; track score {score} (confirms at {confirm_score:g})"
+        details.append(text)
     conf_target = followed(tid[conf])
     rows.extend(int(conf.size), time_s=t[conf], stage="tracker", event="confirmed", track_id=tid[conf],
                 target_id=conf_target, hits=hits, quality=quality[conf], detail=details)
@@ -150,7 +158,9 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     n_hits = _count_at_or_before(assoc_track, assoc_time, tid[dele], t[dele] + 1e-9)
     text = {"misses": f"{delete_misses} consecutive missed looks",
             "m_of_n": "can no longer reach confirmation",
+            "score": "its track score fell to the deletion threshold",
             "sigma": "position uncertainty too large",
+            "coverage": "its prediction left every radar's coverage (range or horizon)",
             "coast": "no radar update for the coast limit"}
     rows.extend(int(dele.size), time_s=t[dele], stage="tracker", event="deleted", reason=reason,
                 track_id=tid[dele], target_id=followed(tid[dele]), hits=n_hits,
