@@ -207,7 +207,8 @@ def concat(parts: list[Mapping[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
 def sort_rows(cols: Mapping[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
     """Rows sorted by time, then stage, then their order in ``cols`` (stable)."""
     n = len(cols["time_s"])
-    stage = np.array([_STAGE_ORDER.get(str(s), len(STAGES)) for s in cols["stage"].tolist()], np.int64)
+    names, inverse = np.unique(np.asarray(cols["stage"]).astype(str), return_inverse=True)
+    stage = np.array([_STAGE_ORDER.get(str(s), len(STAGES)) for s in names.tolist()], np.int64)[inverse.reshape(-1)]
     order = np.lexsort((np.arange(n), stage, np.asarray(cols["time_s"], float)))
     return {k: np.asarray(v)[order] for k, v in cols.items()}
 
