@@ -70,7 +70,7 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
     tr = tracker_decisions(tracks, assoc[0], assoc[1], assoc[2], det.time_s, lab.target_id, followed,
                            t_end=scenario.duration_s, capacity=capacity,
                            capacity_rule=scenario.tracker.capacity_rule,
-                           assets_en=asset_positions(scenario, frame), coast_gap_s=1.5 * longest,
+                           assets_en=asset_positions(scenario, frame), coast_gap_s=2.5 * longest,
                            delete_misses=int(getattr(scenario.tracker, "delete_misses", -1)),
                            confirm_score=(float(scenario.tracker.confirm_score)
                                           if getattr(scenario.tracker, "confirmation", "m_of_n") == "score"

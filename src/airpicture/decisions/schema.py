@@ -80,8 +80,9 @@ EVENTS: dict[str, dict[str, str]] = {
     "tracker": {
         "born": "a track starts from one detection (detection_index)",
         "confirmed": "a tentative track is confirmed (hits: its detections so far; quality)",
-        "coasting": "a confirmed track goes without a detection for longer than 1.5 rotations of the slowest "
-                    "radar (until_s: next update or deletion; reason: resumed, deleted or run_end)",
+        "coasting": "a confirmed track goes without a detection for longer than 2.5 rotations of the slowest "
+                    "radar, i.e. misses two looks or more (until_s: next update or deletion; reason: resumed, "
+                    "deleted or run_end)",
         "deleted": "a track is deleted (reason: the tracker's rule, e.g. misses, m_of_n, sigma, coast)",
         "refused": "a candidate reaching confirmation is refused a slot at capacity (other_track_id: the least "
                    "threatening confirmed track holding one)",

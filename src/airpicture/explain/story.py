@@ -83,8 +83,12 @@ def threat_story(battle: Battle, target: int) -> list[Line]:
         if born:
             t0, t1 = float(t[born[0]]), float(t[born[-1]])
             span = f"at {t0:.0f} s" if t1 - t0 < 1 else f"between {t0:.0f} and {t1:.0f} s"
+            refused = {int(d["track_id"][j]) for j in rows.tolist() if ev[j] == "refused"}
+            n_ref = sum(1 for j in born if int(d["track_id"][j]) in refused)
+            fates = [f"{n_ref} refused a slot at capacity" if n_ref else "",
+                     f"{len(born) - n_ref} deleted unconfirmed" if len(born) - n_ref else ""]
             lines.append((t0, f"{len(born)} tentative track{'s' if len(born) != 1 else ''} started from its "
-                              f"detections {span} and deleted unconfirmed"))
+                              f"detections {span}: " + ", ".join(f for f in fates if f)))
     last_confirmed: int | None = None
     for j in rows.tolist():
         e, tj, trk = str(ev[j]), float(t[j]), int(d["track_id"][j])
