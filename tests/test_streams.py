@@ -94,12 +94,27 @@ def test_the_history_drained_window_by_window_equals_the_whole_table(seed) -> No
         drained.add(0.0, np.array([1]), 1, "update", 1, np.zeros((1, 6)), np.zeros((1, 3, 3)), np.zeros(1))
 
 
-def test_forgetting_deleted_tracks_keeps_the_live_ones_followed() -> None:
+def test_deleted_tracks_keep_their_target_once_their_counts_are_dropped() -> None:
     f = TrackFollowing()
-    f.add(np.array([1, 1, 2, 3, 3, 3]), np.array([7, 7, 8, -1, 9, 9]))
+    f.add(np.array([1, 1, 2, 3, 3, 3, 4]), np.array([7, 7, 8, -1, 9, 9, -1]))
     f.retain(np.array([1, 3]))
-    assert f.followed(np.array([1, 2, 3])).tolist() == [7, -1, 9]
-    assert len(f) == 2
+    assert len(f) == 2  # counts kept for the live tracks only
+    f.add(np.array([1, 1, 1]), np.array([5, 5, 5]))
+    f.retain(np.array([3]))
+    assert f.followed(np.array([1, 2, 3, 4, 99])).tolist() == [5, 8, 9, -1, -1]
+
+
+def test_first_visibility_does_not_depend_on_its_blocks() -> None:
+    from airpicture.decisions.visibility import first_visibility
+    from airpicture.truth import frame_of
+
+    sc = load_scenario("default")
+    truth = generate_truth(sc)
+    whole = first_visibility(list(sc.sensors), frame_of(sc), truth, block_samples=1 << 40)
+    blocks = first_visibility(list(sc.sensors), frame_of(sc), truth, block_samples=997)
+    for name in ("first_visible_s", "sensor_id", "range_m", "hidden"):
+        np.testing.assert_array_equal(getattr(whole, name), getattr(blocks, name))
+    assert np.isfinite(whole.first_visible_s).sum() > 100
 
 
 def _digests(folder: Path) -> dict[str, str]:

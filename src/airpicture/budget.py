@@ -432,14 +432,14 @@ def check_sweep_runs(run_estimates: Sequence[Estimate], workers: int, source: st
 
 # ------------------------------------------------------------------------------------------------ track
 def check_track_budget(det: Detections, capacity: int | None, picture_period_s: float | None,
-                       budget: Budget) -> Estimate:
-    """Refuse ``airpicture track`` work above ``budget``: windows of at most 1 s up to the last detection (and
-    the last picture epoch), picture rows (epochs x confirmed tracks), track events."""
+                       budget: Budget, longest_window_s: float = 1.0) -> Estimate:
+    """Refuse ``airpicture track`` work above ``budget``: windows of at most ``longest_window_s`` up to the last
+    detection (and the last picture epoch), picture rows (epochs x confirmed tracks), track events."""
     n = len(det)
     t_last = float(det.time_s.max()) if n else 0.0
-    period = picture_period_s if picture_period_s is not None else 1.0
+    period = picture_period_s if picture_period_s is not None else longest_window_s
     epochs = math.floor(t_last / period) + 1
-    windows = epochs * max(math.ceil(period - 1e-9), 1)
+    windows = epochs * max(math.ceil(period / longest_window_s - 1e-9), 1)
     cap = float(capacity) if capacity is not None else float(n)
     picture_rows = epochs * min(cap, float(n)) if picture_period_s is not None else 0.0
     est = Estimate()

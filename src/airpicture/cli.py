@@ -136,9 +136,26 @@ def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
                      f"interceptors {e['interceptors_expended']}")
     if "tracking" in summary:
         tr = summary["tracking"]
-        lines.append(f"mean GOSPA {tr['gospa_mean_m']:.0f} m, confirmed tracks {tr['confirmed_tracks']}")
+        lines += _picture_lines(tr)
     for line in lines:
-        out.print("  " + line)
+        out.print("  " + line, soft_wrap=True)
+    if "decisions" in summary and "engagement" in summary:
+        out.print(f"  why: airpicture explain {escape(str(target))}")
+
+
+def _picture_lines(tr: dict) -> list[str]:
+    """The picture's quality: GOSPA said for what it is (a score, dominated by missed targets when many go
+    untracked, not a distance), then the tracks and the position error of the targets tracked."""
+    gospa = tr.get("gospa_mean_m")
+    parts = [tr.get(k) or 0.0 for k in ("gospa_missed_mean_m2", "gospa_false_mean_m2", "gospa_localisation_mean_m2")]
+    first = f"picture: mean GOSPA {gospa:.0f} m, a score, not a distance" if isinstance(gospa, int | float) else ""
+    if first and sum(parts) > 0:
+        first += (f" (GOSPA²: {100 * parts[0] / sum(parts):.0f} % missed targets, "
+                  f"{100 * parts[1] / sum(parts):.0f} % false tracks)")
+    rmse = tr.get("rmse_position_m")
+    second = f"tracks: {tr.get('confirmed_tracks')} confirmed" + (
+        f", position error of tracked targets {rmse:.0f} m" if isinstance(rmse, int | float) else "")
+    return [line for line in (first, second) if line]
 
 
 @app.command()
@@ -300,6 +317,58 @@ def sweep(
 
 
 app.command()(track)
+
+
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by 'airpicture run'.")],
+    threat: Annotated[str | None, typer.Option(
+        "--threat", help="A target's id or name (its callsign, e.g. cruise-missiles-east-017; part of it will do).",
+        metavar="ID|NAME")] = None,
+    track_id: Annotated[int | None, typer.Option("--track", help="A track id.", metavar="ID")] = None,
+) -> None:
+    """Explain a run from its decision log: the battle's verdict, or the life of one threat or track.
+
+    Without --threat or --track: which limit bound when, how many threats got through and why (the first cause
+    of each leak). With --threat: that target's life in sentences with times -- first detection, tracks, waits
+    and the resource that bound them, shots and their outcome, the end.
+
+    Examples:
+
+      airpicture explain runs/default-20260101-120000
+
+      airpicture explain runs/t --threat cruise-missiles-east-017
+
+      airpicture explain runs/t --threat 96
+
+      airpicture explain runs/t --track 1022
+    """
+    from airpicture.explain.command import explain_command
+
+    sys.stdout.write(explain_command(run_dir, threat, track_id))
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The first results folder (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The second results folder (B).")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="The comparison page (default: compare-<A>-vs-<B>.html in the current folder).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if an earlier comparison wrote it.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
+) -> None:
+    """Compare two runs for "what if" questions: scenario differences, key figures side by side with B - A, and
+    the capacity time series overlaid (one HTML page; the table is printed too).
+
+    Examples:
+
+      airpicture compare runs/base runs/faster-reload
+
+      airpicture compare runs/a runs/b --out a-vs-b.html
+    """
+    from airpicture.report.compare import compare_command
+
+    sys.stdout.write(compare_command(run_a, run_b, out_file, overwrite, json_out))
 
 
 def main() -> None:

@@ -32,15 +32,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import tomli_w
 
 from airpicture import __version__
+from airpicture.decisions.summary import add_decision_summary
 from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
 from airpicture.io import to_arrow, write_json
 from airpicture.progress import Reporter, Silent
 from airpicture.scenario import ALL_KINDS, Scenario, scenario_to_toml_dict
-from airpicture.streams import Streams
+from airpicture.streams import MemoryStream, Streams
 from airpicture.tables import targets_table, truth_chunks
 from airpicture.truth import Truth, frame_of, generate_truth
 
@@ -162,7 +164,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     n_targets = truth.n_targets
     sensing = SensingStage(scenario, truth, frame)
     tracker = Tracker(scenario.tracker, scenario.sensors, frame, capacity=scenario.track_capacity,
-                      assets_en=asset_positions(scenario, frame), record_history=streams.wants("tracks"))
+                      assets_en=asset_positions(scenario, frame))
     fire = FireControl(scenario, frame, truth, scenario.seed) if scenario.batteries else None
     kill_time = fire.kill_time_s if fire is not None else np.full(n_targets, np.inf)
     following = TrackFollowing()
@@ -176,7 +178,11 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     keep_detections = streams.wants("detections")
     keep_picture = streams.wants("picture")
     batches = _Batches(streams)
+    # the decision log reads the whole track history and a few columns of every detection at the end
+    history = streams["tracks"] if streams.wants("tracks") else MemoryStream()
+    det_columns = _DetectionColumns()
     n_refused = 0
+    assoc_parts: list[Any] = []  # every window's associations, for the decision log
     prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
     window_starts: list[float] = []
     progress.stage("sense · track · engage", total=round(scenario.duration_s), unit="simulated s")
@@ -184,12 +190,14 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
         t0, t1 = float(edges[w - 1]), float(edges[w])
         det, lab, looks = sensing.between(t0, t1, kill_time)
         assoc = tracker.process(det, looks)
+        assoc_parts.append(assoc)
         # rows of this window's detections; negative rows: carried from the previous window (at most one back)
         recent = np.concatenate([prev_target_id, lab.target_id])
         following.add(assoc.track_id, recent[assoc.detection_index - assoc.first_index + prev_target_id.size])
         prev_target_id = lab.target_id
         if len(det):
             tally.add(det, lab)
+            det_columns.add(det, lab)
             scorer.add_detections(det.time_s, lab.target_id)
             if keep_detections:
                 batches.add_detections(det, lab)
@@ -218,11 +226,11 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                     batches.add_picture(t1, picture.track_id, picture.x, followed, pos_sigma)
         # track events older than the window before last can no longer change: write them out now and then
         window_starts.append(t0)
-        if (streams.wants("tracks") and len(window_starts) >= 3
-                and len(tracker.history) >= STREAM_BATCH_ROWS):
-            streams["tracks"].append(tracker.history.drain(window_starts[-3]))
+        if len(window_starts) >= 3 and len(tracker.history) >= STREAM_BATCH_ROWS:
+            history.append(tracker.history.drain(window_starts[-3]))
         progress.update(round(t1))
     assoc = tracker.flush()  # detections held back at the last window's end
+    assoc_parts.append(assoc)
     following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])
     if fire is not None:
         fire.finish(scenario.duration_s)
@@ -238,9 +246,13 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
             streams["detection_labels"].append(DetectionLabels.concat([]).to_table(Detections.empty()))
         streams.close("detections")
         streams.close("detection_labels")
+    history.append(tracker.history.table())
     if streams.wants("tracks"):
-        streams["tracks"].append(tracker.history.table())
         streams.close("tracks")
+        tracks = (pq.read_table(streams.folder / "tracks.parquet", columns=list(DECISION_TRACK_COLUMNS))
+                  if streams.folder is not None else streams.tables["tracks"])
+    else:
+        tracks = history.close()
     if keep_picture:
         if streams["picture"].rows == 0:
             streams["picture"].append(_picture_rows(0.0, np.zeros(0, np.int64), np.zeros((0, 6)),
@@ -265,6 +277,48 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     }
     if fire is not None:
         summary["engagement"] = fire.summary()
+    det, lab = det_columns.detections()
+    decisions = _decisions(scenario, truth, frame, tracks, assoc_parts, det, lab, following, fire)
+    del tracks, det, lab, assoc_parts
+    add_decision_summary(summary, decisions)
+    streams.put("decisions", decisions)
+
+
+def _decisions(scenario: Scenario, truth: Truth, frame: Any, tracks: pa.Table, assoc_parts: list[Any],
+               det: Detections, lab: DetectionLabels, following: TrackFollowing, fire: Any) -> pa.Table:
+    """``decisions.parquet`` (:mod:`airpicture.decisions`) from the run's associations and stages."""
+    from airpicture.decisions import decision_table
+
+    assoc = tuple(np.concatenate([getattr(a, f) for a in assoc_parts]) if assoc_parts else np.zeros(0, dtype)
+                  for f, dtype in (("detection_index", np.int64), ("track_id", np.int64), ("started", bool)))
+    return decision_table(scenario, truth, frame, tracks, assoc, det, lab, following, fire,
+                          scenario.track_capacity)
+
+
+#: Columns of tracks.parquet the decision log reads (read back from the results folder of a streamed run).
+DECISION_TRACK_COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "pee_m2", "pnn_m2", "puu_m2",
+                          "pen_m2", "peu_m2", "pnu_m2", "quality")
+
+
+class _DetectionColumns:
+    """The columns of every detection the decision log reads (time, radar, range, label: 32 bytes a detection,
+    where the whole tables take about 90) while the tables themselves are streamed to disk."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, det: Detections, lab: DetectionLabels) -> None:
+        self._parts.append((det.time_s, det.sensor_id, det.range_m, lab.target_id))
+
+    def detections(self) -> tuple[Detections, DetectionLabels]:
+        """Detections and labels holding these columns; the others are zeros that take no memory (broadcast)."""
+        if not self._parts:
+            return Detections.empty(), DetectionLabels.concat([])
+        t, sensor, rng, target = (np.concatenate([p[k] for p in self._parts]) for k in range(4))
+        self._parts = []
+        zeros = np.broadcast_to(np.zeros(1), t.shape)
+        return (Detections(t, sensor, rng, zeros, zeros, zeros, zeros),
+                DetectionLabels(target, np.broadcast_to(np.zeros(1, np.int64), t.shape)))
 
 
 class _Batches:

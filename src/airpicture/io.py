@@ -35,7 +35,7 @@ def read_table(path: str | Path) -> pa.Table:
     name = p.name.lower()
     try:
         if name.endswith((".parquet", ".pq")):
-            return pq.read_table(p)
+            return pq.ParquetFile(p).read()  # one file: no dataset machinery (which imports pandas)
         if name.endswith((".csv", ".csv.gz", ".txt")):
             opts = pacsv.ConvertOptions(strings_can_be_null=True)
             return pacsv.read_csv(p, convert_options=opts)

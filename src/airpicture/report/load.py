@@ -72,6 +72,17 @@ SCHEMAS: dict[str, list[Col]] = {
     "timeline": [*_cols("time_s", "f"), *_cols("battery", "s", nullable=True),
                  *_cols("channels_busy fire_channels in_flight max_in_flight tracks_held track_capacity", "f"),
                  *_cols("ready_rounds inventory_left", "f", required=False, nullable=True)],
+    "decisions": [*_cols("time_s", "f"), *_cols("stage event", "s"),
+                  *_cols("reason battery detail", "s", nullable=True),
+                  *_cols("target_id track_id", "i", nullable=True),
+                  *_cols("other_track_id sensor_id detection_index rank hits misses interceptors launcher in_use "
+                         "limit", "i", required=False, nullable=True),
+                  *_cols("until_s time_to_go_s intercept_time_s quality position_sigma_m range_m miss_distance_m "
+                         "correction_radius_m pk draw cause_s impact_s", "f", required=False, nullable=True)],
+    "target_metrics": [*_cols("target_id", "i"),
+                       *_cols("first_detection_s first_track_s time_to_track_s tracked_fraction rmse_position_m",
+                              "f", required=False, nullable=True),
+                       *_cols("id_switches track_breaks", "i", required=False, nullable=True)],
     "metrics": [*_cols("time_s gospa_m", "f"),
                 *_cols("localisation_m2 missed_m2 false_m2 n_truth n_tracks n_missed n_false", "f",
                        required=False, nullable=True)],
@@ -80,13 +91,15 @@ SCHEMAS: dict[str, list[Col]] = {
 #: Tables every results folder has (written by the truth stage).
 REQUIRED_TABLES = ("truth", "targets")
 #: Tables written by later stages, read when present; each report section needs some of them.
-OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics")
+OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics",
+                   "target_metrics", "decisions")
 #: The tables each later stage writes, by the section of summary.json that records the stage ran. A folder
-#: whose summary has the section must have every one of them (target_metrics is not drawn, only required).
+#: whose summary has the section must have every one of them.
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "sensing": ("detections", "detection_labels"),
     "tracking": ("tracks", "picture", "metrics", "target_metrics"),
     "engagement": ("events", "timeline"),
+    "decisions": ("decisions",),
 }
 
 
@@ -107,10 +120,9 @@ class RunData:
         return self.tables[name]
 
 
-def load_run(run_dir: str | Path) -> RunData:
-    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken."""
-    from airpicture.truth import frame_of
-
+def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunData:
+    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken.
+    ``only``: read just these tables (``targets`` always), e.g. for a quick explanation of the run."""
     d = Path(run_dir)
     if not d.exists():
         raise InputError(str(d), "folder not found")
@@ -122,13 +134,15 @@ def load_run(run_dir: str | Path) -> RunData:
                                  f"'airpicture run' (the folder has: {have})")
     scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
     summary = _read_summary(d / "summary.json")
-    run = RunData(d, scenario, frame_of(scenario), summary)
+    site = scenario.site  # the frame as airpicture.truth.frame_of makes it (without importing the truth models)
+    run = RunData(d, scenario, LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m), summary)
     _check_complete(d, summary)
     for name in REQUIRED_TABLES:
-        run.tables[name] = read_columns(d / f"{name}.parquet", SCHEMAS[name])
+        if only is None or name in only or name == "targets":
+            run.tables[name] = read_columns(d / f"{name}.parquet", SCHEMAS[name])
     for name in OPTIONAL_TABLES:
         path = d / f"{name}.parquet"
-        if path.exists():
+        if path.exists() and (only is None or name in only):
             run.tables[name] = read_columns(path, SCHEMAS[name])
     _check_consistency(run)
     return run

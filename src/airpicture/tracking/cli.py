@@ -135,7 +135,9 @@ def track(
     staging = staged(target, "track", overwrite)  # the output folder is checked before any work
     det = read_detections(detections, radars)
     cap = capacity if capacity is not None else (config.capacity if config.capacity is not None else 100)
-    check_track_budget(det, cap, picture_period, budget)
+    from airpicture.tracking.offline import window_limit_s
+
+    check_track_budget(det, cap, picture_period, budget, window_limit_s(radars))
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
     from airpicture.truth.threats import place_en
 
