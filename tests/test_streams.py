@@ -121,8 +121,11 @@ def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_a_streamed_run_writes_the_same_bytes_as_a_run_kept_in_memory(tmp_path) -> None:
+@pytest.mark.parametrize("capacity", [None, 2])
+def test_a_streamed_run_writes_the_same_bytes_as_a_run_kept_in_memory(tmp_path, capacity) -> None:
     sc = load_scenario("teaching")
+    if capacity is not None:  # refusals at capacity: the decision log reads more of the track history
+        sc = sc.model_copy(update={"tracker": sc.tracker.model_copy(update={"capacity": capacity})})
     write_run(run_scenario(sc), tmp_path / "memory")
     run_into(sc, staged(tmp_path / "streamed", "run"))
     memory, streamed = _digests(tmp_path / "memory"), _digests(tmp_path / "streamed")

@@ -277,6 +277,10 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     }
     if fire is not None:
         summary["engagement"] = fire.summary()
+    # the decision log is built last: what it does not need goes first (the track store, the radars' state)
+    del tracker, sensing, index, scorer, scores, batches, history
+    if streams.folder is not None:
+        release_memory()
     det, lab = det_columns.detections()
     decisions = _decisions(scenario, truth, frame, tracks, assoc_parts, det, lab, following, fire)
     del tracks, det, lab, assoc_parts
@@ -296,8 +300,8 @@ def _decisions(scenario: Scenario, truth: Truth, frame: Any, tracks: pa.Table, a
 
 
 #: Columns of tracks.parquet the decision log reads (read back from the results folder of a streamed run).
-DECISION_TRACK_COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "pee_m2", "pnn_m2", "puu_m2",
-                          "pen_m2", "peu_m2", "pnu_m2", "quality")
+DECISION_TRACK_COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "ve_mps", "vn_mps",
+                          "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")
 
 
 class _DetectionColumns:
