@@ -55,7 +55,7 @@ def flags(radar: Radar, frame: LocalFrame, state: F64) -> tuple[NDArray[np.bool_
 
 
 def first_visibility(radars: list[Radar], frame: LocalFrame, truth: Truth,
-                     until_s: F64 | None = None, block_samples: int = 1 << 20) -> Visibility:
+                     until_s: F64 | None = None, block_samples: int = 1 << 18) -> Visibility:
     """Every target's first visibility (see the module doc); samples after ``until_s`` (N,) are ignored (e.g. the
     kill time). Targets are taken in blocks of about ``block_samples`` samples (each target's answer depends on
     its own samples only), so memory holds one block's geometry, not the whole truth's."""
