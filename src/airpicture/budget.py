@@ -6,10 +6,11 @@ per scan, tracks, picture epochs, table rows, the report's arrays -- from the sc
 launch windows, flight lengths and speeds, scan periods, resolution cells, ``pfa``, picture period, duration and
 time step) without simulating anything, and multiplies them by the bytes each takes. The bytes per item were
 measured on this code (``benchmarks/bench_memory.py`` checks the estimate against the measured peak); the
-counts are upper-leaning (every target is assumed inside every radar's coverage), so the estimate errs on the
-side of refusing. ``validate`` prints it; ``run``, ``validate``, ``sweep`` and ``track`` refuse work whose
-estimate exceeds the budget: half of this machine's memory (or of the container's limit) unless
-``--max-memory`` says otherwise. Nothing of the estimated size is ever allocated to find out.
+counts lean high (each raid's approach is counted inside a radar's range and horizon as a straight line from
+its start distance, 60 % of those looks detected), so the estimate errs on the side of refusing. ``validate``
+prints it; ``run``, ``validate``, ``sweep`` and ``track`` refuse work whose estimate exceeds the budget: half of
+this machine's memory (or of the container's limit) unless ``--max-memory`` says otherwise. Nothing of the
+estimated size is ever allocated to find out.
 
 Written by hand: the counts follow from this simulator's own data model; no library estimates them.
 """
@@ -39,8 +40,8 @@ EARTH_RADIUS_M = 6.371e6
 # Bytes per item, measured on this code (see benchmarks/bench_memory.py and BENCHMARKS.md).
 #: interpreter, NumPy, SciPy, pyarrow, the compiled kernels and their caches, after a run's imports
 BASE_BYTES = 330e6
-#: the same while the report is built (plotly, its figures and the page being written)
-REPORT_BASE_BYTES = 600e6
+#: the same while the report is built (plotly, its figures, the decision log, the page being written)
+REPORT_BASE_BYTES = 680e6
 #: a truth sample held by the run: time, target id, 6-state (64 B), plus the fire control's search key
 SAMPLE_BYTES = 72.0
 #: extra at the truth stage's peak per sample (path evaluation of one block, moving the parts, time order)
@@ -50,7 +51,7 @@ SAMPLE_BUILD_BYTES = 40.0
 #: threats (BENCHMARKS.md)
 SAMPLE_LOOP_BYTES = 38.0
 #: a truth sample read back by the report, with its sorted, cut copies (``report/mapdata.py``)
-SAMPLE_REPORT_BYTES = 110.0
+SAMPLE_REPORT_BYTES = 165.0
 #: a target: attributes, per-target arrays of every stage, its row of target_metrics, scoring state
 TARGET_BYTES = 1200.0
 #: a target in the sky during one radar scan: crossing time, state, geometry, SNR and draws of the scan
@@ -362,18 +363,29 @@ def _horizon_m(radar: object, height_m: float) -> float:
 
 
 def _seen_seconds(sc: Scenario, radar: object, alive_s: float) -> float:
-    """Target-seconds a radar can see: each raid's flight time scaled by the share of its approach inside the
-    radar's range and horizon (threats fly in from ``start_distance_m`` to an asset near the radars), civil
-    flights by the share of their circle inside the range; replays count whole. At most ``alive_s``."""
+    """Target-seconds a radar sees as separate echoes. Each raid's flight time is scaled by the share of its
+    approach inside the radar's range and horizon (threats fly in from ``start_distance_m`` to an asset near the
+    radars); a crowded raid is capped by the resolution cells it occupies (targets sharing a cell give one
+    merged echo: N targets spread over C cells fill C (1 - exp(-N / C)) of them). Civil flights count by the
+    share of their circle inside the range; replays count whole. At most ``alive_s``."""
     max_range = radar.max_range_m  # type: ignore[attr-defined]
     seen = 0.0
     counted = 0.0
     for i, raid in enumerate(sc.raids):
-        life = _life_in_window(raid.launch_start_s, raid.launch_spread_s, _raid_flight_s(sc, i), sc.duration_s)
+        flight = _raid_flight_s(sc, i)
+        life = _life_in_window(raid.launch_start_s, raid.launch_spread_s, flight, sc.duration_s)
         height = raid.profile.apogee_m / 2 if isinstance(raid.profile, BallisticProfile) else raid.altitude_m
-        reach = min(max_range, _horizon_m(radar, height))
-        seen += raid.count * life * min(1.0, reach / raid.start_distance_m)
+        reach = min(1.0, min(max_range, _horizon_m(radar, height)) / raid.start_distance_m)
         counted += raid.count * life
+        # mean number in the sky, and the cells they spread over: along the approach by their launch times,
+        # across it over (half) the sector
+        in_sky = raid.count * life / sc.duration_s
+        speed = raid.start_distance_m / max(flight, 1e-9)
+        depth = min(raid.start_distance_m, max(speed * raid.launch_spread_s, radar.range_resolution_m))  # type: ignore[attr-defined]
+        sector = (raid.azimuth_max_deg - raid.azimuth_min_deg) % 360.0 or 360.0
+        cells = max(depth / radar.range_resolution_m, 1.0) * max(0.5 * sector / radar.azimuth_cell_deg, 1.0)  # type: ignore[attr-defined]
+        echoes = cells * -math.expm1(-in_sky / cells) if in_sky > 0 else 0.0
+        seen += echoes * sc.duration_s * reach
     for j, c in enumerate(sc.civil_traffic):
         life, n = _civil_life_s(sc, j)
         reach = min(max_range, _horizon_m(radar, c.altitude_min_m))
