@@ -76,6 +76,7 @@ from airpicture.tracking.coverage import sigma_from_trace
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
 from airpicture.tracking.history import DELETED, History
 from airpicture.tracking.management import (
+    confirmation_threshold,
     gate_open,
     initial_states,
     resolve_capacity,
@@ -152,6 +153,8 @@ class Tracker:
         self._pending_miss: dict[int, tuple[I64, I64]] = {}
         #: per sensor: new tracks per rotation (leaky count) and coverage in measurement space, m rad^2
         self._births_per_turn = np.zeros(len(self.sensors))
+        self._false_alarms_per_scan = [self.sensors.false_alarms_per_scan(k, config.clutter_density)
+                                       for k in range(len(self.sensors))]
         self._coverage = np.array([(si.max_range_m - si.min_range_m) * 2.0 * math.pi
                                    * max(si.elevation_max_rad - si.elevation_min_rad, 1e-6)
                                    for si in self.sensors.sensors])
@@ -385,7 +388,7 @@ class Tracker:
         elif born.size:
             self._births_per_turn[k] += born.shape[0]
         t_event = float(look.end_s) if look is not None else float(b.time_s.max()) if b is not None else self._time
-        self._decide(np.concatenate([hit, missed, born]), t_event)
+        self._decide(np.concatenate([hit, missed, born]), t_event, k)
         n_born = born.shape[0]
         if out_det:
             di = np.concatenate(out_det)
@@ -625,13 +628,20 @@ class Tracker:
         self.counters[event] += int(slots.shape[0])
         s.free(slots)
 
-    def _decide(self, touched: I64, t_event: float) -> None:
+    def confirm_threshold(self, k: int) -> float:
+        """The score confirming a tentative track at a look of sensor number ``k`` (see
+        :func:`~.management.confirmation_threshold`; false alarms per scan from the radar's model,
+        :meth:`~.sensors.SensorTable.false_alarms_per_scan`)."""
+        cfg = self.config
+        return confirmation_threshold(cfg.confirm_score, self._false_alarms_per_scan[k], cfg.confirm_false_rate)
+
+    def _decide(self, touched: I64, t_event: float, k: int) -> None:
         cfg = self.config
         s = self.store
         if touched.size == 0:
             return
         # hit, missed and new tracks are disjoint sets of slots
-        confirm, fail, lost = status_decisions(s, touched, cfg)
+        confirm, fail, lost = status_decisions(s, touched, cfg, self.confirm_threshold(k))
         if cfg.confirmation == "score":
             self._delete(np.concatenate([fail, lost]), t_event, "deleted_score")
         else:
