@@ -95,7 +95,7 @@ _EMPTY = np.zeros(0, np.int64)
 #: window end while their gate is open): two points fix a velocity only roughly
 SETTLED_HITS = 3
 #: margin of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`)
-COVERAGE_MARGIN_SIGMA = 3.0
+COVERAGE_MARGIN_SIGMA = 2.0
 
 
 @dataclass(frozen=True)
