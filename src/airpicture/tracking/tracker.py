@@ -71,7 +71,7 @@ from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
 from airpicture.scenario import Radar, TrackerConfig
 from airpicture.tracking import kernels
-from airpicture.tracking.association import assign_gnn, clusters, jpda_marginals
+from airpicture.tracking.association import assign_gnn, assign_gnn_leftovers, clusters, jpda_marginals
 from airpicture.tracking.coverage import sigma_from_trace
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
 from airpicture.tracking.history import DELETED, History
@@ -543,19 +543,8 @@ class Tracker:
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used
         n_det = b.time_s.shape[0]
-        ch = assign_gnn(pt, pd, score, n, n_det)
-        # Pairs inside the gate but below the clutter likelihood are left out above. A detection left with no
-        # track would start a new one; if it lies in the gate of a track left without a detection, continuing
-        # that track is the better explanation (it is the same object either way), so a second assignment over
-        # the leftovers, maximising the summed log likelihood (shifted positive), takes those pairs.
-        trk_taken = np.zeros(n, dtype=bool)
-        trk_taken[pt[ch]] = True
-        det_taken = np.zeros(n_det, dtype=bool)
-        det_taken[pd[ch]] = True
-        left = np.flatnonzero(~trk_taken[pt] & ~det_taken[pd])
-        if left.size:
-            lnn = score[left] - self._ln_pd_ratio + b.log_clutter[pd[left]]
-            ch[left[assign_gnn(pt[left], pd[left], lnn - lnn.min() + 1.0, n, n_det)]] = True
+        # the best joint assignment, then the gated leftovers (see assign_gnn_leftovers)
+        ch = assign_gnn_leftovers(pt, pd, score, score - self._ln_pd_ratio + b.log_clutter[pd], n, n_det)
         cs, cd = pslot[ch], pd[ch]
         kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, *self._mk())
