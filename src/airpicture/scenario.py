@@ -697,6 +697,12 @@ class TrackerConfig(Strict):
     confirm_score: float = _doc("confirmation = 'score': confirm a tentative track when its score reaches this "
                                 "(a false alarm's candidate reaches a score s with probability at most e^-s)",
                                 default=6.0, gt=0, le=100)
+    confirm_false_rate: float = _doc(
+        "confirmation = 'score': false confirmations tolerated per scan and radar; where false alarms are dense "
+        "the threshold rises above confirm_score to ln(false alarms per scan / this) -- each false alarm starts a "
+        "candidate, which reaches a score s with probability at most e^-s -- the false alarms per scan from each "
+        "radar's Pfa, resolution cells and clutter regions over its coverage (or clutter_density)",
+        default=0.05, gt=0, le=10)
     tentative_delete_score: float = _doc("confirmation = 'score': delete a tentative track whose score falls "
                                          "below this", default=-3.0, lt=0, ge=-100)
     delete_score_drop: float = _doc(

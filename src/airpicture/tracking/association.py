@@ -112,6 +112,73 @@ def assign_gnn(pair_trk: I64, pair_det: I64, score: F64, n_trk: int, n_det: int)
     return chosen
 
 
+def assign_gnn_leftovers(pair_trk: I64, pair_det: I64, score: F64, log_n: F64, n_trk: int, n_det: int) -> B:
+    """:func:`assign_gnn` on ``score``, then a second assignment over the pairs whose track and detection are
+    both left free, maximising the summed ``log_n`` (their log likelihoods, shifted positive). Pairs with
+    ``score <= 0`` are less likely than clutter; but a detection left with no track would start a new one, and if
+    it lies in the gate of a track left without a detection, continuing that track is the better explanation (it
+    is the same object either way). One compiled call when every cluster is small enough to enumerate."""
+    k = pair_trk.shape[0]
+    chosen = np.zeros(k, dtype=bool)
+    if k == 0:
+        return chosen
+    t = np.ascontiguousarray(pair_trk, np.int64)
+    d = np.ascontiguousarray(pair_det, np.int64)
+    unsolved = np.zeros(k, dtype=np.int64)
+    left = np.zeros(k, dtype=np.int64)  # second-pass scores of the pairs left free (0: not left)
+    n_first, n_second = _gnn_two_passes(t, d, np.ascontiguousarray(score, np.float64),
+                                        np.ascontiguousarray(log_n, np.float64), n_trk, n_det, float(ENUMERATE_GNN),
+                                        chosen, unsolved, left)
+    if n_first or n_second:  # rare: a cluster too large to enumerate -- the two passes in Python
+        chosen = assign_gnn(pair_trk, pair_det, score, n_trk, n_det)
+        trk_taken = np.zeros(n_trk, dtype=bool)
+        trk_taken[pair_trk[chosen]] = True
+        det_taken = np.zeros(n_det, dtype=bool)
+        det_taken[pair_det[chosen]] = True
+        free = np.flatnonzero(~trk_taken[pair_trk] & ~det_taken[pair_det])
+        if free.size:
+            lnn = log_n[free]
+            chosen[free[assign_gnn(pair_trk[free], pair_det[free], lnn - lnn.min() + 1.0, n_trk, n_det)]] = True
+    return chosen
+
+
+@njit(cache=True)
+def _gnn_two_passes(ptrk, pdet, score, log_n, n_trk, n_det, limit, chosen, unsolved, left) -> tuple[int, int]:
+    """Compiled body of :func:`assign_gnn_leftovers`; returns the numbers of unsolved clusters of each pass
+    (then ``chosen`` is not to be used)."""
+    n_first = _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved)
+    if n_first:
+        return n_first, 0
+    trk_taken = np.zeros(n_trk, dtype=np.bool_)
+    det_taken = np.zeros(n_det, dtype=np.bool_)
+    for q in range(ptrk.shape[0]):
+        if chosen[q]:
+            trk_taken[ptrk[q]] = True
+            det_taken[pdet[q]] = True
+    m = 0
+    low = np.inf
+    for q in range(ptrk.shape[0]):
+        if not trk_taken[ptrk[q]] and not det_taken[pdet[q]]:
+            left[m] = q
+            m += 1
+            low = min(low, log_n[q])
+    if m == 0:
+        return 0, 0
+    idx = left[:m].copy()
+    shifted = np.empty(m)
+    for q in range(m):
+        shifted[q] = log_n[idx[q]] - low + 1.0
+    second = np.zeros(m, dtype=np.bool_)
+    unsolved2 = np.zeros(m, dtype=np.int64)
+    n_second = _gnn_clusters(ptrk[idx], pdet[idx], shifted, n_trk, n_det, limit, second, unsolved2)
+    if n_second:
+        return 0, n_second
+    for q in range(m):
+        if second[q]:
+            chosen[idx[q]] = True
+    return 0, 0
+
+
 @njit(cache=True)
 def _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved) -> int:
     """Compiled GNN: of the pairs with ``score > 0``, the connected components of the bipartite graph (union-find),

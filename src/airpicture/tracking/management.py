@@ -171,13 +171,26 @@ def initial_states(z, sig, spos, srot, speed_sigma: float, vertical_speed_sigma:
                     P[k, a + 3, b + 3] -= Pu[a] * Pu[b] / s
 
 
-def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig) -> tuple[I64, I64, I64]:
+def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig,
+                     confirm_score: float | None = None) -> tuple[I64, I64, I64]:
     """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that are given up, confirmed
-    tracks to delete -- by the configured rule (:func:`score_decisions` or :func:`m_of_n_decisions`)."""
+    tracks to delete -- by the configured rule (:func:`score_decisions`, at ``confirm_score`` if given, see
+    :func:`confirmation_threshold`; or :func:`m_of_n_decisions`)."""
     if config.confirmation == "score":
-        return score_decisions(store, slots, config.confirm_score, config.tentative_delete_score,
-                               config.delete_score_drop)
+        return score_decisions(store, slots, config.confirm_score if confirm_score is None else confirm_score,
+                               config.tentative_delete_score, config.delete_score_drop)
     return m_of_n_decisions(store, slots, config.confirm_m, config.confirm_n, config.delete_misses)
+
+
+def confirmation_threshold(confirm_score: float, false_alarms_per_scan: float, false_track_rate: float) -> float:
+    """The score a tentative track must reach: ``confirm_score``, raised where false alarms are dense so that the
+    expected false confirmations per scan stay below ``false_track_rate``. A false alarm's candidate starts at
+    score 0 and reaches a score s with probability at most e^-s (Wald's bound for a sequential test), and every
+    false alarm starts one: at most ``false_alarms_per_scan x e^-s`` false confirmations per scan, hence
+    s >= ln(false_alarms_per_scan / false_track_rate)."""
+    if false_alarms_per_scan <= 0.0:
+        return confirm_score
+    return max(confirm_score, math.log(false_alarms_per_scan / false_track_rate))
 
 
 def score_decisions(store: TrackStore, slots: I64, confirm_score: float, tentative_delete_score: float,

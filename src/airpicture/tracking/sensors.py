@@ -135,6 +135,20 @@ class SensorTable:
         log_clutter = log_clutter - np.where(has_rr, math.log(rr_span), 0.0)
         return DetectionBatch(rows, det.time_s[rows], z, sig, np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
 
+    def false_alarms_per_scan(self, k: int, clutter_density: float | None) -> float:
+        """Mean false alarms per scan over radar number ``k``'s coverage (range span, all azimuths, elevation
+        limits): its noise false alarms (Pfa per resolution cell) plus its clutter regions' -- or, given a
+        ``clutter_density`` per m^3, that density over the coverage volume."""
+        s = self.sensors[k]
+        r0, r1 = s.min_range_m, s.max_range_m
+        if clutter_density is not None:
+            volume = 2.0 * math.pi / 3.0 * (r1**3 - r0**3) * (math.sin(s.elevation_max_rad)
+                                                                - math.sin(s.elevation_min_rad))
+            return clutter_density * volume
+        noise = math.exp(self._log_cell_density[k]) * (r1 - r0) * 2.0 * math.pi * (s.elevation_max_rad
+                                                                                     - s.elevation_min_rad)
+        return noise + sum(region.false_alarms_per_scan for region in s.radar.clutter)
+
     def site_positions(self, k: int, z: F64) -> F64:
         """Site-ENU positions (K, 3) of polar measurements ``z`` (K, >= 3: r m, az rad, el rad) of sensor k."""
         s = self.sensors[k]

@@ -71,11 +71,12 @@ from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
 from airpicture.scenario import Radar, TrackerConfig
 from airpicture.tracking import kernels
-from airpicture.tracking.association import assign_gnn, clusters, jpda_marginals
+from airpicture.tracking.association import assign_gnn, assign_gnn_leftovers, clusters, jpda_marginals
 from airpicture.tracking.coverage import sigma_from_trace
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
 from airpicture.tracking.history import DELETED, History
 from airpicture.tracking.management import (
+    confirmation_threshold,
     gate_open,
     initial_states,
     resolve_capacity,
@@ -94,7 +95,7 @@ _EMPTY = np.zeros(0, np.int64)
 #: window end while their gate is open): two points fix a velocity only roughly
 SETTLED_HITS = 3
 #: margin of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`)
-COVERAGE_MARGIN_SIGMA = 3.0
+COVERAGE_MARGIN_SIGMA = 2.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ class Tracker:
         self._pending_miss: dict[int, tuple[I64, I64]] = {}
         #: per sensor: new tracks per rotation (leaky count) and coverage in measurement space, m rad^2
         self._births_per_turn = np.zeros(len(self.sensors))
+        self._false_alarms_per_scan = [self.sensors.false_alarms_per_scan(k, config.clutter_density)
+                                       for k in range(len(self.sensors))]
         self._coverage = np.array([(si.max_range_m - si.min_range_m) * 2.0 * math.pi
                                    * max(si.elevation_max_rad - si.elevation_min_rad, 1e-6)
                                    for si in self.sensors.sensors])
@@ -385,7 +388,7 @@ class Tracker:
         elif born.size:
             self._births_per_turn[k] += born.shape[0]
         t_event = float(look.end_s) if look is not None else float(b.time_s.max()) if b is not None else self._time
-        self._decide(np.concatenate([hit, missed, born]), t_event)
+        self._decide(np.concatenate([hit, missed, born]), t_event, k)
         n_born = born.shape[0]
         if out_det:
             di = np.concatenate(out_det)
@@ -540,19 +543,8 @@ class Tracker:
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used
         n_det = b.time_s.shape[0]
-        ch = assign_gnn(pt, pd, score, n, n_det)
-        # Pairs inside the gate but below the clutter likelihood are left out above. A detection left with no
-        # track would start a new one; if it lies in the gate of a track left without a detection, continuing
-        # that track is the better explanation (it is the same object either way), so a second assignment over
-        # the leftovers, maximising the summed log likelihood (shifted positive), takes those pairs.
-        trk_taken = np.zeros(n, dtype=bool)
-        trk_taken[pt[ch]] = True
-        det_taken = np.zeros(n_det, dtype=bool)
-        det_taken[pd[ch]] = True
-        left = np.flatnonzero(~trk_taken[pt] & ~det_taken[pd])
-        if left.size:
-            lnn = score[left] - self._ln_pd_ratio + b.log_clutter[pd[left]]
-            ch[left[assign_gnn(pt[left], pd[left], lnn - lnn.min() + 1.0, n, n_det)]] = True
+        # the best joint assignment, then the gated leftovers (see assign_gnn_leftovers)
+        ch = assign_gnn_leftovers(pt, pd, score, score - self._ln_pd_ratio + b.log_clutter[pd], n, n_det)
         cs, cd = pslot[ch], pd[ch]
         kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, *self._mk())
@@ -625,13 +617,20 @@ class Tracker:
         self.counters[event] += int(slots.shape[0])
         s.free(slots)
 
-    def _decide(self, touched: I64, t_event: float) -> None:
+    def confirm_threshold(self, k: int) -> float:
+        """The score confirming a tentative track at a look of sensor number ``k`` (see
+        :func:`~.management.confirmation_threshold`; false alarms per scan from the radar's model,
+        :meth:`~.sensors.SensorTable.false_alarms_per_scan`)."""
+        cfg = self.config
+        return confirmation_threshold(cfg.confirm_score, self._false_alarms_per_scan[k], cfg.confirm_false_rate)
+
+    def _decide(self, touched: I64, t_event: float, k: int) -> None:
         cfg = self.config
         s = self.store
         if touched.size == 0:
             return
         # hit, missed and new tracks are disjoint sets of slots
-        confirm, fail, lost = status_decisions(s, touched, cfg)
+        confirm, fail, lost = status_decisions(s, touched, cfg, self.confirm_threshold(k))
         if cfg.confirmation == "score":
             self._delete(np.concatenate([fail, lost]), t_event, "deleted_score")
         else:
