@@ -58,11 +58,17 @@ def radar(data: BenchData) -> Radar:
 
 
 def tracker_config(s: TrackerSettings, clutter_density_m3: float | None) -> TrackerConfig:
-    """The tracker settings as airpicture's ``TrackerConfig``; no track capacity (Stone Soup has none)."""
+    """The tracker settings as airpicture's ``TrackerConfig``, mirrored to Stone Soup's: CV, M-of-N confirmation
+    and deletion, the same velocity prior on every axis, a fixed Pd, no manoeuvre recovery, no coverage test; no
+    track capacity (Stone Soup has none). (The real-traffic benchmark compares the trackers as each one's
+    documentation sets them up instead.)"""
     return TrackerConfig(model=CvModel(accel_sigma_mps2=s.accel_sigma_mps2), association=s.association,
                          gate_probability=s.gate_probability, detection_probability=s.detection_probability,
-                         clutter_density=clutter_density_m3, initial_speed_sigma_mps=s.initial_speed_sigma_mps,
+                         detection_probability_estimate=False, clutter_density=clutter_density_m3,
+                         initial_speed_sigma_mps=s.initial_speed_sigma_mps,
+                         initial_vertical_speed_sigma_mps=s.initial_speed_sigma_mps, confirmation="m_of_n",
                          confirm_m=s.confirm_m, confirm_n=s.confirm_n, delete_misses=s.delete_misses,
+                         manoeuvre_recovery_accel_mps2=None, delete_outside_coverage=False,
                          delete_position_sigma_m=s.delete_position_sigma_m, capacity=None)
 
 

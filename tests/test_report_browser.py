@@ -39,7 +39,7 @@ window.addEventListener('unhandledrejection', e => window.__reportErrors.push('r
 const __consoleError = console.error;
 console.error = function (...a) { window.__reportErrors.push('console.error: ' + a.join(' ')); __consoleError(...a); };
 """
-PLOTS = ("map", "picture", "timeseries", "timeline", "scan")
+PLOTS = ("bottlenecks", "map", "picture", "timeseries", "timeline", "scan")
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,16 @@ def test_full_report_renders_without_errors(browser, which: str, request: pytest
     # the map: one legend entry per truth class present in targets.parquet, with points drawn
     targets = pd.read_parquet(full / "targets.parquet")
     classes = targets.groupby(["kind", "hostile"]).size()
-    names = browser.execute_script("return document.getElementById('map')._fullData.map(t => t.name)")
+    names = browser.execute_script("return document.getElementById('map')._fullData.filter(t => t.showlegend)"
+                                   ".map(t => t.name)")
     truth_names = [n for n in names if n.endswith("(threat)") or n.endswith("(civil)")]
     assert len(truth_names) == len(classes)
+    # one path per target, named as everywhere else (its callsign)
+    hover = browser.execute_script("return document.getElementById('map')._fullData.filter(t => "
+                                   "typeof t.meta === 'number').map(t => [t.meta, t.hovertemplate])")
+    assert len(hover) == len(targets)
+    for tid, template in hover:
+        assert f"<b>{targets.callsign[tid]}</b>" in template
     drawn = browser.execute_script("return document.querySelectorAll('#map .scatterlayer .trace path').length")
     assert drawn > 20
 
@@ -130,11 +137,14 @@ def test_full_report_renders_without_errors(browser, which: str, request: pytest
     lines = browser.execute_script("return document.querySelectorAll('#timeseries .scatterlayer .js-line').length")
     assert lines >= 8
 
-    # the timeline: one row per engaged target
+    # the timeline: one row per engaged target and per threat never engaged, and a row of reloads per battery
     events = pd.read_parquet(full / "events.parquet")
-    engaged = events.target_id[events.event.isin(["engage", "launch"])].nunique()
+    decisions = pd.read_parquet(full / "decisions.parquet")
+    engaged = set(events.target_id[events.event.isin(["engage", "launch"])])
+    threats = set(targets.target_id[targets.hostile])
+    reload_rows = decisions.battery[decisions.event == "reload"].nunique()
     ticks = browser.execute_script("return document.querySelectorAll('#timeline .yaxislayer-above .ytick').length")
-    assert ticks == engaged > 0
+    assert ticks == len(engaged | threats) + reload_rows and engaged
     # ... with a marker for each engaged threat still flying at the end
     survived = events.target_id[events.event == "survived"].isin(events.target_id[events.event == "engage"]).sum()
     marks = browser.execute_script("const t = document.getElementById('timeline')._fullData.find(t => "
@@ -180,3 +190,99 @@ def test_truth_only_report_renders_without_errors(browser, tmp_path: Path) -> No
     text = browser.execute_script("return document.body.innerText")
     assert "Not available: no events.parquet" in text
     assert "Not available: no detections.parquet" in text
+
+
+# ------------------------------------------------------------------------------------------------ layout and table
+def _at_width(driver, width: int) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+
+
+@pytest.fixture(scope="module")
+def saturated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The teaching scenario with one fire channel and a 20 s patience: waits, abandons and leakers."""
+    from tests.test_report_support import teaching_batteries, write_teaching_run
+
+    return write_teaching_run(tmp_path_factory.mktemp("report_browser") / "saturated",
+                              batteries=teaching_batteries(fire_channels=1, max_wait_s=20.0))
+
+
+@pytest.mark.parametrize("width", [430, 1600])
+def test_layout_verdict_and_threat_table(browser, saturated: Path, width: int, tmp_path: Path) -> None:
+    """At a phone's and a desktop's width: no sideways scrolling, the verdict on the first screen, headings clear
+    of the sticky navigation, the table sorts, and choosing a row highlights its threat on the map and the
+    timeline."""
+    from selenium.webdriver.common.by import By
+
+    _at_width(browser, width)
+    try:
+        _open(browser, saturated / "report.html", PLOTS)
+        time.sleep(1.0)  # the page's own relayout after load
+        assert _errors(browser) == []
+        inner, scroll = browser.execute_script(
+            "return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert inner == width and scroll <= inner, f"{scroll} px of content in a {inner} px window"
+        narrow_plots = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => "
+            "[g.id, g._fullLayout._size.w])")
+        for plot_id, plot_width in narrow_plots:  # every plot keeps a readable plotting area
+            assert plot_width >= min(300, 0.6 * width), (plot_id, plot_width)
+
+        lead = browser.find_element(By.CSS_SELECTOR, "#sec-verdict p.lead")
+        top, bottom = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom]", lead)
+        assert 0 <= top and bottom <= 900, "the verdict must be visible without scrolling"
+        assert lead.text.startswith("Saturated at")
+
+        # a heading reached from the navigation stops below the sticky bar
+        browser.execute_script("document.querySelector('nav a[href=\"#sec-map\"]').click()")
+        time.sleep(0.5)
+        nav_bottom, h2_top = browser.execute_script(
+            "return [document.querySelector('nav').getBoundingClientRect().bottom, "
+            "document.querySelector('#sec-map h2').getBoundingClientRect().top]")
+        assert h2_top >= nav_bottom - 1
+
+        # sorting by the end time, then choosing the first leaker
+        browser.execute_script("Array.from(document.querySelectorAll('#threat-table th'))"
+                               ".find(th => th.textContent.startsWith('Ended')).click()")
+        ends = browser.execute_script("return Array.from(document.querySelectorAll('#threat-table tbody tr'))"
+                                      ".map(tr => parseFloat(tr.cells[12].dataset.v))")
+        assert ends == sorted(ends) and len(ends) == int(pd.read_parquet(saturated / "targets.parquet").hostile.sum())
+        row = browser.find_element(By.CSS_SELECTOR, "#threat-table tbody tr[data-out='leaked']")
+        tid = int(row.get_attribute("data-tid"))
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+        row.click()
+        time.sleep(0.5)
+        assert "sel" in row.get_attribute("class")
+        selected, own = browser.execute_script(
+            "const g = document.getElementById('map'); const f = g._fullData;"
+            "const s = f.find(t => t.meta === 'selected'); const o = f.find(t => t.meta === arguments[0]);"
+            "return [Array.from(s.x), Array.from(o.x)]", tid)
+        assert len(selected) == len(own) > 0 and selected == own
+        shapes = browser.execute_script("return document.getElementById('timeline').layout.shapes")
+        rows_of = browser.execute_script("return JSON.parse(document.getElementById('ap-data').textContent)"
+                                         ".timeline_row")
+        assert len(shapes) == 1 and shapes[0]["y0"] == rows_of[str(tid)] - 0.5
+        assert _errors(browser) == []
+        _screenshot(browser, tmp_path / f"report_{width}.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("width", [430, 1600])
+def test_comparison_page_fits(browser, saturated: Path, tmp_path: Path, width: int) -> None:
+    from airpicture.report.compare import compare_command
+    from tests.test_report_support import write_teaching_run
+
+    other = write_teaching_run(tmp_path / "calm")
+    page = tmp_path / "cmp.html"
+    compare_command(other, saturated, page, False, False)
+    _at_width(browser, width)
+    try:
+        _open(browser, page, ("compare-series",))
+        time.sleep(0.5)
+        assert _errors(browser) == []
+        inner, scroll = browser.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert scroll <= inner
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -12,7 +12,7 @@ import pytest
 from airpicture.report import build_report
 from tests.test_report_support import write_full_run, write_truth_run
 
-DIV_IDS = ("map", "picture", "timeseries", "timeline", "scan")
+DIV_IDS = ("bottlenecks", "map", "picture", "timeseries", "timeline", "scan")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,8 @@ def test_every_section_is_there_with_all_data(full: Path) -> None:
     page = (full / "report.html").read_text(encoding="utf-8")
     assert _div_ids(page) == set(DIV_IDS)
     assert "Not available" not in page
-    for heading in ("Key figures", "Map of the run", "The air picture over time", "Capacity and picture quality",
+    for heading in ("Verdict", "Every threat", "Key figures", "Map of the run", "The air picture over time",
+                    "Capacity and picture quality",
                     "Engagement timeline", "One radar rotation"):
         assert heading in page
 
@@ -89,7 +90,8 @@ def test_tables_with_no_rows_are_drawn_empty(full: Path, tmp_path: Path) -> None
     import pyarrow.parquet as pq
 
     d = Path(shutil.copytree(full, tmp_path / "empty"))
-    for name in ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics"):
+    for name in ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics",
+                 "decisions"):
         table = pq.read_table(d / f"{name}.parquet")
         pq.write_table(table.slice(0, 0), d / f"{name}.parquet")
     build_report(d, png=True)

@@ -55,7 +55,7 @@ def _refused(folder: Path, *fragments: str) -> InputError:
 def test_a_complete_folder_loads_every_table(run_copy: Path) -> None:
     run = load_run(run_copy)
     assert set(run.tables) == {"truth", "targets", "detections", "detection_labels", "tracks", "picture", "events",
-                               "timeline", "metrics"}
+                               "timeline", "metrics", "decisions"}
     assert run.get("truth")["target_id"].dtype == np.int64
     assert run.get("truth")["hostile"].dtype == bool
 

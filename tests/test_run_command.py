@@ -63,13 +63,15 @@ def test_json_flag_prints_summary(tmp_path: Path) -> None:
 
 def test_existing_out_is_refused_then_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    out.mkdir()
-    (out / "keep.txt").write_text("x")
+    assert run_cli("run", "teaching", "--out", str(out), "--quiet", "--no-report").returncode == 0
+    first = json.loads((out / "manifest.json").read_text())
+    assert first["tool"] == "airpicture" and first["kind"] == "run"
     res = run_cli("run", "teaching", "--out", str(out), "--quiet")
-    assert res.returncode == 2 and "already exists" in res.stderr
-    assert (out / "keep.txt").exists()
-    res = run_cli("run", "teaching", "--out", str(out), "--quiet", "--overwrite")
-    assert res.returncode == 0 and (out / "summary.json").exists() and not (out / "keep.txt").exists()
+    assert res.returncode == 2 and "already exists" in res.stderr and "--overwrite" in res.stderr
+    res = run_cli("run", "teaching", "--out", str(out), "--quiet", "--overwrite", "--seed", "5")
+    assert res.returncode == 0, res.stderr
+    assert json.loads((out / "summary.json").read_text())["seed"] == 5 and (out / "report.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary left beside it
 
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,8 +52,8 @@ def plan_and_table(tmp_path):
 def test_curves_match_independent_statistics(plan_and_table):
     plan, table = plan_and_table
     curves = sweep_curves(plan, table, "engagement.leakers")
-    assert [c.label for c in curves] == ["batteries[0].doctrine = salvo",
-                                         "batteries[0].doctrine = shoot_look_shoot"]
+    assert [c.label for c in curves] == ["battery 'battery' doctrine = salvo",
+                                         "battery 'battery' doctrine = shoot_look_shoot"]
     rows = table.to_pylist()
     battery = plan.points[0].scenario.batteries[0]
     for curve in curves:
@@ -149,3 +149,22 @@ def test_no_figures_when_every_run_failed(plan_and_table, tmp_path):
     failed = table.set_column(table.schema.get_field_index("error"), "error",
                               pa.array(["x"] * len(table), pa.string()))
     assert write_figures(plan, failed, tmp_path / "figures") == []
+
+
+def test_axes_show_the_grid_values_and_say_what_was_swept(plan_and_table):
+    """Ticks at the swept values (not plotly's log ticks '2 3 4 5 ... 10'), a title naming the field in words and
+    the entry it belongs to, the legend below the panels, no fixed width (the page fits narrow screens)."""
+    from airpicture.sweep.figures import field_label
+
+    plan, table = plan_and_table
+    fig = plotly_figure(plan, sweep_curves(plan, table, "engagement.leakers"), "engagement.leakers")
+    values = sorted({gp.values[plan.x_path] for gp in plan.points})
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.xaxis3):
+        assert list(axis.tickvals) == values and list(axis.ticktext) == [str(v) for v in values]
+        assert plan.x_path in axis.title.text.replace("<br>", " ")
+    long, short = field_label(plan, "raids[0].count")
+    assert long.startswith("Number of threats") and "raid 'cruise'" in long and long.endswith("(raids[0].count)")
+    assert short == "raid 'cruise' count"
+    assert field_label(plan, "batteries[0].pk.aircraft")[1] == "battery 'battery' aircraft"
+    assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"
+    assert fig.layout.width is None

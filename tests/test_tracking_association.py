@@ -73,6 +73,33 @@ def test_gnn_linear_sum_assignment_path_is_optimal(problem):
     assert s[chosen].sum() == pytest.approx(best, abs=1e-9)
 
 
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.booleans())
+def test_gnn_with_leftovers_is_the_two_optimal_passes(problem, enumerate_all):
+    """First the best assignment of the score, then the best assignment of the second score over the pairs whose
+    track and detection are both free -- both passes checked against brute force, compiled and fallback paths."""
+    t, d, s, nt, nd = problem
+    log_n = np.random.default_rng(len(t)).normal(-3.0, 2.0, t.shape[0])
+    old = association.ENUMERATE_GNN
+    association.ENUMERATE_GNN = old if enumerate_all else 0
+    try:
+        chosen = association.assign_gnn_leftovers(t, d, s, log_n, nt, nd)
+    finally:
+        association.ENUMERATE_GNN = old
+    assert len(set(t[chosen].tolist())) == chosen.sum() and len(set(d[chosen].tolist())) == chosen.sum()
+    first = chosen & (s > 0.0)
+    best = max(sum(s[list(h)]) for h in hypotheses(t, d, nt))
+    assert s[first].sum() == pytest.approx(best, abs=1e-9)
+    free = np.flatnonzero(~np.isin(t, t[first]) & ~np.isin(d, d[first]))
+    second = chosen.copy()
+    second[first] = False
+    assert set(np.flatnonzero(second).tolist()) <= set(free.tolist())
+    if free.size:
+        shifted = log_n[free] - log_n[free].min() + 1.0
+        best2 = max(sum(shifted[list(h)]) for h in hypotheses(t[free], d[free], nt))
+        assert log_n[second].sum() - second.sum() * (log_n[free].min() - 1.0) == pytest.approx(best2, abs=1e-9)
+
+
 def brute_marginals(t, d, s, nt):
     beta = np.zeros(len(t))
     miss = np.zeros(nt)

@@ -136,7 +136,13 @@ def test_picture_uses_only_detections_before_each_epoch(run, files, tmp_path):
     row = pic.iloc[len(pic) // 2]
     upd = tracks[(tracks.track_id == row.track_id) & (tracks.time_s == row.last_update_s)].iloc[-1]
     dt = row.time_s - upd.time_s
-    assert row.e_m == pytest.approx(upd.e_m + upd.ve_mps * dt, abs=1e-6)
+    # the default IMM's turn models bend the prediction off the straight line by at most v w dt^2 / 2
+    speed = math.hypot(upd.ve_mps, upd.vn_mps)
+    bend = speed * math.radians(3.0) * dt**2 / 2.0
+    straight = np.array([upd.e_m + upd.ve_mps * dt, upd.n_m + upd.vn_mps * dt])
+    assert 0.0 < dt < 2.5 + 1e-9
+    assert np.hypot(row.e_m - straight[0], row.n_m - straight[1]) <= bend + 1e-6
+    assert row.u_m == pytest.approx(upd.u_m + upd.vu_mps * dt, abs=1e-6)  # the vertical is CV in every model
     assert row.pee_m2 > upd.pee_m2
 
 

@@ -1,4 +1,5 @@
 """Track management: M-of-N confirmation, deletion (misses, M-of-N, position sigma), looks, capacity, ids."""
+# The track-score rule (the default) is tested in test_tracking_score.py; these tests pin the M-of-N rule.
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from airpicture.tracking.synthetic import all_labels, drive, linear_targets
 
 FRAME = LocalFrame.at(10.0, 20.0, 0.0)
 PERIOD = 4.0
+M_OF_N = TrackerConfig(confirmation="m_of_n")
 
 
 def radar(**kw) -> Radar:
@@ -52,7 +54,7 @@ def events(hist, track_id, event):
 
 
 def test_confirmed_on_the_mth_hit():
-    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0)
+    tracker, out, hist = run([target_at(45.0, 50e3)], duration=20.0, config=M_OF_N)
     updates = hist[hist.event.isin(["start", "update"])]
     assert updates.track_id.nunique() == 1
     tid = int(updates.track_id.iloc[0])
@@ -63,7 +65,7 @@ def test_confirmed_on_the_mth_hit():
 
 
 def test_one_miss_delays_confirmation_within_n_looks():
-    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 1, 1, 1, 1, 1]], duration=24.0)
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 1, 1, 1, 1, 1]], duration=24.0, config=M_OF_N)
     tid = int(hist.track_id.iloc[0])
     hits = hist[(hist.track_id == tid) & hist.event.isin(["start", "update"])]
     assert len(events(hist, tid, "confirm")) == 1
@@ -72,7 +74,7 @@ def test_one_miss_delays_confirmation_within_n_looks():
 
 
 def test_tentative_track_deleted_when_m_of_n_is_out_of_reach():
-    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 0, 1, 1, 1, 1, 1]], duration=28.0)
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=[[1, 0, 0, 1, 1, 1, 1, 1]], duration=28.0, config=M_OF_N)
     first = int(hist.track_id.min())
     deleted = events(hist, first, "deleted_m_of_n")
     # looks in scans 0 (hit), 1, 2 (misses): 1 hit + 1 look left < 3; the scan-2 look ends with the window [8, 9)
@@ -87,7 +89,7 @@ def test_tentative_track_deleted_when_m_of_n_is_out_of_reach():
 def test_confirmed_track_deleted_after_k_missed_looks_only():
     """With 1 s windows and a 4 s scan, three of four windows do not sweep the target: they are no misses."""
     pattern = [[1] * 6 + [0] * 10]
-    _, _, hist = run([target_at(45.0, 50e3)], pattern=pattern, duration=48.0)
+    _, _, hist = run([target_at(45.0, 50e3)], pattern=pattern, duration=48.0, config=M_OF_N)
     tid = int(hist.track_id.iloc[0])
     deleted = events(hist, tid, "deleted_misses")
     # misses in scans 6, 7, 8; the beam is at 45 degrees 0.5 s into each scan: deleted with window [32, 33)
@@ -96,9 +98,10 @@ def test_confirmed_track_deleted_after_k_missed_looks_only():
 
 
 def test_no_misses_outside_the_instrumented_range():
-    """A track whose prediction leaves the radar's range is not looked at: it coasts until its position
-    sigma exceeds the bound (here before the coast limit)."""
-    cfg = TrackerConfig(delete_position_sigma_m=3000.0, delete_coast_s=1e6)
+    """A track whose prediction leaves the radar's range is not looked at: without the coverage test it coasts
+    until its position sigma exceeds the bound (here before the coast limit)."""
+    cfg = TrackerConfig(confirmation="m_of_n", delete_position_sigma_m=3000.0, delete_coast_s=1e6,
+                        delete_outside_coverage=False)
     # heading away at 300 m/s from 242 km: out of the 250 km range after ~27 s
     _, _, hist = run([target_at(45.0, 242e3, speed=300.0, heading_deg=45.0)], duration=120.0, config=cfg)
     tid = int(hist.track_id.iloc[0])
@@ -109,7 +112,8 @@ def test_no_misses_outside_the_instrumented_range():
 
 def test_position_sigma_deletion_time():
     """One detection, then nothing and no looks: the track coasts until sqrt(lambda_max(P_pos)) > bound."""
-    cfg = TrackerConfig(initial_speed_sigma_mps=300.0, delete_position_sigma_m=10e3, delete_coast_s=1e6)
+    cfg = TrackerConfig(model={"kind": "cv"}, initial_speed_sigma_mps=300.0, initial_vertical_speed_sigma_mps=300.0,
+                        delete_position_sigma_m=10e3, delete_coast_s=1e6)
     r = radar()
     tracker = Tracker(cfg, [r], FRAME)
     det = Detections(np.array([0.3]), np.array([r.id]), np.array([50e3]), np.array([10.0]), np.array([3.0]),
@@ -209,9 +213,9 @@ def test_associations_cover_every_detection_without_conflicts():
 
 
 def test_track_outside_every_coverage_is_deleted_at_the_coast_limit() -> None:
-    """Leaving the instrumented range, a confirmed track gets no looks and so no misses; it is deleted once it
-    has not been updated for (delete_misses + 1) scan periods."""
-    cfg = TrackerConfig(delete_position_sigma_m=1e6)
+    """Leaving the instrumented range, a confirmed track gets no looks and so no misses; without the coverage test
+    it is deleted once it has not been updated for (delete_misses + 1) scan periods."""
+    cfg = TrackerConfig(confirmation="m_of_n", delete_position_sigma_m=1e6, delete_outside_coverage=False)
     _, _, hist = run([target_at(45.0, 242e3, speed=300.0, heading_deg=45.0)], duration=120.0, config=cfg)
     tid = int(hist.track_id.iloc[0])
     assert len(events(hist, tid, "confirm")) == 1
@@ -244,8 +248,10 @@ def test_jpda_tentative_tracks_take_hard_gnn_decisions_by_default():
     """Before confirmation, JPDA (default ``confirmed_first=True``) gives exactly the GNN tracker's tentative
     tracks; with ``confirmed_first=False`` the track near the false alarm takes a mixture update instead."""
     tables = {}
-    for name, cfg in {"gnn": TrackerConfig(association="gnn"), "jpda": TrackerConfig(association="jpda"),
-                      "jpda-all": TrackerConfig(association="jpda", confirmed_first=False)}.items():
+    for name, cfg in {"gnn": TrackerConfig(association="gnn", confirmation="m_of_n"),
+                      "jpda": TrackerConfig(association="jpda", confirmation="m_of_n"),
+                      "jpda-all": TrackerConfig(association="jpda", confirmed_first=False,
+                                                confirmation="m_of_n")}.items():
         tracker = Tracker(cfg, [radar()], FRAME)
         _two_looks(tracker)
         tables[name] = tracker.history_table().to_pandas()

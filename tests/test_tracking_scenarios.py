@@ -162,7 +162,10 @@ def test_imm_follows_a_turn_better_than_a_quiet_cv_filter(manoeuvre):
     for name, model in [("cv", {"kind": "cv", "accel_sigma_mps2": 1.0}),
                         ("imm", {"kind": "imm", "accel_sigma_mps2": 1.0, "manoeuvre": manoeuvre,
                                  "manoeuvre_accel_sigma_mps2": 15.0, "turn_rate_deg_s": 4.0})]:
-        results[name], tracker = picture_rmse(state, radar, TrackerConfig(model=model), 110.0, 45.0, seed=3)
+        # the models alone: without the manoeuvre recovery that rescues a lagging track
+        cfg = TrackerConfig(model=model, manoeuvre_recovery_accel_mps2=None, confirmation="m_of_n",
+                            initial_vertical_speed_sigma_mps=300.0)
+        results[name], tracker = picture_rmse(state, radar, cfg, 110.0, 45.0, seed=3)
         if name == "imm":
             assert tracker.stats()["confirmed"] == 1  # one track through the turn
     assert results["imm"] < 0.6 * results["cv"], results
@@ -182,8 +185,9 @@ def test_ballistic_model_follows_free_fall_and_cv_lags():
     radar = make_radar(period=2.0)
     rmse = {}
     for kind in ("cv", "ballistic"):
-        rmse[kind], _ = picture_rmse(state, radar, TrackerConfig(model={"kind": kind, "accel_sigma_mps2": 1.0}),
-                                     60.0, 20.0, seed=5)
+        cfg = TrackerConfig(model={"kind": kind, "accel_sigma_mps2": 1.0}, manoeuvre_recovery_accel_mps2=None,
+                            initial_vertical_speed_sigma_mps=300.0)
+        rmse[kind], _ = picture_rmse(state, radar, cfg, 60.0, 20.0, seed=5)
     assert rmse["ballistic"] < 0.5 * rmse["cv"], rmse
     assert rmse["ballistic"] < 150.0, rmse
 

@@ -6,6 +6,7 @@ without a traceback and without leaving partial results behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -18,9 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from airpicture import exits
 from airpicture.errors import InputError
 from airpicture.io import default_run_dir
 from airpicture.scenario import (
+    MAX_SEED,
     Scenario,
     builtin_names,
     builtin_path,
@@ -47,27 +50,42 @@ ScenarioArg = Annotated[
 ]
 
 
+MaxMemoryOption = Annotated[str | None, typer.Option(
+    "--max-memory", metavar="SIZE",
+    help="Refuse work estimated to need more memory than SIZE (e.g. 8GB, 512MiB; default: half of this "
+         "machine's memory).")]
+
+
 def _load(ref: str | None, seed: int | None = None) -> tuple[Scenario, str]:
     path = resolve_scenario_path(ref)
     scenario = load_scenario(path)
     if seed is not None:
-        if seed < 0:
-            raise InputError("command line", "--seed must be a non-negative integer")
+        if not 0 <= seed <= MAX_SEED:
+            raise InputError("command line", f"--seed must be an integer in [0, 2^63 - 1 = {MAX_SEED}], got {seed}")
         scenario = scenario.model_copy(update={"seed": seed})
     return scenario, str(path)
+
+
+def _notes(notes: list[str], quiet: bool) -> None:
+    if not quiet:
+        for note in notes:
+            err.print(f"[yellow]note[/]: {escape(note)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def run(
     scenario: ScenarioArg = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Results folder (default: runs/<scenario>-<time>).")
+        str | None, typer.Option("--out", help="Results folder (default: runs/<scenario>-<time>).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        help="Replace an existing --out folder, if airpicture wrote it (its manifest.json says so) and it holds "
+             "nothing else.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary lines.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout (implies --quiet).")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html (faster).")] = False,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Run a scenario end to end and write a results folder (tables, summary.json, report.html).
 
@@ -79,24 +97,33 @@ def run(
 
       airpicture run my.toml --seed 7 --json
     """
-    from airpicture.engine import run_scenario, write_run
+    from airpicture.budget import check_run_budget, memory_budget
+    from airpicture.engine import run_into
+    from airpicture.folders import staged
     from airpicture.progress import reporter
 
     sc, source = _load(scenario, seed)
     quiet = quiet or json_out
-    target = out_dir or default_run_dir("runs", sc.name, datetime.now().strftime("%Y%m%d-%H%M%S"))
-    if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):
-        raise InputError(str(target), "already exists and is not empty; choose another --out or pass --overwrite")
+    budget = memory_budget(max_memory)
+    check_run_budget(sc, source, budget, report=not no_report)
+    target = out_dir if out_dir is not None else default_run_dir(
+        "runs", sc.name, datetime.now().strftime("%Y%m%d-%H%M%S"))
+    staging = staged(target, "run", overwrite)  # the output folder is checked before any work
     t0 = time.perf_counter()
-    with reporter(quiet, err) as progress:
-        result = run_scenario(sc, progress, source)
-        write_run(result, target, overwrite=overwrite, report=not no_report, progress=progress)
+    staging.start()  # removes what killed runs left in the same parent folder
+    try:
+        _notes(staging.notes, quiet and not json_out)
+        with reporter(quiet, err) as progress:
+            result = run_into(sc, staging, source, report=not no_report, progress=progress)
+    except BaseException:
+        staging.abandon()
+        raise
     elapsed = time.perf_counter() - t0
     if json_out:
         sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
         return
     if not quiet:
-        _print_headline(result.summary, target, elapsed)
+        _print_headline(result.summary, staging.final, elapsed)
 
 
 def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
@@ -109,20 +136,54 @@ def _print_headline(summary: dict, target: Path, elapsed: float) -> None:
                      f"interceptors {e['interceptors_expended']}")
     if "tracking" in summary:
         tr = summary["tracking"]
-        lines.append(f"mean GOSPA {tr['gospa_mean_m']:.0f} m, confirmed tracks {tr['confirmed_tracks']}")
+        lines += _picture_lines(tr)
     for line in lines:
-        out.print("  " + line)
+        out.print("  " + line, soft_wrap=True)
+    if "decisions" in summary and "engagement" in summary:
+        out.print(f"  why: airpicture explain {escape(str(target))}")
+
+
+def _picture_lines(tr: dict) -> list[str]:
+    """The picture's quality: GOSPA said for what it is (a score, dominated by missed targets when many go
+    untracked, not a distance), then the tracks and the position error of the targets tracked."""
+    gospa = tr.get("gospa_mean_m")
+    parts = [tr.get(k) or 0.0 for k in ("gospa_missed_mean_m2", "gospa_false_mean_m2", "gospa_localisation_mean_m2")]
+    first = f"picture: mean GOSPA {gospa:.0f} m, a score, not a distance" if isinstance(gospa, int | float) else ""
+    if first and sum(parts) > 0:
+        first += (f" (GOSPA²: {100 * parts[0] / sum(parts):.0f} % missed targets, "
+                  f"{100 * parts[1] / sum(parts):.0f} % false tracks)")
+    rmse = tr.get("rmse_position_m")
+    second = f"tracks: {tr.get('confirmed_tracks')} confirmed" + (
+        f", position error of tracked targets {rmse:.0f} m" if isinstance(rmse, int | float) else "")
+    return [line for line in (first, second) if line]
 
 
 @app.command()
 def validate(
-    scenario: Annotated[str, typer.Argument(help="Scenario .toml file or built-in name.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario .toml file or built-in name, or a sweep .toml file.")],
+    max_memory: MaxMemoryOption = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Sweep files: the local worker processes the sweep will run on (default: all cores).")] = None,
 ) -> None:
-    """Check a scenario file and print what it contains.
+    """Check a scenario (or sweep) file, estimate the work and memory a run needs, and print what it contains.
 
-    Example: airpicture validate my_scenario.toml
+    Work whose estimated memory exceeds the budget is refused (exit code 2), naming the fields that drive the
+    estimate; nothing of that size is ever allocated. A sweep file is checked as 'airpicture sweep' checks it
+    (every grid point, the runs against the budget), without running anything.
+
+    Examples:
+
+      airpicture validate my_scenario.toml
+
+      airpicture validate my_sweep.toml --workers 2
     """
+    from airpicture.budget import check_run_budget, memory_budget
+
+    if _is_sweep_file(scenario):
+        _validate_sweep(scenario, max_memory, workers)
+        return
     sc, source = _load(scenario)
+    estimate = check_run_budget(sc, source, memory_budget(max_memory))
     from airpicture.truth import generate_truth
 
     truth = generate_truth(sc, source)  # also checks routes and replay files
@@ -139,6 +200,33 @@ def validate(
         out.print("  " + escape(line))
     hostile = int(truth.targets.hostile.sum())
     out.print(f"  truth: {truth.n_targets} targets ({hostile} threats), {len(truth.samples)} samples")
+    for line in estimate.lines():
+        out.print("  " + escape(line))
+
+
+def _is_sweep_file(ref: str) -> bool:
+    """A .toml file (not a built-in scenario name) whose top level has the keys of a sweep file."""
+    path = Path(ref)
+    if not (path.suffix == ".toml" or "/" in ref) or not path.is_file():
+        return False
+    data = read_toml(path)
+    return "grid" in data and "scenario" in data and "site" not in data
+
+
+def _validate_sweep(ref: str, max_memory: str | None, workers: int | None) -> None:
+    from airpicture.budget import gb
+    from airpicture.sweep.command import prepare_sweep
+
+    prepared = prepare_sweep(ref, None, None, workers, max_memory)
+    plan = prepared.plan
+    out.print(f"[bold green]valid[/]: {escape(ref)} (sweep)")
+    lines = [f"{plan.spec.name}: {plan.spec.description}",
+             f"{len(plan.points)} grid points x {plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
+             f"'{plan.base.name}'",
+             f"largest run: estimated peak memory {gb(prepared.largest_run.peak_bytes)}; "
+             f"{prepared.concurrent} at once"]
+    for line in lines:
+        out.print("  " + escape(line))
 
 
 @app.command()
@@ -196,7 +284,7 @@ def report(
 def sweep(
     spec: Annotated[str | None, typer.Argument(
         help="Built-in sweep name or path to a sweep .toml file (default: the built-in 'default').")] = None,
-    out_dir: Annotated[Path | None, typer.Option(
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Sweep folder (default: sweeps/<name>); running the same command again resumes it.")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a new LocalCluster.",
@@ -207,6 +295,7 @@ def sweep(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="When resuming, also re-run the runs whose row recorded an error, replacing their "
                                "rows (without it, every run with a row counts as done, failed or not).")] = False,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Run a Monte Carlo sweep: a grid of scenario overrides x seeds, in parallel, resumable.
 
@@ -224,31 +313,109 @@ def sweep(
     """
     from airpicture.sweep.command import sweep_command
 
-    sweep_command(spec, out_dir, dask, workers, quiet, out, err, retry_failed)
+    sweep_command(spec, out_dir, dask, workers, quiet, out, err, retry_failed, max_memory)
 
 
 app.command()(track)
 
 
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by 'airpicture run'.")],
+    threat: Annotated[str | None, typer.Option(
+        "--threat", help="A target's id or name (its callsign, e.g. cruise-missiles-east-017; part of it will do).",
+        metavar="ID|NAME")] = None,
+    track_id: Annotated[int | None, typer.Option("--track", help="A track id.", metavar="ID")] = None,
+) -> None:
+    """Explain a run from its decision log: the battle's verdict, or the life of one threat or track.
+
+    Without --threat or --track: which limit bound when, how many threats got through and why (the first cause
+    of each leak). With --threat: that target's life in sentences with times -- first detection, tracks, waits
+    and the resource that bound them, shots and their outcome, the end.
+
+    Examples:
+
+      airpicture explain runs/default-20260101-120000
+
+      airpicture explain runs/t --threat cruise-missiles-east-017
+
+      airpicture explain runs/t --threat 96
+
+      airpicture explain runs/t --track 1022
+    """
+    from airpicture.explain.command import explain_command
+
+    sys.stdout.write(explain_command(run_dir, threat, track_id))
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The first results folder (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The second results folder (B).")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="The comparison page (default: compare-<A>-vs-<B>.html in the current folder).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if an earlier comparison wrote it.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
+) -> None:
+    """Compare two runs for "what if" questions: scenario differences, key figures side by side with B - A, and
+    the capacity time series overlaid (one HTML page; the table is printed too).
+
+    Examples:
+
+      airpicture compare runs/base runs/faster-reload
+
+      airpicture compare runs/a runs/b --out a-vs-b.html
+    """
+    from airpicture.report.compare import compare_command
+
+    sys.stdout.write(compare_command(run_a, run_b, out_file, overwrite, json_out))
+
+
 def main() -> None:
-    """Console entry point: run the app, turning input errors into a message and exit code 2."""
+    """Console entry point: exit codes as :mod:`airpicture.exits` documents them (0 only on success)."""
+    with exits.handled_signals():
+        code = _main()
+    if code:
+        sys.exit(code)
+
+
+def _main() -> int:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except InputError as exc:
         err.print(f"[bold red]error[/]: {escape(exc.render())}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        return exits.BAD_INPUT
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
+        code = exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        code = 130
+    except MemoryError:
+        err.print("[bold red]error[/]: ran out of memory; the work is larger than this machine can hold (see "
+                  "'airpicture validate' for the estimate). Nothing was written", highlight=False, soft_wrap=True)
+        return exits.FAILED
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRORS:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]error[/]: cannot write{escape(where)}: {escape(exc.strerror or str(exc))}. Nothing "
+                  "was written", highlight=False, soft_wrap=True)
+        return exits.FAILED
     except Exception as exc:
         # usage errors (unknown option, bad value): click's exception types, whichever copy typer ships
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):
+        show, usage_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(usage_code, int):
             show()
-            sys.exit(code)
+            return usage_code
         raise
+    signum = exits.received()
+    if signum is not None or code == 130:
+        err.print(exits.interrupt_message(signum), highlight=False, soft_wrap=True)
+        return exits.exit_code_for(signum if signum is not None else 2)
+    return code if isinstance(code, int) else exits.OK
+
+
+#: Errors of the disk rather than of the program: reported in one line.
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
 if __name__ == "__main__":

@@ -72,9 +72,10 @@ class DetectionLabels:
             return DetectionLabels(np.zeros(0, np.int64), np.zeros(0, np.int64))
         return DetectionLabels(np.concatenate([p.target_id for p in parts]), np.concatenate([p.merged for p in parts]))
 
-    def to_table(self, det: Detections) -> pa.Table:
-        """``detection_labels.parquet``: row i labels row i of ``detections.parquet``."""
-        return to_arrow({"detection_index": np.arange(len(self), dtype=np.int64), "time_s": det.time_s,
+    def to_table(self, det: Detections, first_index: int = 0) -> pa.Table:
+        """``detection_labels.parquet``: row i labels row i of ``detections.parquet`` (``first_index``: the row
+        of ``detections.parquet`` that ``det`` starts at, for a run written in chunks)."""
+        return to_arrow({"detection_index": first_index + np.arange(len(self), dtype=np.int64), "time_s": det.time_s,
                          "sensor_id": det.sensor_id, "target_id": self.target_id, "merged_targets": self.merged})
 
 

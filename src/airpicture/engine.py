@@ -1,7 +1,9 @@
 """The one engine that owns the time loop: scenario -> truth -> detections -> tracks -> engagements -> metrics.
 
 ``run_scenario`` returns every stage's output as Arrow tables plus the summary; ``write_run`` writes them into a
-results folder atomically. Both are deterministic for a given scenario (seed included).
+results folder atomically; ``run_into`` runs straight into a results folder, streaming the large tables (truth,
+detections, tracks, picture) to disk as they grow, so memory follows the battle in the sky rather than the
+length of the run. All are deterministic for a given scenario (seed included).
 
 The loop. Truth is generated first (a pure function of the scenario). Then time advances in windows
 ``[t0, t1)`` of ``time_step_s`` (cut also at every picture epoch ``k * picture_period_s``). In each window:
@@ -13,41 +15,59 @@ The loop. Truth is generated first (a pure function of the scenario). Then time 
 3. at ``t1`` the tracker publishes the picture (confirmed tracks predicted to ``t1``); fire control acts on it
    at every ``time_step_s`` boundary, possibly scheduling kills, which remove targets from the sky for the
    sensors from the intercept time on;
-4. at every picture epoch the picture is recorded (``picture.parquet``) and later scored against the targets
-   in the sky at that time (``metrics.parquet``).
+4. at every picture epoch the picture is recorded (``picture.parquet``) and scored against the targets in the
+   sky at that time (``metrics.parquet``).
+
+Tables go through :class:`~airpicture.streams.Streams`: appended window by window (truth in time order at the
+start, the track history once its rows can no longer change), into the results folder or memory.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import tomli_w
 
 from airpicture import __version__
+from airpicture.decisions.summary import add_decision_summary
 from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
-from airpicture.io import results_folder, to_arrow, write_json, write_parquet
+from airpicture.io import to_arrow, write_json
 from airpicture.progress import Reporter, Silent
 from airpicture.scenario import ALL_KINDS, Scenario, scenario_to_toml_dict
-from airpicture.tables import targets_table, truth_table
+from airpicture.streams import MemoryStream, Streams
+from airpicture.tables import targets_table, truth_chunks
 from airpicture.truth import Truth, frame_of, generate_truth
 
+if TYPE_CHECKING:
+    from airpicture.folders import Staging
+
 _EPS = 1e-9
+#: Scored rows (targets + tracks over epochs) per batch of the picture scorer: bounds the memory of one GOSPA
+#: batch (its candidate pairs) whatever the run's length; results do not depend on it.
+SCORING_BATCH_ROWS = 50_000
+SCORING_BATCH_PAIRS = 500_000
+#: Rows gathered before a streamed table (detections, picture) is appended to, or the track history drained.
+STREAM_BATCH_ROWS = 1 << 16
 
 
 @dataclass
 class RunResult:
-    """Everything a run produced, in memory."""
+    """What a run produced: the tables kept in memory (``tables``; those streamed into a folder are named in
+    ``written``) and the summary."""
 
     scenario: Scenario
-    truth: Truth
+    truth: Truth | None
     tables: dict[str, pa.Table] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
 
 
 def window_edges(duration_s: float, step_s: float, period_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,26 +81,81 @@ def window_edges(duration_s: float, step_s: float, period_s: float) -> tuple[np.
     return edges, is_step, is_epoch
 
 
-def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: str = "scenario") -> RunResult:
-    """Simulate ``scenario`` end to end."""
+def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: str = "scenario", *,
+                 folder: Path | None = None, keep: Iterable[str] | None = None) -> RunResult:
+    """Simulate ``scenario`` end to end.
+
+    With ``folder`` (an existing folder), every table is written there as ``NAME.parquet``, the large ones while
+    the run goes on; without, tables are kept in memory -- all of them, or those named in ``keep`` (a sweep keeps
+    ``events`` only: the others are then not even built).
+    """
     progress = progress or Silent()
-    progress.stage("truth", total=1)
-    truth = generate_truth(scenario, source)
-    progress.update(1)
-    result = RunResult(scenario, truth)
-    result.tables["truth"] = truth_table(truth)
-    result.tables["targets"] = targets_table(truth, scenario)
-    result.summary = truth_summary(scenario, truth)
-    if scenario.sensors:
-        _run_chain(scenario, truth, result, progress)
+    streams = Streams(folder, keep)
+    try:
+        progress.stage("truth", total=1)
+        truth = generate_truth(scenario, source)
+        progress.update(1)
+        result = RunResult(scenario, truth)
+        if streams.wants("truth"):
+            for chunk in truth_chunks(truth):
+                streams["truth"].append(chunk)
+            streams.close("truth")
+        if folder is not None:
+            release_memory()  # what building the truth and writing its table freed
+        streams.put("targets", targets_table(truth, scenario))
+        result.summary = truth_summary(scenario, truth)
+        if scenario.sensors:
+            _run_chain(scenario, truth, result, progress, streams)
+        streams.close_all()
+    except BaseException:
+        streams.abort()
+        raise
+    result.tables = streams.tables
+    result.written = streams.written
     progress.done()
     return result
 
 
-def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Reporter) -> None:
+class _SensingTally:
+    """Running counts of the detections for ``summary.json`` (the detections themselves are streamed)."""
+
+    def __init__(self, scenario: Scenario, n_targets: int) -> None:
+        self.ids = np.array([r.id for r in scenario.sensors], np.int64)
+        self.names = [r.name for r in scenario.sensors]
+        self.per_sensor = np.zeros(self.ids.size, np.int64)
+        self.per_sensor_false = np.zeros(self.ids.size, np.int64)
+        self.detected = np.zeros(n_targets, bool)
+        self.total = self.real = self.merged = 0
+
+    def add(self, det: Detections, lab: DetectionLabels) -> None:
+        real = lab.target_id >= 0
+        self.total += len(det)
+        self.real += int(real.sum())
+        self.merged += int(np.sum(lab.merged > 1))
+        self.detected[lab.target_id[real]] = True
+        by_id = np.argsort(self.ids)
+        which = by_id[np.searchsorted(self.ids[by_id], det.sensor_id)]
+        self.per_sensor += np.bincount(which, minlength=self.ids.size)
+        self.per_sensor_false += np.bincount(which[~real], minlength=self.ids.size)
+
+    def summary(self) -> dict[str, Any]:
+        per_sensor = [{"sensor_id": int(i), "name": name, "detections": int(n), "false_alarms": int(f)}
+                      for i, name, n, f in zip(self.ids, self.names, self.per_sensor, self.per_sensor_false,
+                                               strict=True)]
+        return {
+            "detections": self.total,
+            "target_detections": self.real,
+            "false_alarms": self.total - self.real,
+            "merged_detections": self.merged,
+            "targets_detected": int(self.detected.sum()),
+            "sensors": per_sensor,
+        }
+
+
+def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Reporter, streams: Streams) -> None:
     # imported here so that a truth-only run does not pay for compiling the tracker
     from airpicture.engagement import FireControl
-    from airpicture.metrics import PictureScorer, truth_at_epochs
+    from airpicture.metrics import PictureScorer
     from airpicture.sensors.stage import SensingStage
     from airpicture.tracking import Tracker
     from airpicture.truth.threats import asset_positions
@@ -93,25 +168,39 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     fire = FireControl(scenario, frame, truth, scenario.seed) if scenario.batteries else None
     kill_time = fire.kill_time_s if fire is not None else np.full(n_targets, np.inf)
     following = TrackFollowing()
+    scorer = PictureScorer(scenario.metrics.gospa_cutoff_m, batch_rows=SCORING_BATCH_ROWS,
+                           batch_pairs=SCORING_BATCH_PAIRS)
+    tally = _SensingTally(scenario, n_targets)
+    index = sensing.truth_index
+    start_s, end_s = truth.targets.start_s, truth.targets.end_s
     edges, is_step, is_epoch = window_edges(scenario.duration_s, scenario.time_step_s,
                                             scenario.metrics.picture_period_s)
-    det_parts: list[Detections] = []
-    lab_parts: list[DetectionLabels] = []
-    pictures: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    keep_detections = streams.wants("detections")
+    keep_picture = streams.wants("picture")
+    batches = _Batches(streams)
+    # the decision log reads the whole track history and a few columns of every detection at the end
+    history = streams["tracks"] if streams.wants("tracks") else MemoryStream()
+    det_columns = _DetectionColumns()
     n_refused = 0
+    assoc_parts: list[Any] = []  # every window's associations, for the decision log
     prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
+    window_starts: list[float] = []
     progress.stage("sense · track · engage", total=round(scenario.duration_s), unit="simulated s")
     for w in range(1, edges.size):
         t0, t1 = float(edges[w - 1]), float(edges[w])
         det, lab, looks = sensing.between(t0, t1, kill_time)
         assoc = tracker.process(det, looks)
+        assoc_parts.append(assoc)
         # rows of this window's detections; negative rows: carried from the previous window (at most one back)
         recent = np.concatenate([prev_target_id, lab.target_id])
         following.add(assoc.track_id, recent[assoc.detection_index - assoc.first_index + prev_target_id.size])
         prev_target_id = lab.target_id
         if len(det):
-            det_parts.append(det)
-            lab_parts.append(lab)
+            tally.add(det, lab)
+            det_columns.add(det, lab)
+            scorer.add_detections(det.time_s, lab.target_id)
+            if keep_detections:
+                batches.add_detections(det, lab)
         refused_ids = tracker.refused_track_ids
         if fire is not None and len(refused_ids) > n_refused:
             new = np.asarray(refused_ids[n_refused:], np.int64)
@@ -120,54 +209,62 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
                 if target >= 0:
                     fire.record_capacity_refused(float(when), int(target))
         n_refused = len(refused_ids)
+        if len(following) > 2 * tracker.store.capacity + 10_000:  # forget tracks deleted since (never reused)
+            store = tracker.store
+            following.retain(store.track_id[store.active()])
         if is_step[w] or is_epoch[w]:
             picture = tracker.picture(t1)
             followed = following.followed(picture.track_id)
             if fire is not None and is_step[w]:
                 fire.step(t1, picture, followed)
             if is_epoch[w]:
-                pos_sigma = np.sqrt(np.clip(np.trace(picture.P[:, :3, :3], axis1=1, axis2=2), 0.0, None))
-                pictures.append((t1, picture.track_id, picture.x, followed, pos_sigma))
+                alive = np.flatnonzero((start_s <= t1) & (t1 <= end_s) & ~(kill_time <= t1))
+                scorer.add_epoch(t1, alive, index.state_at(alive, np.full(alive.size, t1)), picture.track_id,
+                                 picture.x)
+                if keep_picture:
+                    pos_sigma = np.sqrt(np.clip(np.trace(picture.P[:, :3, :3], axis1=1, axis2=2), 0.0, None))
+                    batches.add_picture(t1, picture.track_id, picture.x, followed, pos_sigma)
+        # track events older than the window before last can no longer change: write them out now and then
+        window_starts.append(t0)
+        if len(window_starts) >= 3 and len(tracker.history) >= STREAM_BATCH_ROWS:
+            history.append(tracker.history.drain(window_starts[-3]))
         progress.update(round(t1))
     assoc = tracker.flush()  # detections held back at the last window's end
+    assoc_parts.append(assoc)
     following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])
     if fire is not None:
         fire.finish(scenario.duration_s)
 
     progress.stage("metrics", total=1)
-    det = Detections.concat(det_parts)
-    lab = DetectionLabels.concat(lab_parts)
-    epochs = np.array([p[0] for p in pictures], dtype=float)
-    p_epoch = np.concatenate([np.full(p[1].size, i, np.int64) for i, p in enumerate(pictures)]) if pictures \
-        else np.zeros(0, np.int64)
-    p_id = np.concatenate([p[1] for p in pictures]) if pictures else np.zeros(0, np.int64)
-    p_x = np.concatenate([p[2] for p in pictures]) if pictures else np.zeros((0, 6))
-    p_tgt = np.concatenate([p[3] for p in pictures]) if pictures else np.zeros(0, np.int64)
-    p_sig = np.concatenate([p[4] for p in pictures]) if pictures else np.zeros(0)
-    scorer = PictureScorer(scenario.metrics.gospa_cutoff_m)
-    scorer.add_detections(det.time_s, lab.target_id)
-    t_epoch, t_id, t_x = truth_at_epochs(truth, epochs, kill_time)
-    scorer.add_epochs(epochs, t_epoch, t_id, t_x, p_epoch, p_id, p_x)
     scores = scorer.finish(truth.targets.target_id)
     progress.update(1)
 
-    tables = result.tables
-    tables["detections"] = det.to_table()
-    tables["detection_labels"] = lab.to_table(det)
-    tables["tracks"] = tracker.history_table()
-    tables["picture"] = to_arrow({
-        "time_s": epochs[p_epoch], "track_id": p_id,
-        "e_m": p_x[:, 0], "n_m": p_x[:, 1], "u_m": p_x[:, 2],
-        "ve_mps": p_x[:, 3], "vn_mps": p_x[:, 4], "vu_mps": p_x[:, 5],
-        "position_sigma_m": p_sig, "target_id": p_tgt,
-    })
-    tables["metrics"] = scores.metrics
-    tables["target_metrics"] = scores.targets
+    batches.flush()
+    if keep_detections:
+        if batches.written == 0:  # the files exist with their columns even without a row
+            streams["detections"].append(Detections.empty().to_table())
+            streams["detection_labels"].append(DetectionLabels.concat([]).to_table(Detections.empty()))
+        streams.close("detections")
+        streams.close("detection_labels")
+    history.append(tracker.history.table())
+    if streams.wants("tracks"):
+        streams.close("tracks")
+        tracks = (pq.read_table(streams.folder / "tracks.parquet", columns=list(DECISION_TRACK_COLUMNS))
+                  if streams.folder is not None else streams.tables["tracks"])
+    else:
+        tracks = history.close()
+    if keep_picture:
+        if streams["picture"].rows == 0:
+            streams["picture"].append(_picture_rows(0.0, np.zeros(0, np.int64), np.zeros((0, 6)),
+                                                    np.zeros(0, np.int64), np.zeros(0)))
+        streams.close("picture")
+    streams.put("metrics", scores.metrics)
+    streams.put("target_metrics", scores.targets)
     if fire is not None:
-        tables["events"] = fire.events_table()
-        tables["timeline"] = fire.timeline_table()
+        streams.put("events", fire.events_table())
+        streams.put("timeline", fire.timeline_table())
     summary = result.summary
-    summary["sensing"] = sensing_summary(scenario, det, lab)
+    summary["sensing"] = tally.summary()
     stats = tracker.stats()
     summary["tracking"] = {
         **scores.summary,
@@ -180,6 +277,115 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     }
     if fire is not None:
         summary["engagement"] = fire.summary()
+    # the decision log is built last: what it does not need goes first (the track store, the radars' state)
+    del tracker, sensing, index, scorer, scores, batches, history
+    if streams.folder is not None:
+        release_memory()
+    det, lab = det_columns.detections()
+    decisions = _decisions(scenario, truth, frame, tracks, assoc_parts, det, lab, following, fire)
+    del tracks, det, lab, assoc_parts
+    add_decision_summary(summary, decisions)
+    streams.put("decisions", decisions)
+
+
+def _decisions(scenario: Scenario, truth: Truth, frame: Any, tracks: pa.Table, assoc_parts: list[Any],
+               det: Detections, lab: DetectionLabels, following: TrackFollowing, fire: Any) -> pa.Table:
+    """``decisions.parquet`` (:mod:`airpicture.decisions`) from the run's associations and stages."""
+    from airpicture.decisions import decision_table
+
+    assoc = tuple(np.concatenate([getattr(a, f) for a in assoc_parts]) if assoc_parts else np.zeros(0, dtype)
+                  for f, dtype in (("detection_index", np.int64), ("track_id", np.int64), ("started", bool)))
+    return decision_table(scenario, truth, frame, tracks, assoc, det, lab, following, fire,
+                          scenario.track_capacity)
+
+
+#: Columns of tracks.parquet the decision log reads (read back from the results folder of a streamed run).
+DECISION_TRACK_COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "ve_mps", "vn_mps",
+                          "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")
+
+
+class _DetectionColumns:
+    """The columns of every detection the decision log reads (time, radar, range, label: 32 bytes a detection,
+    where the whole tables take about 90) while the tables themselves are streamed to disk."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, det: Detections, lab: DetectionLabels) -> None:
+        self._parts.append((det.time_s, det.sensor_id, det.range_m, lab.target_id))
+
+    def detections(self) -> tuple[Detections, DetectionLabels]:
+        """Detections and labels holding these columns; the others are zeros that take no memory (broadcast)."""
+        if not self._parts:
+            return Detections.empty(), DetectionLabels.concat([])
+        t, sensor, rng, target = (np.concatenate([p[k] for p in self._parts]) for k in range(4))
+        self._parts = []
+        zeros = np.broadcast_to(np.zeros(1), t.shape)
+        return (Detections(t, sensor, rng, zeros, zeros, zeros, zeros),
+                DetectionLabels(target, np.broadcast_to(np.zeros(1, np.int64), t.shape)))
+
+
+class _Batches:
+    """Each window's detections and picture rows, gathered into appends of about :data:`STREAM_BATCH_ROWS` rows:
+    a few large Arrow tables instead of one small one per window (the rows and their order are the same)."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.streams = streams
+        self.written = 0  # detections appended so far (the row of detections.parquet the next one goes to)
+        self._det: list[Detections] = []
+        self._lab: list[DetectionLabels] = []
+        self._det_rows = 0
+        self._pic: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pic_rows = 0
+
+    def add_detections(self, det: Detections, lab: DetectionLabels) -> None:
+        self._det.append(det)
+        self._lab.append(lab)
+        self._det_rows += len(det)
+        if self._det_rows >= STREAM_BATCH_ROWS:
+            self._flush_detections()
+
+    def add_picture(self, t: float, track_id: np.ndarray, x: np.ndarray, followed: np.ndarray,
+                    pos_sigma: np.ndarray) -> None:
+        self._pic.append((t, track_id, x, followed, pos_sigma))
+        self._pic_rows += track_id.size
+        if self._pic_rows >= STREAM_BATCH_ROWS:
+            self._flush_picture()
+
+    def _flush_detections(self) -> None:
+        if not self._det:
+            return
+        det, lab = Detections.concat(self._det), DetectionLabels.concat(self._lab)
+        self.streams["detections"].append(det.to_table())
+        self.streams["detection_labels"].append(lab.to_table(det, first_index=self.written))
+        self.written += len(det)
+        self._det, self._lab, self._det_rows = [], [], 0
+
+    def _flush_picture(self) -> None:
+        if not self._pic:
+            return
+        sizes = [p[1].size for p in self._pic]
+        self.streams["picture"].append(_picture_rows(
+            np.repeat([p[0] for p in self._pic], sizes), np.concatenate([p[1] for p in self._pic]),
+            np.concatenate([p[2] for p in self._pic]), np.concatenate([p[3] for p in self._pic]),
+            np.concatenate([p[4] for p in self._pic])))
+        self._pic, self._pic_rows = [], 0
+
+    def flush(self) -> None:
+        self._flush_detections()
+        self._flush_picture()
+
+
+def _picture_rows(t: float | np.ndarray, track_id: np.ndarray, x: np.ndarray, followed: np.ndarray,
+                  pos_sigma: np.ndarray) -> pa.Table:
+    """Rows of ``picture.parquet``: epoch time (one, or one per row), track, state, sigma, followed target."""
+    return to_arrow({
+        "time_s": np.broadcast_to(np.asarray(t, float), (track_id.size,)).copy(),
+        "track_id": np.asarray(track_id, np.int64),
+        "e_m": x[:, 0], "n_m": x[:, 1], "u_m": x[:, 2],
+        "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],
+        "position_sigma_m": pos_sigma, "target_id": np.asarray(followed, np.int64),
+    })
 
 
 def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:
@@ -202,38 +408,72 @@ def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:
     }
 
 
-def sensing_summary(scenario: Scenario, det: Detections, lab: DetectionLabels) -> dict[str, Any]:
-    real = lab.target_id >= 0
-    per_sensor = []
-    for radar in scenario.sensors:
-        mine = det.sensor_id == radar.id
-        per_sensor.append({"sensor_id": radar.id, "name": radar.name, "detections": int(mine.sum()),
-                           "false_alarms": int(np.sum(mine & ~real))})
-    return {
-        "detections": len(det),
-        "target_detections": int(real.sum()),
-        "false_alarms": int((~real).sum()),
-        "merged_detections": int(np.sum(lab.merged > 1)),
-        "targets_detected": int(np.unique(lab.target_id[real]).size),
-        "sensors": per_sensor,
-    }
-
-
 def write_run(result: RunResult, out: Path, overwrite: bool = False, report: bool = True,
               progress: Reporter | None = None) -> Path:
-    """Write ``result`` into ``out`` atomically (tables, resolved scenario, summary and, with ``report``,
-    ``report.html``); return ``out``."""
+    """Write an in-memory ``result`` into the results folder ``out`` atomically (tables, resolved scenario,
+    summary, manifest and, with ``report``, ``report.html``); return ``out``. ``overwrite`` replaces a results
+    folder airpicture wrote (see :mod:`airpicture.folders`)."""
+    from airpicture.folders import StagedFolder, staged
+
     progress = progress or Silent()
     progress.stage("write results" + (" · report" if report else ""), total=1)
-    with results_folder(out, overwrite=overwrite) as tmp:
+    staging = staged(Path(out), "run", overwrite)
+    with StagedFolder(staging, _about(result.scenario)) as tmp:
+        streams = Streams(tmp)
         for name, table in result.tables.items():
-            write_parquet(tmp / f"{name}.parquet", table)
-        (tmp / "scenario.toml").write_bytes(tomli_w.dumps(scenario_to_toml_dict(result.scenario)).encode())
-        write_json(tmp / "summary.json", result.summary)
-        if report:
-            from airpicture.report import build_report
-
-            build_report(tmp)
+            streams.put(name, table)
+        _finish_folder(result, tmp, report)
     progress.update(1)
     progress.done()
-    return out
+    return staging.final
+
+
+def run_into(scenario: Scenario, staging: Staging, source: str = "scenario", report: bool = True,
+             progress: Reporter | None = None) -> RunResult:
+    """Run ``scenario`` straight into the results folder of ``staging`` (checked; started here if not yet): tables are
+    streamed into its temporary folder as the run goes, which is renamed into place only when everything,
+    ``report.html`` included, is written; on any failure or interruption nothing is left behind."""
+    from airpicture.exits import on_interrupt
+    from airpicture.folders import StagedFolder
+
+    progress = progress or Silent()
+    if staging.tmp is None:
+        staging.start()
+    note = f"nothing was written (the unfinished results folder for {staging.final} was removed)"
+    with on_interrupt(note), StagedFolder(staging, _about(scenario)) as tmp:
+        result = run_scenario(scenario, progress, source, folder=tmp)
+        result.truth = None  # the tables are on disk: the report reads them, and needs the room
+        release_memory()
+        progress.stage("write results" + (" · report" if report else ""), total=1)
+        _finish_folder(result, tmp, report)
+        progress.update(1)
+        progress.done()
+    return result
+
+
+def release_memory() -> None:
+    """Give the memory freed by a finished stage back to the system: collect garbage, then ask glibc to return
+    free heap pages (large NumPy arrays raise its mmap threshold, after which freed blocks stay in the heap).
+    Does nothing where ``malloc_trim`` does not exist."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _about(scenario: Scenario) -> dict[str, Any]:
+    return {"description": "results of one airpicture run", "scenario": scenario.name, "seed": scenario.seed}
+
+
+def _finish_folder(result: RunResult, folder: Path, report: bool) -> None:
+    (folder / "scenario.toml").write_bytes(tomli_w.dumps(scenario_to_toml_dict(result.scenario)).encode())
+    write_json(folder / "summary.json", result.summary)
+    if report:
+        from airpicture.report import build_report
+
+        build_report(folder)

@@ -1,15 +1,12 @@
-"""Tables in and out: CSV/Parquet reading with row-precise errors, deterministic Parquet writing, and results
-folders that appear atomically (written under a temporary name, renamed when complete)."""
+"""Tables in and out: CSV/Parquet reading with row-precise errors and deterministic Parquet writing. Results
+folders (checked, staged, renamed into place, replaced only when airpicture made them) are in
+:mod:`airpicture.folders`."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +32,7 @@ def read_table(path: str | Path) -> pa.Table:
     name = p.name.lower()
     try:
         if name.endswith((".parquet", ".pq")):
-            return pq.read_table(p)
+            return pq.ParquetFile(p).read()  # one file: no dataset machinery (which imports pandas)
         if name.endswith((".csv", ".csv.gz", ".txt")):
             opts = pacsv.ConvertOptions(strings_can_be_null=True)
             return pacsv.read_csv(p, convert_options=opts)
@@ -173,30 +170,3 @@ def default_run_dir(base: str | Path, name: str, stamp: str) -> Path:
         candidate = base / f"{name}-{stamp}-{i}"
         i += 1
     return candidate
-
-
-@contextmanager
-def results_folder(final: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder next to ``final``; rename it to ``final`` only if the block succeeds.
-
-    An existing non-empty ``final`` is refused unless ``overwrite``; then it is replaced only after the new
-    results are complete.
-    """
-    final = Path(final)
-    if final.exists() and not overwrite and (not final.is_dir() or any(final.iterdir())):
-        raise InputError(str(final), "already exists and is not empty; choose another --out or pass --overwrite")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
-    os.chmod(tmp, 0o755)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if final.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.replace(final, trash / "old")
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 
@@ -14,14 +16,31 @@ TRUTH_COLUMNS = ("time_s", "target_id", "kind", "hostile", "e_m", "n_m", "u_m", 
 
 def truth_table(truth: Truth) -> pa.Table:
     """``truth.parquet``: one row per target and sample time, sorted by (time_s, target_id)."""
+    parts = list(truth_chunks(truth))
+    return pa.concat_tables(parts).combine_chunks() if parts else _truth_rows(truth, np.zeros(0, np.int64))
+
+
+def truth_chunks(truth: Truth, rows: int = 1 << 18) -> Iterator[pa.Table]:
+    """The rows of :func:`truth_table` in order, ``rows`` at a time: memory for one chunk, not for the table.
+
+    Samples are sorted by (target, time), so a stable sort by time alone gives the (time_s, target_id) order.
+    """
+    order = np.argsort(truth.samples.time_s, kind="stable")
+    for start in range(0, order.size, rows):
+        yield _truth_rows(truth, order[start:start + rows])
+
+
+def _truth_rows(truth: Truth, rows: np.ndarray) -> pa.Table:
     s = truth.samples
-    order = np.lexsort((s.target_id, s.time_s))
-    tid = s.target_id[order]
-    x = s.x[order]
+    tid = s.target_id[rows]
+    x = s.x[rows]
+    names, codes = np.unique(truth.targets.kind, return_inverse=True)
+    kind = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)[tid], pa.int32()),
+                                          pa.array(names.tolist(), pa.string())).cast(pa.string())
     return to_arrow({
-        "time_s": s.time_s[order],
+        "time_s": s.time_s[rows],
         "target_id": tid,
-        "kind": truth.targets.kind[tid],
+        "kind": kind,
         "hostile": truth.targets.hostile[tid],
         "e_m": x[:, 0], "n_m": x[:, 1], "u_m": x[:, 2],
         "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],

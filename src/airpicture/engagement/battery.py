@@ -34,6 +34,8 @@ class Magazine:
     spares: int
     rounds_per_launcher: int
     reload_time_s: float
+    #: every reload started, in order: (launcher index, start time s, ready time s, rounds)
+    reloads: list[tuple[int, float, float, int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, battery: Battery) -> Magazine:
@@ -81,6 +83,7 @@ class Magazine:
             self.spares -= q
             self.loading[i] = q
             self.reload_done_s[i] = t + self.reload_time_s
+            self.reloads.append((i, float(t), float(t + self.reload_time_s), int(q)))
 
 
 @dataclass
@@ -108,6 +111,8 @@ class Engagement:
     before_leak: B1
     miss_distance_m: F64
     hit: B1
+    draw: F64
+    pk: float
     release_s: float
     kill_s: float = np.inf
     resolved: bool = False

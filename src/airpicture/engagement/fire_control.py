@@ -38,6 +38,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from airpicture.engagement.battery import BatteryUnit, Engagement
+from airpicture.engagement.decisions import CHANNELS, IN_FLIGHT, READY_ROUNDS, FireDecisions
 from airpicture.engagement.events import EventLog, Timeline
 from airpicture.engagement.intercept import solve_intercept
 from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, evaluate_tracks
@@ -84,6 +85,9 @@ class FireControl:
         self._book = TrackBook([u.identity_rng for u in self._units])
         self._events = EventLog()
         self._timeline = Timeline()
+        #: the decisions behind the events, for decisions.parquet
+        self.decisions = FireDecisions(len(self._units), n)
+        self._reloads_seen = [0] * len(self._units)
         self._engagements: list[Engagement] = []
         self._refusing = np.zeros(n, bool)  # a capacity-refused episode is open for the target
         self._followed = np.zeros(n, bool)  # some track of the last picture follows the target
@@ -115,6 +119,7 @@ class FireControl:
         followed = tt >= 0
         safe = np.where(followed, tt, 0)
         self._refusing[tt[followed]] = False
+        self.decisions.slot_wait_end(t, tt[followed])
         self._followed[:] = False
         self._followed[tt[followed]] = True
         self._last_track[tt[followed]] = picture.track_id[followed]
@@ -140,8 +145,10 @@ class FireControl:
             return
         self._refusing[target_id] = True
         asset = int(self.truth.targets.asset_index[target_id])
-        self._events.add(t, self._asset_battery[asset] if asset >= 0 else "", -1, target_id, "capacity-refused",
+        battery = self._asset_battery[asset] if asset >= 0 else ""
+        self._events.add(t, battery, -1, target_id, "capacity-refused",
                          kind=ALL_KINDS[self._kind_index[target_id]], detail="no track slot free")
+        self.decisions.slot_wait(t, battery, target_id, self._picture_capacity)
 
     def finish(self, t_end: float) -> None:
         """Settle the run at ``t_end``: outcomes of engagements whose intercepts have passed, then every threat
@@ -156,6 +163,9 @@ class FireControl:
                         and self.kill_time_s[g.target_id] <= t_end:
                     self._report_outcome(unit, g)
         self._t_end = t_end
+        for unit in self._units:
+            self._record_reloads(unit, t_end)
+        self.decisions.finish(t_end, self._leak_time_s)
         tg = self.truth.targets
         threat = self._hostile & (tg.start_s <= t_end)
         killed = self.kill_time_s <= t_end
@@ -176,6 +186,26 @@ class FireControl:
             "survived": survived,
             "civil_killed": ~self._hostile & killed,
         }
+
+    def outcomes(self) -> dict[str, NDArray[Any]]:
+        """Per target (N,), after ``finish``: masks ``threat``, ``killed``, ``leaked``, ``survived`` and the times
+        ``kill_time_s`` and ``leak_time_s`` (inf when it did not happen; the leak time is when the truth reaches the
+        asset's radius, whether or not the threat was killed before)."""
+        if self._t_end is None:
+            raise RuntimeError("outcomes() before finish()")
+        o = self._outcome
+        return {"threat": o["threat"], "killed": o["killed"], "leaked": o["leaked"], "survived": o["survived"],
+                "kill_time_s": np.where(self.kill_time_s <= self._t_end, self.kill_time_s, np.inf),
+                "leak_time_s": self._leak_time_s.copy()}
+
+    def decisions_columns(self) -> dict[str, NDArray[Any]]:
+        """Fire control's rows of the decision log (unsorted columns, see :mod:`airpicture.decisions.schema`);
+        rows after the end of the run (launches and intercepts planned past it) are left out."""
+        cols = self.decisions.rows.arrays()
+        if self._t_end is not None:
+            keep = cols["time_s"] <= self._t_end
+            cols = {k: v[keep] for k, v in cols.items()}
+        return cols
 
     def events_table(self) -> pa.Table:
         """``events.parquet``: one row per event, sorted by time (then order of recording); after ``finish``,
@@ -200,6 +230,7 @@ class FireControl:
         hold = [g.release_s - g.start_s for g in engs if g.release_s <= t_end]
         return {
             "threats": int(o["threat"].sum()),
+            "threats_would_hit": int(np.sum(o["threat"] & (self._leak_time_s <= t_end))),
             "kills": kills,
             "leakers": int(o["leaked"].sum()),
             "survived": int(o["survived"].sum()),
@@ -251,6 +282,8 @@ class FireControl:
                     if j.size:
                         self._events.extend(t, unit.name, track_id[j], tt[j], "out-of-envelope",
                                             [ALL_KINDS[q] for q in kind[j].tolist()], why)
+                        self.decisions.out_of_envelope(t, unit.name, track_id[j], tt[j], code == TOO_LATE, tgo[j],
+                                                       t_int[j])
         elig = np.flatnonzero(status == ENGAGEABLE)
         e_slots = slots[elig]
         reason = np.zeros(elig.size, np.int8)
@@ -258,6 +291,11 @@ class FireControl:
             arriving = ~book.arrived[b, e_slots]
             book.arrived[b, e_slots] = True
             order = threat_order(tgo[elig], KIND_PRIORITY_BY_INDEX[kind[elig]], track_id[elig])
+            rank = np.empty(elig.size, np.int64)
+            rank[order] = np.arange(1, elig.size + 1)
+            new = np.flatnonzero(arriving)
+            self.decisions.ranked(t, unit.name, track_id[elig[new]], tt[elig[new]], rank[new], tgo[elig[new]],
+                                  t_int[elig[new]], int(elig.size))
             free = c.fire_channels - unit.channels_busy(t)
             # Python loop over the few engagements started this step (at most the free channels)
             for pos, j in enumerate(order.tolist()):
@@ -271,11 +309,46 @@ class FireControl:
                 i = int(elig[j])
                 identity = "hostile" if hostile[i] else ("misidentified civil" if civil[i] else "unknown")
                 self._engage(unit, t, n_int, int(track_id[i]), int(slots[i]), int(tt[i]), int(kind[i]), x[i],
-                             identity, int(unit.asset_index[asset[i]]), float(tgo[i]))
+                             identity, int(unit.asset_index[asset[i]]), float(tgo[i]), (int(rank[j]), elig.size))
                 free -= 1
             self._arrivals[b] += int(np.count_nonzero(arriving))
             self._blocked[b] += int(np.count_nonzero(arriving & (reason == NO_CHANNEL)))
+            self._record_waits(unit, t, elig, e_slots, reason, rank, slots[blocked], track_id, tt, tgo)
+        else:
+            self._record_waits(unit, t, elig, e_slots, reason, np.zeros(0, np.int64), slots[blocked], track_id, tt,
+                               tgo)
         self._update_waiting(unit, t, elig, e_slots, reason, slots[blocked], track_id, tt, kind)
+
+    def _record_waits(self, unit: BatteryUnit, t: float, elig: I64, e_slots: I64, reason: NDArray[np.int8],
+                      rank: I64, paused: I64, track_id: I64, tt: I64, tgo: F64) -> None:
+        """Waiting threats into the decision log, with the resource that bound: fire channels, or -- for
+        ``no-interceptor`` -- ready rounds when none is left on the launchers, else the in-flight limit."""
+        c = unit.config
+        w = np.flatnonzero(reason != NOT_WAITING)
+        if w.size == 0 and paused.size == 0 and not self.decisions.has_open(unit.index):
+            return
+        code = np.zeros(w.size, np.int8)
+        in_use = np.zeros(w.size, np.int64)
+        limit = np.zeros(w.size, np.int64)
+        if w.size:
+            chan = reason[w] == NO_CHANNEL
+            ready = unit.magazine.ready_total
+            no_rounds = ~chan & (ready == 0)
+            code[:] = np.where(chan, CHANNELS, np.where(no_rounds, READY_ROUNDS, IN_FLIGHT))
+            in_use[:] = np.where(chan, unit.channels_busy(t), np.where(no_rounds, ready, unit.committed(t)))
+            limit[:] = np.where(chan, c.fire_channels, np.where(no_rounds, c.launchers * c.rounds_per_launcher,
+                                                                 c.max_in_flight))
+        j = elig[w]
+        self.decisions.waits(t, unit.index, unit.name, e_slots[w], code, track_id[j], tt[j], rank[w] if rank.size
+                             else np.zeros(w.size, np.int64), int(elig.size), tgo[j], in_use, limit, paused)
+
+    def _record_reloads(self, unit: BatteryUnit, t_end: float) -> None:
+        """Reloads started since the last call (up to ``t_end``) into the decision log."""
+        log = unit.magazine.reloads
+        for i, start, done, rounds in log[self._reloads_seen[unit.index]:]:
+            if start <= t_end:
+                self.decisions.reload(start, unit.name, i + 1, rounds, done)
+        self._reloads_seen[unit.index] = len(log)
 
     def _update_waiting(self, unit: BatteryUnit, t: float, elig: I64, e_slots: I64, reason: NDArray[np.int8],
                         paused: I64, track_id: I64, tt: I64, kind: I64) -> None:
@@ -323,9 +396,10 @@ class FireControl:
                 row_since[g] = np.nan
                 self._events.extend(t, unit.name, track_id[j], tt[j], "abandon",
                                     [ALL_KINDS[q] for q in kind[j].tolist()], f"waited {max_wait:g} s")
+                self.decisions.abandon(t, b, unit.name, g, track_id[j], tt[j], max_wait)
 
     def _engage(self, unit: BatteryUnit, t: float, n: int, track_id: int, slot: int, target: int, kind: int,
-                state: F64, identity: str, asset: int, tgo: float) -> None:
+                state: F64, identity: str, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
         c = unit.config
         launch = t + c.reaction_time_s + c.launch_interval_s * np.arange(n)
         rep = np.repeat(state[None, :], n, axis=0)
@@ -354,7 +428,7 @@ class FireControl:
             id=len(self._engagements), battery=unit.index, track_id=track_id, slot=slot, target_id=target,
             kind=ALL_KINDS[kind], identity=identity, asset=asset, start_s=t, launch_s=launch, intercept_s=t_int,
             aim_m=aim, launcher=launchers, alive=alive, before_leak=before_leak, miss_distance_m=miss, hit=hit,
-            release_s=float(t_int.max()) + c.kill_assessment_s,
+            draw=draw, pk=float(unit.pk[kind]), release_s=float(t_int.max()) + c.kill_assessment_s,
         )
         scheduled = hit & (t_int <= self.scenario.duration_s)
         if scheduled.any():
@@ -373,6 +447,11 @@ class FireControl:
         for j in range(n):
             ev.add(launch[j], unit.name, track_id, target, "launch", kind=g.kind, interceptors=1,
                    intercept_time_s=t_int[j], detail=f"launcher {int(launchers[j]) + 1}")
+        d = self.decisions
+        d.engage(t, unit.name, track_id, target, rank[0], rank[1], tgo, n, float(t_int[0]), identity, threatened)
+        for j in range(n):
+            d.launch(float(launch[j]), unit.name, track_id, target, int(launchers[j]) + 1, float(t_int[j]))
+        self._record_reloads(unit, np.inf)
 
     def _resolve(self, t: float) -> None:
         """Report outcomes of intercepts passed by ``t``; free channels whose kill assessment is due."""
@@ -393,12 +472,15 @@ class FireControl:
         g.resolved = True
         tgt = g.target_id
         c = unit.config
+        self._record_intercepts(unit, g)
         if tgt >= 0 and self._killer[tgt] == g.id:
             g.killed = True
             j = int(np.flatnonzero(g.hit & (g.intercept_s == g.kill_s))[0])
             self._events.add(g.kill_s, unit.name, g.track_id, tgt, "kill", kind=g.kind, interceptors=g.interceptors,
                              intercept_time_s=g.kill_s, assessment_time_s=g.release_s,
                              miss_distance_m=g.miss_distance_m[j], detail=f"interceptor {j + 1} of {g.interceptors}")
+            self.decisions.assessed(g.release_s, unit.name, g.track_id, tgt, True, g.interceptors,
+                                    f"kill by interceptor {j + 1} of {g.interceptors} at {g.kill_s:.1f} s")
             return
         if tgt < 0:
             why = "no target behind the track"
@@ -419,6 +501,32 @@ class FireControl:
         self._events.add(g.last_intercept_s, unit.name, g.track_id, tgt, "miss", kind=g.kind,
                          interceptors=g.interceptors, intercept_time_s=g.last_intercept_s,
                          assessment_time_s=g.release_s, miss_distance_m=miss, detail=why)
+        self.decisions.assessed(g.release_s, unit.name, g.track_id, tgt, False, g.interceptors, f"miss: {why}")
+
+    def _record_intercepts(self, unit: BatteryUnit, g: Engagement) -> None:
+        """Each interceptor of ``g`` into the decision log with the truth's verdict on it."""
+        tgt = g.target_id
+        radius = unit.config.correction_radius_m
+        reasons = []
+        for j in range(g.interceptors):
+            t_j = float(g.intercept_s[j])
+            if t_j > self.scenario.duration_s:
+                why = "after_end"
+            elif tgt >= 0 and self.kill_time_s[tgt] < t_j:
+                why = "destroyed"
+            elif g.hit[j]:
+                why = "kill" if tgt >= 0 and self._killer[tgt] == g.id and t_j == g.kill_s else "destroyed"
+            elif not g.alive[j]:
+                why = "target_gone"
+            elif not g.before_leak[j]:
+                why = "reached_asset"
+            elif not g.miss_distance_m[j] <= radius:
+                why = "correction_radius"
+            else:
+                why = "pk_draw"
+            reasons.append(why)
+        self.decisions.intercepts(unit.name, g.track_id, tgt, g.intercept_s, reasons, g.miss_distance_m, radius,
+                                  g.pk, g.draw)
 
     def _peak_in_flight(self, engs: list[Engagement], t_end: float) -> int:
         if not engs:

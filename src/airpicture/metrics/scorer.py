@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from airpicture.errors import InputError, Problem
 from airpicture.io import row_label, to_arrow
-from airpicture.metrics.continuity import continuity_events
+from airpicture.metrics.continuity import ContinuityEvents, continuity_events
 from airpicture.metrics.gospa import assign_within_cutoff, check_parameters, unassigned_costs
 from airpicture.truth import Truth
 
@@ -109,16 +109,22 @@ class PictureScorer:
     and m/s; ids are int64 (target ids, track ids never reused), unique within an epoch.
     """
 
-    def __init__(self, cutoff_m: float, batch_rows: int = 400_000) -> None:
+    def __init__(self, cutoff_m: float, batch_rows: int = 400_000, batch_pairs: int | None = None) -> None:
         check_parameters(cutoff_m, P_ORDER, ALPHA)
         self.cutoff_m = float(cutoff_m)
         self._batch_rows = int(batch_rows)
+        #: also score when the pending epochs' target x track products reach this (bounds the candidate pairs
+        #: of one batch, and so its memory, in a crowded sky); results do not depend on the batching
+        self._batch_pairs = batch_pairs
+        self._pending_pairs = 0
         self._last_time = -np.inf
         self._pending: list[tuple[float, I64, F64, I64, F64]] = []
         self._pending_rows = 0
         self._epoch_parts: list[dict[str, np.ndarray]] = []
-        self._row_parts: list[dict[str, np.ndarray]] = []
-        self._track_id_parts: list[I64] = []
+        self._row_parts: list[dict[str, np.ndarray]] = []  # tracked target-epochs only
+        self._track_ids = np.zeros(0, np.int64)  # every track id scored so far
+        self._targets = _PerTarget()  # scored epochs and continuity state per target
+        self._n_rows = 0  # scored target-epochs
         self._n_epochs = 0
         self._first_detection = np.zeros(0)
 
@@ -137,7 +143,9 @@ class PictureScorer:
         self._last_time = time_s
         self._pending.append((time_s, truth_ids, truth_x, track_ids, track_x))
         self._pending_rows += truth_ids.size + track_ids.size
-        if self._pending_rows >= self._batch_rows:
+        self._pending_pairs += truth_ids.size * track_ids.size
+        if self._pending_rows >= self._batch_rows or (self._batch_pairs is not None
+                                                      and self._pending_pairs >= self._batch_pairs):
             self._flush()
 
     def add_epochs(self, epoch_time_s: F64, truth_epoch: I64, truth_ids: I64, truth_x: F64,
@@ -191,10 +199,13 @@ class PictureScorer:
                     np.concatenate([e[4] for e in self._pending]))
         self._pending = []
         self._pending_rows = 0
+        self._pending_pairs = 0
 
     def _score(self, times: F64, truth_epoch: I64, truth_ids: I64, truth_x: F64,
                track_epoch: I64, track_ids: I64, track_x: F64) -> None:
-        """GOSPA assignment of a batch of epochs; keeps per-epoch sums and per target-epoch rows."""
+        """GOSPA assignment of a batch of epochs; keeps per-epoch sums, the tracked target-epochs with their
+        continuity events, and per-target counts -- memory for the tracked target-epochs, not every scored one.
+        """
         n_ep = times.size
         ti, kj, dist = assign_within_cutoff(truth_epoch, truth_x[:, :3], track_epoch, track_x[:, :3],
                                             self.cutoff_m, P_ORDER)
@@ -205,6 +216,7 @@ class PictureScorer:
         vel_err2 = np.full(truth_ids.size, np.nan)
         vel_err2[ti] = np.sum((truth_x[ti, 3:] - track_x[kj, 3:]) ** 2, axis=1)
         pair_epoch = truth_epoch[ti]
+        events = self._targets.continuity(truth_epoch, truth_ids, track_of_truth)
         self._epoch_parts.append({
             "time_s": times,
             "n_truth": np.bincount(truth_epoch, minlength=n_ep),
@@ -212,14 +224,18 @@ class PictureScorer:
             "n_assigned": np.bincount(pair_epoch, minlength=n_ep),
             "localisation_m2": np.bincount(pair_epoch, weights=dist**P_ORDER, minlength=n_ep),
         })
+        tracked = track_of_truth >= 0
         self._row_parts.append({
-            "epoch": truth_epoch + self._n_epochs,
-            "truth_id": truth_ids,
-            "track_id": track_of_truth,
-            "pos_err2": pos_err2,
-            "vel_err2": vel_err2,
+            "epoch": truth_epoch[tracked] + self._n_epochs,
+            "truth_id": truth_ids[tracked],
+            "track_id": track_of_truth[tracked],
+            "pos_err2": pos_err2[tracked],
+            "vel_err2": vel_err2[tracked],
+            "id_switch": events.id_switch[tracked],
+            "break_end": events.break_end[tracked],
         })
-        self._track_id_parts.append(np.unique(track_ids))
+        self._track_ids = np.union1d(self._track_ids, track_ids)
+        self._n_rows += truth_ids.size
         self._n_epochs += n_ep
 
     # ------------------------------------------------------------------------------------------- output
@@ -234,9 +250,10 @@ class PictureScorer:
         self._flush()
         c = self.cutoff_m
         ep = _concat(self._epoch_parts, ("time_s", "n_truth", "n_tracks", "n_assigned", "localisation_m2"))
-        rows = _concat(self._row_parts, ("epoch", "truth_id", "track_id", "pos_err2", "vel_err2"))
+        rows = _concat(self._row_parts, ("epoch", "truth_id", "track_id", "pos_err2", "vel_err2", "id_switch",
+                                         "break_end"))
         n_ep = ep["time_s"].size
-        events = continuity_events(rows["epoch"], rows["truth_id"], rows["track_id"])
+        events = ContinuityEvents(rows["id_switch"], rows["break_end"])
         missed, false = unassigned_costs(ep["n_truth"], ep["n_tracks"], ep["n_assigned"], c, P_ORDER, ALPHA)
         gospa_m = np.sqrt(ep["localisation_m2"] + missed + false)
         metrics = to_arrow({
@@ -254,9 +271,8 @@ class PictureScorer:
             "track_breaks": np.bincount(rows["epoch"][events.break_end], minlength=n_ep).astype(np.int64),
         })
         targets, per_target = self._per_target(rows, events, ep["time_s"], target_ids, first_detection_s)
-        seen_tracks = np.unique(np.concatenate(self._track_id_parts)) if self._track_id_parts else np.zeros(0)
-        assigned_tracks = np.unique(rows["track_id"][rows["track_id"] >= 0])
-        tracked = rows["track_id"] >= 0
+        seen_tracks = self._track_ids
+        assigned_tracks = np.unique(rows["track_id"])
         summary = {
             "gospa_cutoff_m": c,
             "epochs": int(n_ep),
@@ -272,28 +288,27 @@ class PictureScorer:
             "targets_tracked": int(np.sum(per_target["tracked_epochs"] > 0)),
             "time_to_track_mean_s": _mean(per_target["time_to_track_s"]),
             "time_to_track_median_s": _median(per_target["time_to_track_s"]),
-            "rmse_position_m": _rms(rows["pos_err2"][tracked]),
-            "rmse_velocity_mps": _rms(rows["vel_err2"][tracked]),
-            "tracked_fraction": float(tracked.sum() / tracked.size) if tracked.size else None,
+            "rmse_position_m": _rms(rows["pos_err2"]),
+            "rmse_velocity_mps": _rms(rows["vel_err2"]),
+            "tracked_fraction": float(rows["truth_id"].size / self._n_rows) if self._n_rows else None,
         }
         return Scores(metrics, targets, summary)
 
     def _per_target(self, rows: dict[str, np.ndarray], events: Any, epoch_time_s: F64, target_ids: I64 | None,
                     first_detection_s: F64 | None) -> tuple[pa.Table, dict[str, np.ndarray]]:
         given = np.zeros(0, np.int64) if target_ids is None else np.asarray(target_ids, np.int64).reshape(-1)
-        ids = np.union1d(given, rows["truth_id"]).astype(np.int64)
+        ids = np.union1d(given, self._targets.ids).astype(np.int64)
         n = ids.size
         where = np.searchsorted(ids, rows["truth_id"])
-        tracked = rows["track_id"] >= 0
-        scored = np.bincount(where, minlength=n)
-        n_tracked = np.bincount(where[tracked], minlength=n)
+        scored = np.zeros(n, np.int64)
+        scored[np.searchsorted(ids, self._targets.ids)] = self._targets.scored
+        n_tracked = np.bincount(where, minlength=n)
         first_track = np.full(n, np.inf)
-        np.minimum.at(first_track, where[tracked], epoch_time_s[rows["epoch"][tracked]])
+        np.minimum.at(first_track, where, epoch_time_s[rows["epoch"]])
         first_track[np.isinf(first_track)] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
-            w = where[tracked]
-            rmse_pos = np.sqrt(np.bincount(w, rows["pos_err2"][tracked], minlength=n) / n_tracked)
-            rmse_vel = np.sqrt(np.bincount(w, rows["vel_err2"][tracked], minlength=n) / n_tracked)
+            rmse_pos = np.sqrt(np.bincount(where, rows["pos_err2"], minlength=n) / n_tracked)
+            rmse_vel = np.sqrt(np.bincount(where, rows["vel_err2"], minlength=n) / n_tracked)
             fraction = n_tracked / scored
         first_det = self._first_detection_of(ids, given, target_ids is not None, first_detection_s)
         cols = {
@@ -306,7 +321,7 @@ class PictureScorer:
             "time_to_track_s": first_track - first_det,
             "id_switches": np.bincount(where[events.id_switch], minlength=n).astype(np.int64),
             "track_breaks": np.bincount(where[events.break_end], minlength=n).astype(np.int64),
-            "tracks_used": _distinct_per_owner(where[tracked], rows["track_id"][tracked], n),
+            "tracks_used": _distinct_per_owner(where, rows["track_id"], n),
             "rmse_position_m": rmse_pos,
             "rmse_velocity_mps": rmse_vel,
         }
@@ -452,8 +467,75 @@ def _distinct_per_owner(owner: I64, value: I64, n: int) -> I64:
 def _concat(parts: list[dict[str, np.ndarray]], names: tuple[str, ...]) -> dict[str, np.ndarray]:
     if not parts:
         ints = {"n_truth", "n_tracks", "n_assigned", "epoch", "truth_id", "track_id"}
-        return {k: np.zeros(0, np.int64 if k in ints else float) for k in names}
+        bools = {"id_switch", "break_end"}
+        return {k: np.zeros(0, np.int64 if k in ints else bool if k in bools else float) for k in names}
     return {k: np.concatenate([p[k] for p in parts]) for k in names}
+
+
+class _PerTarget:
+    """Per target id seen so far (sorted ids): scored epochs, and the continuity state carried from one batch
+    of epochs to the next -- the track id at its last tracked epoch (-1: never tracked) and whether it has been
+    in the sky untracked since then."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, np.int64)
+        self.scored = np.zeros(0, np.int64)
+        self.last_track = np.zeros(0, np.int64)
+        self.gap = np.zeros(0, bool)
+
+    def _grow(self, ids: I64) -> I64:
+        """Positions of ``ids`` (sorted unique) in :attr:`ids`, adding the new ones."""
+        new = np.setdiff1d(ids, self.ids, assume_unique=True)
+        if new.size:
+            merged = np.union1d(self.ids, new)
+            old_at = np.searchsorted(merged, self.ids)
+            for name, fill in (("scored", 0), ("last_track", -1), ("gap", False)):
+                old = getattr(self, name)
+                grown = np.full(merged.size, fill, dtype=old.dtype)
+                grown[old_at] = old
+                setattr(self, name, grown)
+            self.ids = merged
+        return np.searchsorted(self.ids, ids)
+
+    def continuity(self, epoch: I64, truth_id: I64, track_id: I64) -> ContinuityEvents:
+        """:func:`continuity_events` of a batch of scored rows (epochs after every earlier batch's), as if
+        computed over every row so far: each target's carried state enters as up to two rows before the batch
+        (its last track, then an untracked row if it has been untracked since). Updates the state."""
+        ids, counts = np.unique(truth_id, return_counts=True)
+        at = self._grow(ids)
+        self.scored[at] += counts
+        carried = self.last_track[at] >= 0
+        gap = carried & self.gap[at]
+        v_ids = np.concatenate([ids[carried], ids[gap]])
+        v_epoch = np.concatenate([np.full(int(carried.sum()), -2, np.int64), np.full(int(gap.sum()), -1, np.int64)])
+        v_track = np.concatenate([self.last_track[at][carried], np.full(int(gap.sum()), -1, np.int64)])
+        n_v = v_ids.size
+        all_epoch = np.concatenate([v_epoch, epoch])
+        all_truth = np.concatenate([v_ids, truth_id])
+        all_track = np.concatenate([v_track, track_id])
+        ev = continuity_events(all_epoch, all_truth, all_track)
+        # new state: the last tracked row of each target, and whether a row of it follows that one
+        order = np.lexsort((all_epoch, all_truth))
+        t_sorted, k_sorted = all_truth[order], all_track[order]
+        last_row = np.ones(order.size, bool)
+        last_row[:-1] = t_sorted[1:] != t_sorted[:-1]
+        pos = np.arange(order.size)
+        tracked_pos = np.where(k_sorted >= 0, pos, -1)
+        # running maximum of the tracked positions within each target's rows (rows of a target are contiguous)
+        start = np.ones(order.size, bool)
+        start[1:] = t_sorted[1:] != t_sorted[:-1]
+        group = np.cumsum(start) - 1
+        best = np.maximum.accumulate(np.where(tracked_pos >= 0, tracked_pos + group * (order.size + 1), -1))
+        last_tracked = np.where(best >= group * (order.size + 1), best - group * (order.size + 1), -1)
+        ends = np.flatnonzero(last_row)
+        lt = last_tracked[ends]
+        has = lt >= 0
+        who = np.searchsorted(self.ids, t_sorted[ends])
+        self.last_track[who[has]] = k_sorted[lt[has]]
+        self.gap[who[has]] = ends[has] > lt[has]
+        self.last_track[who[~has]] = -1
+        self.gap[who[~has]] = False
+        return ContinuityEvents(ev.id_switch[n_v:], ev.break_end[n_v:])
 
 
 def _nullable(values: np.ndarray) -> np.ndarray | pa.Array:

@@ -8,6 +8,7 @@ Arrays go to plotly as float32 (base64 in the page): ample for kilometres at met
 from __future__ import annotations
 
 import base64
+import html
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from airpicture.report.decimate import bucket_series
 from airpicture.report.engagements import Timeline
-from airpicture.report.mapdata import Frames, Points, Ring, Site
+from airpicture.report.mapdata import Frames, Points, Ring, Site, TargetPath
 from airpicture.report.ppi import Scan
 from airpicture.report.style import (
     ASSET,
@@ -27,6 +28,9 @@ from airpicture.report.style import (
     FALSE_ALARM,
     KIND_NAMES,
     RADAR,
+    RELOAD,
+    TRACKED,
+    WAIT_COLOURS,
     class_colour,
 )
 
@@ -78,10 +82,13 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
         "envelope": ("Battery reach (engagement envelope, max range per threat kind)", BATTERY, "dot", 1.5),
         "asset": ("Asset: a threat inside this circle is a leaker", ASSET, "solid", 1.2),
     }
+    titled = False
     for role, (label, colour, dash, width) in styles.items():
         sel = [r for r in rings if r.role == role]
         if not sel:
             continue
+        title = "Defence" if not faint and not titled else None
+        titled = True
         xs, ys = [], []
         for r in sel:
             x, y = _circle(r.e_km, r.n_km, r.radius_km)
@@ -89,7 +96,7 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
             ys += [y, [np.nan]]
         traces.append(go.Scatter(x=_f4(np.concatenate(xs)), y=_f4(np.concatenate(ys)), mode="lines", name=label,
                                  line=dict(color=colour, dash=dash, width=width), hoverinfo="skip",
-                                 legendgroup="places", legendgrouptitle_text="Defence" if not faint else None,
+                                 legendgroup=f"places-{role}", legendgrouptitle_text=title,
                                  opacity=0.45 if faint else 0.9))
         if role != "asset" and not faint:
             # radar coverage labelled at the ring's north, battery reach at its south, so labels do not collide
@@ -97,7 +104,8 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
             traces.append(go.Scatter(
                 x=[r.e_km for r in sel], y=[r.n_km + sign * r.radius_km for r in sel], text=[r.label for r in sel],
                 mode="text", textposition="top center" if sign > 0 else "bottom center",
-                textfont=dict(color=colour, size=11), showlegend=False, hoverinfo="skip", legendgroup="places"))
+                textfont=dict(color=colour, size=11), showlegend=False, hoverinfo="skip",
+                legendgroup=f"places-{role}"))
     symbols = {"asset": ("Defended asset", "square", ASSET, 11), "radar": ("Radar", "triangle-up", RADAR, 11),
                "battery": ("Battery", "pentagon", BATTERY, 13)}
     for role, (label, symbol, colour, size) in symbols.items():
@@ -109,7 +117,7 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
             mode="markers" if role != "asset" else "markers+text", textposition="bottom right",
             marker=dict(symbol=symbol, color=colour, size=size, line=dict(color="white", width=1)),
             hovertemplate=f"{label}: %{{text}}<br>east %{{x:.1f}} km, north %{{y:.1f}} km<extra></extra>",
-            legendgroup="places"))
+            legendgroup=f"sites-{role}"))
     return traces
 
 
@@ -117,16 +125,31 @@ def _map_axes(extent_km: float) -> dict[str, Any]:
     return dict(
         xaxis=dict(title="East of the site (km)", range=[-extent_km, extent_km], zeroline=False,
                    constrain="domain"),
-        yaxis=dict(title="North of the site (km)", range=[-extent_km, extent_km], zeroline=False,
+        yaxis=dict(title="North of the site (km)", range=[-extent_km, extent_km], zeroline=False, constrain="domain",
                    scaleanchor="x", scaleratio=1),
     )
 
 
+#: Above this many targets the map draws one line per class instead of one per target (hover then shows ids).
+MAX_TARGET_TRACES = 600
+
+
 def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks: list[Points] | None,
-               marks: list[tuple[str, Points]] | None, flyouts: Points | None, extent_km: float) -> go.Figure:
-    """The overview map: places and rings, truth paths by kind, tracks by status, engagement marks."""
+               marks: list[tuple[str, Points]] | None, flyouts: Points | None, extent_km: float,
+               paths: list[TargetPath] | None = None, leakers: set[int] | None = None,
+               names: list[str] | None = None) -> dict[str, Any]:
+    """The overview map: places and rings, truth paths (one per target, named, when ``paths`` is given; else per
+    class), tracks by status, engagement marks on top (leaks last, above the asset markers), the paths of
+    threats that got through emphasised, and an empty 'selected threat' trace the page's script fills.
+
+    Returned as a figure dict: the per-target paths (hundreds of traces) are plain dicts with typed arrays, as the
+    slider's frames are, since validating each through plotly's classes costs seconds."""
     fig = go.Figure()
-    for tr in _place_traces(sites, rings):
+    plain: list[dict[str, Any]] = []
+    place = _place_traces(sites, rings)
+    rings_only = [tr for tr in place if tr.mode != "markers" and tr.mode != "markers+text"]
+    site_traces = [tr for tr in place if tr.mode in ("markers", "markers+text")]
+    for tr in rings_only:
         fig.add_trace(tr)
     if tracks is not None:  # beneath the truth: a true path with a blue halo is a tracked one
         for i, p in enumerate(tracks):
@@ -140,34 +163,75 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
             else:
                 style = dict(mode="markers", marker=dict(color="#555555", size=5, symbol="x-thin-open",
                                                          line=dict(width=1, color="#555555")), name=p.label)
-            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), legendgroup="tracks", legendrank=900,
+            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), legendgroup=f"tracks{i}", legendrank=900,
                                      legendgrouptitle_text="Tracks (by status)" if i == 0 else None,
                                      **style, **_hover(p, "track")))
-    for i, p in enumerate(truth):
-        fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
-                                 line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup="truth",
-                                 legendgrouptitle_text="True paths" if i == 0 else None, **_hover(p, "target")))
+    leak_paths = [tp for tp in (paths or []) if leakers and tp.target_id in leakers]
+    if leak_paths:
+        e = np.concatenate([np.append(tp.points.e_km, np.nan) for tp in leak_paths])
+        n = np.concatenate([np.append(tp.points.n_km, np.nan) for tp in leak_paths])
+        fig.add_trace(go.Scatter(x=_f4(e), y=_f4(n), mode="lines", name=f"Path of a threat that got through "
+                                 f"({len(leak_paths)})", line=dict(color="#d62728", width=5), opacity=0.3,
+                                 hoverinfo="skip", legendgroup="leakpaths", legendrank=1001))
+    insert_at = len(fig.data)
+    if paths is not None and len(paths) <= MAX_TARGET_TRACES:
+        shown: set[int] = set()
+        for tp in paths:
+            p = tp.points
+            first = tp.cls not in shown
+            shown.add(tp.cls)
+            trace: dict[str, Any] = {
+                "type": "scatter", "x": typed_array(p.e_km), "y": typed_array(p.n_km), "mode": "lines",
+                "name": p.label, "meta": tp.target_id, "line": {"color": p.colour, "width": 1.2}, "opacity": 0.8,
+                "legendgroup": f"truth{tp.cls}", "showlegend": first,
+                "customdata": typed_array(np.column_stack([p.time_s, p.height_km])),
+                "hovertemplate": (f"<b>{html.escape(tp.name)}</b> (#{tp.target_id}, {html.escape(p.label)})<br>"
+                                  "t = %{customdata[0]:.0f} s<br>east %{x:.1f} km, north %{y:.1f} km"
+                                  "<br>height %{customdata[1]:.2f} km<extra></extra>")}
+            if first and tp.cls == 0:
+                trace["legendgrouptitle"] = {"text": "True paths (click: show or hide a class)"}
+            plain.append(trace)
+    else:
+        for i, p in enumerate(truth):
+            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
+                                     line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup=f"truth{i}",
+                                     legendgrouptitle_text="True paths" if i == 0 else None, **_hover(p, "target")))
+    for tr in site_traces:
+        fig.add_trace(tr)
     if flyouts is not None and len(flyouts):
         fig.add_trace(go.Scatter(x=_f4(flyouts.e_km), y=_f4(flyouts.n_km), mode="lines", name=flyouts.label,
                                  line=dict(color=flyouts.colour, width=1), opacity=0.5, legendgroup="eng",
                                  legendgrouptitle_text="Engagements", hoverinfo="skip"))
     if marks is not None:
-        for j, (event, p) in enumerate(marks):
+        ordered = sorted(marks, key=lambda m: m[0] == "leak")  # leaks drawn last: on top of everything
+        for j, (event, p) in enumerate(ordered):
             _label, symbol, colour = EVENT_STYLE[event]
+            who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in p.ident.tolist()]
+                   if names is not None else [f"target {int(i)}" for i in p.ident.tolist()])
             fig.add_trace(go.Scatter(
                 x=_f4(p.e_km), y=_f4(p.n_km), mode="markers", name=f"{p.label} ({len(p)})",
-                marker=dict(symbol=symbol, color=colour, size=11 if event != "engage" else 8,
-                            line=dict(width=1.5, color=colour if "open" in symbol else "white")),
-                legendgroup="eng", legendgrouptitle_text="Engagements" if (j == 0 and flyouts is None) else None,
-                **_hover(p, "target")))
+                marker=dict(symbol=symbol, color=colour, size=12 if event == "leak" else 11 if event != "engage" else 8,
+                            line=dict(width=2 if event == "leak" else 1.5,
+                                      color=colour if "open" in symbol or event == "leak" else "white")),
+                legendgroup=f"eng{j}",
+                legendgrouptitle_text="Engagements" if (j == 0 and flyouts is None) else None, text=who,
+                customdata=_f4(np.column_stack([p.time_s, p.height_km])),
+                hovertemplate=(f"<b>{_label}</b>: %{{text}}<br>t = %{{customdata[0]:.0f}} s<br>east %{{x:.1f}} km, "
+                               "north %{y:.1f} km<br>height %{customdata[1]:.2f} km<extra></extra>")))
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name="Selected threat (choose a row of the table)",
+                             line=dict(color="#111111", width=4), marker=dict(size=4, color="#111111"),
+                             showlegend=False, hoverinfo="skip", meta="selected"))
     fig.update_layout(**_base_layout("Overview map: defence, true paths, tracks and engagements "
                                      "(local km; click legend entries to show or hide)", 820),
-                      **_map_axes(extent_km), legend=dict(groupclick="toggleitem", tracegroupgap=8))
-    return fig
+                      **_map_axes(extent_km),
+                      legend=dict(groupclick="togglegroup", tracegroupgap=4, font=dict(size=11)))
+    out = fig.to_plotly_json()
+    out["data"] = [*out["data"][:insert_at], *plain, *out["data"][insert_at:]]
+    return out
 
 
 def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points], frames: Frames,
-                   extent_km: float, start_index: int) -> dict[str, Any]:
+                   extent_km: float, start_index: int, names: list[str] | None = None) -> dict[str, Any]:
     """The picture over time: true targets (dots) and published tracks (rings with a 30 s heading leader) at each
     slider time. Returned as a figure dict with frames (validated traces, frames built as plain dicts)."""
     fig = go.Figure()
@@ -193,6 +257,9 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
             is_track = bool(frames.tracks) and i > len(frames.truth[f])
             if not is_leader:
                 data["customdata"] = enc(_hover(p, "track" if is_track else "target")["customdata"])
+            if names is not None and not is_leader and not is_track:
+                data["text"] = [names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}"
+                                for i in p.ident.tolist()]
             if full:
                 data.update(name=p.label, legendgroup="tracks" if (is_leader or is_track) else "truth")
                 if is_leader:
@@ -203,7 +270,10 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
                                 hovertemplate=_hover(p, "track")["hovertemplate"])
                 else:
                     data.update(mode="markers", marker=dict(color=p.colour, size=6),
-                                hovertemplate=_hover(p, "target")["hovertemplate"])
+                                hovertemplate=_hover(p, "target")["hovertemplate"] if names is None else (
+                                    "<b>%{text}</b> (#%{customdata[0]:.0f}, %{fullData.name})<br>"
+                                    "t = %{customdata[1]:.0f} s<br>east %{x:.1f} km, north %{y:.1f} km"
+                                    "<br>height %{customdata[2]:.2f} km<extra></extra>"))
             out.append(data)
         return out
 
@@ -240,46 +310,78 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
     return out
 
 
-def ppi_figure(scan: Scan, target_kind: NDArray[np.object_]) -> go.Figure:
-    """One rotation of one radar in its own polar coordinates: detections by what caused them (``target_kind``
-    is indexed by target id), and the truth."""
-    fig = go.Figure()
-    s = scan.sensor
-    fig.add_trace(go.Scatterpolar(
+def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] | None) -> list[go.Scatterpolar]:
+    traces = []
+    who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in scan.truth_target_id.tolist()]
+           if names is not None else [f"target {int(i)}" for i in scan.truth_target_id.tolist()])
+    traces.append(go.Scatterpolar(
         r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
         name="True target at mid-rotation", marker=dict(symbol="circle-open", size=11, color="#555555"),
-        customdata=_f4(np.column_stack([scan.truth_target_id, scan.truth_elevation_deg])),
-        hovertemplate="truth: target %{customdata[0]:.0f}<br>range %{r:.1f} km, azimuth %{theta:.1f}°"
+        customdata=_f4(np.column_stack([scan.truth_target_id, scan.truth_elevation_deg])), text=who,
+        hovertemplate="truth: <b>%{text}</b> (#%{customdata[0]:.0f})<br>range %{r:.1f} km, azimuth %{theta:.1f}°"
                       "<br>elevation %{customdata[1]:.2f}°<extra></extra>"))
     hover = ("<b>%{fullData.name}</b><br>range %{r:.2f} km, azimuth %{theta:.2f}°<br>elevation %{customdata[0]:.2f}°"
              "<br>SNR %{customdata[1]:.1f} dB<extra></extra>")
     cd = np.column_stack([scan.elevation_deg, scan.snr_db])
     if scan.target_id is None:
-        fig.add_trace(go.Scatterpolar(r=_f4(scan.range_km), theta=_f4(scan.azimuth_deg), mode="markers",
+        traces.append(go.Scatterpolar(r=_f4(scan.range_km), theta=_f4(scan.azimuth_deg), mode="markers",
                                       name="Detection (no labels in this run)", marker=dict(color="#1f4e9c", size=6),
                                       customdata=_f4(cd), hovertemplate=hover))
-    else:
-        false = scan.target_id < 0
-        fig.add_trace(go.Scatterpolar(r=_f4(scan.range_km[false]), theta=_f4(scan.azimuth_deg[false]),
-                                      mode="markers", name=f"False alarm ({int(false.sum())})",
-                                      marker=dict(color=FALSE_ALARM, size=7, symbol="x-thin-open",
-                                                  line=dict(width=1.5, color=FALSE_ALARM)),
-                                      customdata=_f4(cd[false]), hovertemplate=hover))
-        kinds = np.where(false, "", target_kind[np.maximum(scan.target_id, 0)])
-        for kind in dict.fromkeys(kinds[~false].tolist()):
-            m = (~false) & (kinds == kind)
-            fig.add_trace(go.Scatterpolar(
-                r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
-                name=f"Detection of {KIND_NAMES.get(kind, kind).lower()} ({int(m.sum())})",
-                marker=dict(color=class_colour(kind, False), size=7), customdata=_f4(cd[m]), hovertemplate=hover))
-    n = scan.range_km.size
+        return traces
+    false = scan.target_id < 0
+    traces.append(go.Scatterpolar(r=_f4(scan.range_km[false]), theta=_f4(scan.azimuth_deg[false]),
+                                  mode="markers", name=f"False alarm ({int(false.sum())})",
+                                  marker=dict(color=FALSE_ALARM, size=7, symbol="x-thin-open",
+                                              line=dict(width=1.5, color=FALSE_ALARM)),
+                                  customdata=_f4(cd[false]), hovertemplate=hover))
+    kinds = np.where(false, "", target_kind[np.maximum(scan.target_id, 0)])
+    for kind in dict.fromkeys(kinds[~false].tolist()):
+        m = (~false) & (kinds == kind)
+        label = [names[int(i)] if names is not None else f"target {int(i)}" for i in scan.target_id[m].tolist()]
+        traces.append(go.Scatterpolar(
+            r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
+            name=f"Detection of {KIND_NAMES.get(kind, kind).lower()} ({int(m.sum())})", text=label,
+            marker=dict(color=class_colour(kind, False), size=7), customdata=_f4(cd[m]),
+            hovertemplate=hover.replace("</b>", "</b>: %{text}")))
+    return traces
+
+
+def _scan_title(scan: Scan) -> str:
+    s = scan.sensor
+    return (f"Radar scan: '{s.name}' (sensor {s.id}), rotation {scan.index}, t = {scan.start_s:g}–{scan.end_s:g} s: "
+            f"{scan.range_km.size} detections, {scan.n_false} false alarms")
+
+
+def ppi_figure(scans: Scan | list[Scan], target_kind: NDArray[np.object_], names: list[str] | None = None
+               ) -> go.Figure:
+    """One rotation of each radar in its own polar coordinates: detections by what caused them (``target_kind``
+    and ``names`` are indexed by target id), and the truth. With several radars, a menu chooses the radar."""
+    scans = [scans] if isinstance(scans, Scan) else list(scans)
+    fig = go.Figure()
+    owner = []
+    for k, scan in enumerate(scans):
+        for tr in _scan_traces(scan, target_kind, names):
+            tr.visible = k == 0
+            tr.legendgroup = f"radar{k}"
+            fig.add_trace(tr)
+            owner.append(k)
+    s0 = scans[0]
     fig.update_layout(
-        **_base_layout(f"Radar scan: '{s.name}' (sensor {s.id}), rotation {scan.index}, "
-                       f"t = {scan.start_s:g}–{scan.end_s:g} s: {n} detections, {scan.n_false} false alarms", 720),
-        polar=dict(radialaxis=dict(range=[0, s.max_range_m * 1e-3], ticksuffix=" km", angle=45, tickangle=45,
+        **_base_layout(_scan_title(s0), 720),
+        polar=dict(radialaxis=dict(range=[0, s0.sensor.max_range_m * 1e-3], ticksuffix=" km", angle=45, tickangle=45,
                                    tickfont=dict(size=10, color="#666666")),
                    angularaxis=dict(direction="clockwise", rotation=90, dtick=30, ticksuffix="°")),
     )
+    if len(scans) > 1:
+        buttons = [dict(label=f"{sc.sensor.name} (sensor {sc.sensor.id})", method="update",
+                        args=[{"visible": [o == k for o in owner]},
+                              {"title.text": _scan_title(sc),
+                               "polar.radialaxis.range": [0, sc.sensor.max_range_m * 1e-3]}])
+                   for k, sc in enumerate(scans)]
+        fig.update_layout(updatemenus=[dict(type="dropdown", buttons=buttons, x=0.0, xanchor="left", y=1.0,
+                                            yanchor="bottom", pad=dict(t=4, b=4), showactive=True, active=0,
+                                            bgcolor="#ffffff", bordercolor="#999999")],
+                          margin=dict(t=110))
     return fig
 
 
@@ -361,14 +463,45 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
 
 
 def timeline_figure(tl: Timeline) -> go.Figure:
-    """One row per engaged target: engagement span, interceptor flyouts, and each event as a marker."""
+    """One row per engaged target (and, with the decision log, per threat never engaged): when it was tracked,
+    when it waited and for which limit, the engagement span, interceptor flyouts and each event as a marker; a
+    row of launcher reloads per battery on top."""
     rows = min(len(tl), TIMELINE_MAX_ROWS)
     keep_flyout = tl.flyout_row < rows
     fig = go.Figure()
+
+    def bars(row: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, colour: str, width: float,
+             opacity: float = 1.0, text: list[str] | None = None, legend: bool = True) -> None:
+        k = row.size
+        xs = np.column_stack([a, b, np.full(k, np.nan)]).ravel()
+        ys = np.repeat(np.asarray(row, float), 3)
+        extra: dict[str, Any] = dict(hoverinfo="skip")
+        if text is not None:
+            extra = dict(text=np.repeat(np.asarray(text, dtype=object), 3).tolist(),
+                         hovertemplate="%{text}<extra></extra>")
+        fig.add_trace(go.Scatter(x=_f4(xs), y=_f4(ys), mode="lines", name=name, showlegend=legend and k > 0,
+                                 line=dict(color=colour, width=width), opacity=opacity, **extra))
+
+    batteries = list(dict.fromkeys(tl.reload_battery))
+    reload_rows = {b: -1 - i for i, b in enumerate(batteries)}
+    if batteries:
+        # each launcher's reloads on its own thin line within its battery's row
+        lau = np.array([int(t.split()[1].rstrip(":")) if t.startswith("launcher ") else 1 for t in tl.reload_text])
+        spread = 0.7 * ((lau - 1) / max(int(lau.max()) - 1, 1) - 0.5) if lau.size else lau
+        yr = np.array([reload_rows[b] for b in tl.reload_battery], float) + spread
+        bars(yr, tl.reload_start_s, tl.reload_end_s, RELOAD[0], RELOAD[1], 2, 0.9,
+             text=[f"{b} {t}" for b, t in zip(tl.reload_battery, tl.reload_text, strict=True)])
+    keep = tl.tracked_row < rows
+    bars(tl.tracked_row[keep], tl.tracked_start_s[keep], tl.tracked_end_s[keep], TRACKED[0], TRACKED[1], 2)
+    for reason, (label, colour) in WAIT_COLOURS.items():
+        m = np.array([r == reason for r in tl.wait_reason], bool) & (tl.wait_row < rows) if tl.wait_reason else \
+            np.zeros(0, bool)
+        if m.any():
+            bars(tl.wait_row[m], tl.wait_start_s[m], tl.wait_end_s[m], label, colour, 6, 0.45)
     span_x = np.column_stack([tl.first_s[:rows], tl.last_s[:rows], np.full(rows, np.nan)]).ravel()
     span_y = np.repeat(np.arange(rows, dtype=float), 3)
     fig.add_trace(go.Scatter(x=_f4(span_x), y=_f4(span_y), mode="lines", name="Under engagement",
-                             line=dict(color="#c8c8c8", width=3), hoverinfo="skip"))
+                             line=dict(color="#a0a0a0", width=3), hoverinfo="skip"))
     k = int(keep_flyout.sum())
     fx = np.column_stack([tl.flyout_start_s[keep_flyout], tl.flyout_end_s[keep_flyout], np.full(k, np.nan)]).ravel()
     fy = np.repeat(tl.flyout_row[keep_flyout].astype(float), 3)
@@ -381,19 +514,22 @@ def timeline_figure(tl: Timeline) -> go.Figure:
             label = "Launch"
         fig.add_trace(go.Scatter(
             x=_f4(tl.mark_time_s[event][m]), y=_f4(r), mode="markers", name=label,
-            marker=dict(symbol=symbol, color=colour, size=11 if event in ("kill", "leak") else 9,
+            marker=dict(symbol=symbol, color=colour, size=10 if event in ("kill", "leak") else 8,
                         line=dict(width=1.5, color=colour if "open" in symbol else "white")),
             text=[tl.label[i] for i in r],
             hovertemplate=f"<b>{label}</b><br>%{{text}}<br>t = %{{x:.0f}} s<extra></extra>"))
-    height = int(np.clip(140 + 18 * rows, 320, 2600))
+    row_px = 15
+    height = int(np.clip(170 + row_px * (rows + len(batteries)), 320, 6200))
     more = f" (first {rows} of {len(tl)})" if rows < len(tl) else ""
+    what = "engaged target" if tl.wait_reason == [] and tl.tracked_row.size == 0 else "threat"
+    tickvals = [reload_rows[b] for b in batteries] + list(range(rows))
+    ticktext = [f"{b} reloads" for b in batteries] + tl.label[:rows]
     fig.update_layout(
-        **_base_layout(f"Engagement timeline: one row per engaged target{more}, in order of first engagement",
-                       height),
+        **_base_layout(f"Engagement timeline: one row per {what}{more}", height),
         xaxis=dict(title="time (s)", side="top", showgrid=True),
-        yaxis=dict(tickmode="array", tickvals=list(range(rows)), ticktext=tl.label[:rows], autorange="reversed",
-                   tickfont=dict(size=10), showgrid=True, gridcolor="#f0f0f0"),
-        legend=dict(orientation="h", y=-0.02, yanchor="top", x=0),
+        yaxis=dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[rows - 0.5, -len(batteries) - 0.6],
+                   tickfont=dict(size=10), showgrid=True, gridcolor="#f0f0f0", automargin=True),
+        legend=dict(orientation="h", y=-0.01, yanchor="top", x=0),
     )
-    fig.update_layout(margin=dict(l=230, r=20, t=110, b=60))
+    fig.update_layout(margin=dict(l=10, r=20, t=110, b=60))
     return fig

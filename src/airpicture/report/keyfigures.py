@@ -49,7 +49,13 @@ def key_figures(run: RunData, st: SortedTruth) -> list[Row]:
     else:
         rows.append(("Targets", "Most targets in the sky at once", "0"))
     reached = _count(hostile & (tg.get("end_reason", np.full(hostile.size, "")) == "impact"))
-    rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)))
+    eng = run.summary.get("engagement")
+    within = eng.get("threats_would_hit") if isinstance(eng, dict) else None
+    if isinstance(within, int):
+        rows.append(("Targets", "Threats whose unopposed flight reaches their asset's radius within the run (would "
+                                "have hit)", f"{within} ({reached} end at their asset)"))
+    else:
+        rows.append(("Targets", "Threats whose flight reaches their asset (undefended truth)", str(reached)))
     rows.extend(_tracking(run))
     rows.extend(_engagement(run))
     return rows
@@ -69,17 +75,32 @@ def _tracking(run: RunData) -> list[Row]:
     elif run.has("picture"):
         _, n = np.unique(run.get("picture")["time_s"], return_counts=True)
         rows.append(("Tracking", "Most confirmed tracks in the picture (capacity)", f"{_peak(n):.0f} ({cap})"))
+    tracking = run.summary.get("tracking") if isinstance(run.summary.get("tracking"), dict) else {}
+    rmse = tracking.get("rmse_position_m")
+    if isinstance(rmse, int | float):
+        vel = tracking.get("rmse_velocity_mps")
+        rows.append(("Tracking", "Position error of tracked targets (RMSE over the epochs each is tracked)",
+                     f"{rmse:.0f} m" + (f" (velocity {vel:.0f} m/s)" if isinstance(vel, int | float) else "")))
+    mean_tt, med_tt = tracking.get("time_to_track_mean_s"), tracking.get("time_to_track_median_s")
+    if isinstance(mean_tt, int | float):
+        rows.append(("Tracking", "Time from first detection to first track (mean, median)",
+                     f"{mean_tt:.1f} s, {med_tt:.1f} s" if isinstance(med_tt, int | float) else f"{mean_tt:.1f} s"))
+    if isinstance(tracking.get("id_switches"), int):
+        rows.append(("Tracking", "ID switches (a target followed by a new track id) / track breaks",
+                     f"{tracking['id_switches']} / {tracking.get('track_breaks', '—')}"))
+    if isinstance(tracking.get("capacity_refusals"), int):
+        rows.append(("Tracking", "Candidate tracks the tracker refused at capacity (any target; not fire control's "
+                                 "waits)", f"{tracking['capacity_refusals']}"
+                     + (f" (capacity {tracking['capacity']})" if tracking.get("capacity") is not None else "")))
     if run.has("metrics"):
         m = run.get("metrics")
-        rows.append(("Tracking", "Mean GOSPA over the run",
-                     f"{_mean(m['gospa_m']):.0f} m (cut-off {run.scenario.metrics.gospa_cutoff_m:g} m)"))
+        rows.append(("Tracking", "Mean GOSPA over the run (not a position error: see below)", _gospa_text(run, m)))
         for col, label in (("n_missed", "Targets missed by the picture, mean per epoch"),
                            ("n_false", "False tracks in the picture, mean per epoch (tracks matching no target "
                                        "at that epoch)")):
             if col in m:
                 rows.append(("Tracking", label, f"{_mean(m[col]):.1f}"))
     # a different definition from the per-epoch mean above: track ids never paired with a target at any epoch
-    tracking = run.summary.get("tracking")
     false_tracks = tracking.get("false_tracks") if isinstance(tracking, dict) else None
     if isinstance(false_tracks, int):
         rows.append(("Tracking", "False tracks over the run (confirmed tracks that never matched any target; "
@@ -87,6 +108,20 @@ def _tracking(run: RunData) -> list[Row]:
     if not rows:
         rows.append(("Tracking", "Tracking", "not available (no tracks, picture or metrics in this run)"))
     return rows
+
+
+def _gospa_text(run: RunData, m: dict[str, np.ndarray]) -> str:
+    """Mean GOSPA with what it is made of: its parts' shares of GOSPA² (mean over epochs)."""
+    c = run.scenario.metrics.gospa_cutoff_m
+    text = f"{_mean(m['gospa_m']):.0f} m (cut-off c = {c:g} m)"
+    parts = [(k, label) for k, label in (("missed_m2", "missed targets"), ("false_m2", "false tracks"),
+                                         ("localisation_m2", "position error")) if k in m]
+    if parts:
+        means = {k: _mean(m[k]) for k, _ in parts}
+        total = sum(v for v in means.values() if np.isfinite(v))
+        if total > 0:
+            text += ": " + ", ".join(f"{label} {100 * means[k] / total:.0f} %" for k, label in parts) + " of GOSPA²"
+    return text
 
 
 def _events_of(name: np.ndarray, kinds: tuple[str, ...]) -> str:
@@ -138,7 +173,10 @@ def _engagement(run: RunData) -> list[Row]:
     rows.append(("Engagement", "First saturation (a threat had to wait: no channel, no interceptor or no track "
                                "slot)", first))
     rows.append(("Engagement", "Waits for a saturated resource (episodes, not threats: one threat may wait "
-                               "several times)", _events_of(name, SATURATION)))
+                               "several times)", _events_of(name, SATURATION[:2])))
+    rows.append(("Engagement", "Threats refused a track slot while no track followed them (capacity-refused "
+                               "episodes; the tracker's refusals are under Tracking)",
+                 str(_count(name == "capacity-refused"))))
     rows.append(("Engagement", "Not engageable: tracks first seen out of the envelope or too late to intercept "
                                "(events, once per track and battery; not saturation)",
                  str(_count(name == "out-of-envelope"))))

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from airpicture.errors import InputError, Problem
@@ -71,6 +72,17 @@ SCHEMAS: dict[str, list[Col]] = {
     "timeline": [*_cols("time_s", "f"), *_cols("battery", "s", nullable=True),
                  *_cols("channels_busy fire_channels in_flight max_in_flight tracks_held track_capacity", "f"),
                  *_cols("ready_rounds inventory_left", "f", required=False, nullable=True)],
+    "decisions": [*_cols("time_s", "f"), *_cols("stage event", "s"),
+                  *_cols("reason battery detail", "s", nullable=True),
+                  *_cols("target_id track_id", "i", nullable=True),
+                  *_cols("other_track_id sensor_id detection_index rank hits misses interceptors launcher in_use "
+                         "limit", "i", required=False, nullable=True),
+                  *_cols("until_s time_to_go_s intercept_time_s quality position_sigma_m range_m miss_distance_m "
+                         "correction_radius_m pk draw cause_s impact_s", "f", required=False, nullable=True)],
+    "target_metrics": [*_cols("target_id", "i"),
+                       *_cols("first_detection_s first_track_s time_to_track_s tracked_fraction rmse_position_m",
+                              "f", required=False, nullable=True),
+                       *_cols("id_switches track_breaks", "i", required=False, nullable=True)],
     "metrics": [*_cols("time_s gospa_m", "f"),
                 *_cols("localisation_m2 missed_m2 false_m2 n_truth n_tracks n_missed n_false", "f",
                        required=False, nullable=True)],
@@ -79,13 +91,15 @@ SCHEMAS: dict[str, list[Col]] = {
 #: Tables every results folder has (written by the truth stage).
 REQUIRED_TABLES = ("truth", "targets")
 #: Tables written by later stages, read when present; each report section needs some of them.
-OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics")
+OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics",
+                   "target_metrics", "decisions")
 #: The tables each later stage writes, by the section of summary.json that records the stage ran. A folder
-#: whose summary has the section must have every one of them (target_metrics is not drawn, only required).
+#: whose summary has the section must have every one of them.
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "sensing": ("detections", "detection_labels"),
     "tracking": ("tracks", "picture", "metrics", "target_metrics"),
     "engagement": ("events", "timeline"),
+    "decisions": ("decisions",),
 }
 
 
@@ -106,10 +120,9 @@ class RunData:
         return self.tables[name]
 
 
-def load_run(run_dir: str | Path) -> RunData:
-    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken."""
-    from airpicture.truth import frame_of
-
+def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunData:
+    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken.
+    ``only``: read just these tables (``targets`` always), e.g. for a quick explanation of the run."""
     d = Path(run_dir)
     if not d.exists():
         raise InputError(str(d), "folder not found")
@@ -121,13 +134,15 @@ def load_run(run_dir: str | Path) -> RunData:
                                  f"'airpicture run' (the folder has: {have})")
     scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
     summary = _read_summary(d / "summary.json")
-    run = RunData(d, scenario, frame_of(scenario), summary)
+    site = scenario.site  # the frame as airpicture.truth.frame_of makes it (without importing the truth models)
+    run = RunData(d, scenario, LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m), summary)
     _check_complete(d, summary)
     for name in REQUIRED_TABLES:
-        run.tables[name] = read_columns(d / f"{name}.parquet", SCHEMAS[name])
+        if only is None or name in only or name == "targets":
+            run.tables[name] = read_columns(d / f"{name}.parquet", SCHEMAS[name])
     for name in OPTIONAL_TABLES:
         path = d / f"{name}.parquet"
-        if path.exists():
+        if path.exists() and (only is None or name in only):
             run.tables[name] = read_columns(path, SCHEMAS[name])
     _check_consistency(run)
     return run
@@ -174,16 +189,41 @@ def _read_summary(path: Path) -> dict[str, Any]:
 
 
 def read_columns(path: Path, schema: list[Col]) -> Columns:
-    """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out)."""
-    table = read_table(path)
+    """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out).
+
+    A Parquet file is read one column at a time, so memory holds the arrays returned plus one column in Arrow
+    form, not the whole table twice (a run with 100,000 threats has a truth table of tens of millions of rows).
+    """
     source = str(path)
-    require_columns(table, [c.name for c in schema if c.required], source)
+    names = _parquet_columns(path)
+    if names is None:  # not a readable Parquet file: read it whole, with read_table's messages
+        table = read_table(path)
+        require_columns(table, [c.name for c in schema if c.required], source)
+        return {c.name: _column(table, c, source) for c in schema if c.name in table.column_names}
+    require_columns(pa.table({n: pa.array([], pa.null()) for n in names}), [c.name for c in schema if c.required],
+                    source)
     out: Columns = {}
     for c in schema:
-        if c.name not in table.column_names:
+        if c.name not in names:
             continue
+        try:
+            table = pq.read_table(path, columns=[c.name])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(source, f"cannot read as Parquet: {first}") from None
         out[c.name] = _column(table, c, source)
+        del table
     return out
+
+
+def _parquet_columns(path: Path) -> list[str] | None:
+    """Column names of a Parquet file, or None if ``path`` is not one that can be read."""
+    if not path.name.lower().endswith((".parquet", ".pq")) or not path.is_file():
+        return None
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        return None
 
 
 def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
@@ -219,7 +259,10 @@ def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
         i = int(np.argmax(nulls))
         raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
                                          "expected text, got an empty value"))
-    return np.asarray(pc.fill_null(col, "").to_numpy(zero_copy_only=False), dtype=object)
+    # one Python string per distinct value, shared by the rows (a column of millions of rows holds few values)
+    encoded = pc.fill_null(col, "").combine_chunks().dictionary_encode()
+    values = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    return values[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
 
 
 def _check_consistency(run: RunData) -> None:

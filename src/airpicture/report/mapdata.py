@@ -173,6 +173,36 @@ def truth_paths(st: SortedTruth, step_s: float) -> list[Points]:
     return out
 
 
+@dataclass(frozen=True)
+class TargetPath:
+    """One target's decimated path (km) with its class index and display name."""
+
+    target_id: int
+    cls: int
+    name: str
+    points: Points
+
+
+def target_paths(st: SortedTruth, step_s: float, names: list[str]) -> list[TargetPath]:
+    """One decimated path per target (see :func:`truth_paths`), in target order."""
+    keep = path_keep(st.target_id, st.time_s, step_s)
+    tid = st.target_id[keep]
+    e, n, t, h = st.e_m[keep] * KM, st.n_m[keep] * KM, st.time_s[keep], st.height_km[keep]
+    bounds = np.flatnonzero(np.diff(tid)) + 1
+    out = []
+    for lo, hi in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [tid.size]]).tolist(),
+                      strict=True):
+        if hi <= lo:
+            continue
+        i = int(tid[lo])
+        c = int(st.class_of_target[i])
+        kind, hostile = st.classes[c]
+        out.append(TargetPath(i, c, names[i], Points(class_label(kind, hostile), class_colour(kind, hostile),
+                                                     e[lo:hi], n[lo:hi], tid[lo:hi].astype(float), t[lo:hi],
+                                                     h[lo:hi])))
+    return out
+
+
 def position_at(st: SortedTruth, target_id: I64, time_s: F64) -> tuple[F64, F64, F64]:
     """East, north (km) and height (km) of targets at times, linearly interpolated between truth samples and
     clamped to each target's first/last (kept) sample. NaN for a target with no samples."""

@@ -64,6 +64,18 @@ def choose_scan(run: RunData) -> tuple[Radar, int] | None:
     return None
 
 
+def choose_scans(run: RunData) -> list[tuple[Radar, int]]:
+    """For every radar with detections (scenario order): the rotation the PPI shows (see :func:`choose_scan`)."""
+    out = []
+    for s in run.scenario.sensors:
+        one = RunData(run.run_dir, run.scenario.model_copy(update={"sensors": [s]}), run.frame, run.summary,
+                      run.tables)
+        chosen = choose_scan(one)
+        if chosen is not None:
+            out.append((s, chosen[1]))
+    return out
+
+
 def scan_view(run: RunData, st: SortedTruth, sensor: Radar, index: int) -> Scan:
     """Detections of ``sensor`` in rotation ``index`` and every truth target in the sky during the rotation and
     within the radar's instrumented range, at mid-rotation (or the nearest moment of its flight), converted to the

@@ -42,6 +42,16 @@ EVENT_STYLE: dict[str, tuple[str, str, str]] = {
     "leak": ("Leaker (reached its asset)", "x", "#d62728"),
     "survived": ("Survived (still flying at the end)", "square-open", "#444444"),
 }
+#: Colours of the limits a threat waited for (timeline bars, bottleneck strip legend).
+WAIT_COLOURS: dict[str, tuple[str, str]] = {
+    "track_slot": ("Waiting: no track slot", "#8c8c8c"),
+    "channels": ("Waiting: fire channels busy", "#ff7f0e"),
+    "in_flight": ("Waiting: in-flight limit", "#9467bd"),
+    "ready_rounds": ("Waiting: no ready rounds", "#d62728"),
+}
+TRACKED = ("Tracked (confirmed track)", "#9ecae1")
+RELOAD = ("Launcher reloading", "#2ca02c")
+
 #: plotly marker symbol -> matplotlib marker, for the PNG figures
 MPL_MARKERS: dict[str, str] = {"diamond-open": "D", "triangle-up": "^", "star": "*", "circle-x-open": "o", "x": "X",
                                "square-open": "s"}

@@ -129,6 +129,7 @@ def synthesize_stages(run_dir: str | Path, rng: np.random.Generator, pd: float =
         write_parquet(d / "detection_labels.parquet", {
             "detection_index": np.arange(labels.size), "time_s": det["time_s"][keep],
             "sensor_id": det["sensor_id"][keep], "target_id": labels, "merged_targets": (labels >= 0).astype(np.int64)})
+    _synthesize_decisions(load_run(d), d)
 
 
 def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_t: F64, pic_tgt: NDArray,
@@ -212,3 +213,87 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
              "inventory_left", "tracks_held", "track_capacity")
     write_parquet(d / "timeline.parquet", {k: np.array(v, object if k == "battery" else float)
                                            for k, v in zip(names, tl, strict=True)})
+
+
+def _synthesize_decisions(run: RunData, d: Path) -> None:
+    """``decisions.parquet`` read off the synthetic tables: each target in view from its start and first detected
+    at its first labelled detection; each track born at its first row and confirmed at its first confirmed row;
+    the battery's events as decisions (a no-channel wait lasting until the threat's next engagement, its leak or
+    the end); each threat's outcome, the first cause of a leak being its wait, else its missed shot, else 'not
+    closing' (the synthetic battery gives no other reason)."""
+    from airpicture.decisions.schema import Rows, sort_rows, to_table
+
+    sc = run.scenario
+    tg = run.get("targets")
+    n = len(tg["target_id"])
+    rows = Rows()
+    rows.extend(n, time_s=tg["start_s"], stage="sensing", event="visible", target_id=np.arange(n),
+                detail="in view from its start")
+    if run.has("detections") and run.has("detection_labels"):
+        lab = run.get("detection_labels")["target_id"]
+        t = run.get("detections")["time_s"]
+        first = np.full(n, np.inf)
+        m = lab >= 0
+        np.minimum.at(first, lab[m], t[m])
+        seen = np.flatnonzero(np.isfinite(first))
+        rows.extend(int(seen.size), time_s=first[seen], stage="sensing", event="detected", target_id=seen,
+                    detail="first detection")
+    if run.has("tracks"):
+        tk = run.get("tracks")
+        order = np.lexsort((tk["time_s"], tk["track_id"]))
+        trk, tt, stt = tk["track_id"][order], tk["time_s"][order], tk["status"][order]
+        new = np.ones(trk.size, bool)
+        new[1:] = trk[1:] != trk[:-1]
+        rows.extend(int(new.sum()), time_s=tt[new], stage="tracker", event="born", track_id=trk[new],
+                    target_id=trk[new] - 1000, detail="tentative track from one detection")
+        conf = stt == "confirmed"
+        first_conf = conf & np.concatenate([[True], ~(conf[:-1] & (trk[1:] == trk[:-1]))])
+        rows.extend(int(first_conf.sum()), time_s=tt[first_conf], stage="tracker", event="confirmed",
+                    track_id=trk[first_conf], target_id=trk[first_conf] - 1000, detail="confirmed")
+    if not run.has("events"):
+        write_parquet(d / "decisions.parquet", to_table(sort_rows(rows.arrays())))
+        return
+    ev = run.get("events")
+    name, tid, t = ev["event"], ev["target_id"], ev["time_s"]
+    end = sc.duration_s
+    reaches = (tg["end_reason"] == "impact") & (tg["end_s"] <= end) if "end_reason" in tg else np.zeros(n, bool)
+    impact = np.where(reaches, tg["end_s"], np.nan)
+    engaged_at = {}
+    for i in np.flatnonzero(name == "engage").tolist():
+        engaged_at.setdefault(int(tid[i]), []).append(float(t[i]))
+    leak_t = {int(tid[i]): float(t[i]) for i in np.flatnonzero(name == "leak").tolist()}
+    waited: dict[int, float] = {}
+    engaged_ok: set[int] = set()
+    for i in range(len(t)):
+        e, ti, g, trk = str(name[i]), float(t[i]), int(tid[i]), int(ev["track_id"][i])
+        battery = str(ev["battery"][i])
+        if e == "no-channel":
+            later = [x for x in engaged_at.get(g, []) if x > ti]
+            until = min([*later, leak_t.get(g, end), end])
+            waited.setdefault(g, ti)
+            rows.add(time_s=ti, stage="fire_control", event="wait", reason="channels", battery=battery,
+                     target_id=g, track_id=trk, until_s=until, detail="all fire channels busy")
+        elif e == "engage":
+            rows.add(time_s=ti, stage="fire_control", event="engage", battery=battery, target_id=g, track_id=trk,
+                     interceptors=int(ev["interceptors"][i]), intercept_time_s=float(ev["intercept_time_s"][i]),
+                     detail="engaged")
+        elif e == "launch":
+            rows.add(time_s=ti, stage="fire_control", event="launch", battery=battery, target_id=g, track_id=trk,
+                     interceptors=1, launcher=1, detail="launch")
+        elif e in ("kill", "miss"):
+            rows.add(time_s=ti, stage="fire_control", event="intercept",
+                     reason="kill" if e == "kill" else "correction_radius", battery=battery, target_id=g,
+                     track_id=trk, detail=e)
+            rows.add(time_s=ti, stage="fire_control", event="assessed", reason=e, battery=battery, target_id=g,
+                     track_id=trk, detail=e)
+            engaged_ok.add(g)
+            if e == "kill":
+                rows.add(time_s=ti, stage="outcome", event="killed", battery=battery, target_id=g, track_id=trk,
+                         impact_s=float(impact[g]), detail="destroyed")
+        elif e in ("leak", "survived"):
+            code, since = ("channels", waited[g]) if g in waited else (
+                ("correction_radius", engaged_at[g][0]) if g in engaged_ok else ("not_closing", ti))
+            rows.add(time_s=ti, stage="outcome", event="leaked" if e == "leak" else "survived", reason=code,
+                     battery=battery, target_id=g, cause_s=since, impact_s=float(impact[g]),
+                     detail=f"got through: {code.replace('_', ' ')}")
+    write_parquet(d / "decisions.parquet", to_table(sort_rows(rows.arrays())))

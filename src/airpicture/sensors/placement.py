@@ -7,7 +7,6 @@ from __future__ import annotations
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import Radar
 from airpicture.sensors.geometry import SensorGeometry
-from airpicture.truth.threats import place_en
 
 
 def antenna_height_m(radar: Radar, frame: LocalFrame) -> float:
@@ -25,5 +24,7 @@ def antenna_height_m(radar: Radar, frame: LocalFrame) -> float:
 
 def radar_geometry(radar: Radar, frame: LocalFrame) -> SensorGeometry:
     """Antenna :func:`antenna_height_m` above the spherical ground below the radar's place (site if unset)."""
+    from airpicture.truth.threats import place_en  # here: scenario validation imports this module, not the truth
+
     e, n = place_en(radar, frame)
     return SensorGeometry.at(radar.id, frame, e, n, antenna_height_m(radar, frame))

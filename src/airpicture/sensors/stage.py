@@ -32,6 +32,7 @@ class SensingStage:
         self.scenario = scenario
         self.truth = truth
         index = TruthIndex.of(truth)
+        self.truth_index = index  # also used by the engine to score the picture against the truth
         self.radars = [RadarSimulator(radar, frame, truth, scenario.seed, i, index)
                        for i, radar in enumerate(scenario.sensors)]
         self._scans: list[dict[int, Scan]] = [{} for _ in self.radars]

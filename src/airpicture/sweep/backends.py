@@ -37,6 +37,8 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    def terminate(self) -> None: ...
+
 
 def available_cores() -> int:
     try:
@@ -55,6 +57,9 @@ class InProcess:
             yield execute_run(task, scenarios[task.point])
 
     def close(self) -> None:
+        pass
+
+    def terminate(self) -> None:
         pass
 
 
@@ -95,6 +100,7 @@ class LocalProcesses:
                     return
                 pending.add(pool.submit(execute_run, task, scenarios[task.point]))
 
+        interrupted = False
         try:
             refill()
             while pending:
@@ -107,14 +113,36 @@ class LocalProcesses:
                         raise WorkerLost("a worker process died while runs were in flight") from None
                     yield record
                 refill()
+        except KeyboardInterrupt:
+            # the caller ends the workers (terminate); the pool then fails the pending futures itself, which it
+            # cannot do to cancelled ones (Python 3.11 raises InvalidStateError in its management thread)
+            interrupted = True
+            raise
         finally:
-            for fut in pending:
-                fut.cancel()
+            if not interrupted:
+                for fut in pending:
+                    fut.cancel()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def terminate(self) -> None:
+        """End the worker processes now, runs in flight included (an interrupted sweep), then close the pool."""
+        if self._pool is None:
+            return
+        processes = list(getattr(self._pool, "_processes", {}).values())  # concurrent.futures keeps them here
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)
+        self._pool.shutdown(wait=True)  # the pool sees its workers gone and fails what was pending
+        self._pool = None
 
 
 class DaskCluster:
@@ -167,3 +195,11 @@ class DaskCluster:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def terminate(self) -> None:
+        """Cancel every run on the cluster and close (a new LocalCluster's workers end with it)."""
+        try:
+            self.client.cancel(list(self.client.futures.values()), force=True)
+        except Exception:  # best effort on the way out of an interrupted sweep
+            pass
+        self.close()

@@ -118,7 +118,7 @@ def sweep_curves(plan: SweepPlan, table: pa.Table, metric: str) -> list[Curve]:
     curves: dict[tuple[str, ...], Curve] = {}
     for gp in plan.points:
         key = tuple(repr(gp.values[p]) for p in others)
-        label = ", ".join(f"{p} = {_show(gp.values[p])}" for p in others) or "all runs"
+        label = ", ".join(f"{field_label(plan, p)[1]} = {_show(gp.values[p])}" for p in others) or "all runs"
         curve = curves.setdefault(key, Curve(label))
         rows = (point_of == gp.index) & ~failed
         yv = y[rows]
@@ -168,6 +168,65 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+#: What a list entry of the scenario is called in titles, by the list's field name.
+_OWNER = {"raids": "raid", "batteries": "battery", "sensors": "radar", "civil_traffic": "civil traffic",
+          "replays": "replay", "assets": "asset"}
+
+
+def field_label(plan: SweepPlan, path: str) -> tuple[str, str]:
+    """(long, short) readable names of a swept field from the base scenario: the field's description and the
+    entry it belongs to, e.g. ("Number of threats of raid 'cm' (raids[1].count)", "raid 'cm' count")."""
+    from pydantic import BaseModel
+
+    from airpicture.sweep.fieldpath import parse_path
+
+    try:
+        tokens = parse_path(path)
+    except ValueError:
+        return path, path
+    node: Any = plan.base
+    description = ""
+    owner = ""
+    last_list = ""
+    for tok in tokens:
+        if isinstance(tok, int):
+            try:
+                node = node[tok]
+            except (IndexError, KeyError, TypeError):
+                return path, path
+            name = getattr(node, "name", None)
+            if name is not None:
+                owner = f"{_OWNER.get(last_list, last_list)} '{name}'"
+            continue
+        if isinstance(node, BaseModel):
+            info = type(node).model_fields.get(tok)
+            if info is not None and info.description:
+                description = info.description
+            node = getattr(node, tok, None)
+        elif isinstance(node, dict):
+            description = f"{description}: {tok}" if description else str(tok)
+            node = node.get(tok)
+        else:
+            return path, path
+        last_list = str(tok)
+    field = str(tokens[-1]).replace("_", " ")
+    description = description.split(". ")[0].rstrip(".") if description else field
+    long = f"{description}{' of ' + owner if owner else ''} ({path})"
+    short = f"{owner} {field}".strip()
+    return long, short
+
+
+def grid_ticks(plan: SweepPlan) -> tuple[list[float], list[str]] | None:
+    """Tick positions and labels at the swept x values (numeric x, at most 15 values)."""
+    numeric, _ = _x_axis(plan)
+    if not numeric:
+        return None
+    values = sorted({float(gp.values[plan.x_path]) for gp in plan.points})
+    if not 0 < len(values) <= 15:
+        return None
+    return values, [_show(v if not float(v).is_integer() else int(v)) for v in values]
+
+
 def _x_axis(plan: SweepPlan) -> tuple[bool, bool]:
     """(numeric, logarithmic) for the x axis."""
     import pyarrow.types as pat
@@ -180,9 +239,16 @@ def _x_axis(plan: SweepPlan) -> tuple[bool, bool]:
     return True, bool(np.all(xs > 0) and xs.max() / xs.min() >= 10)
 
 
+#: Words for the summary columns a sweep usually plots (others are shown by their column name).
+METRIC_WORDS = {"engagement.leakers": ("Leakers per run", "at least one leaker"),
+                "targets.threats_reaching_asset_unopposed": ("Threats reaching their asset, undefended",
+                                                             "at least one threat reaching its asset")}
+
+
 def _panels(curves: list[Curve], metric: str) -> list[tuple[str, str]]:
-    panels = [(f"{metric} (mean, {CONFIDENCE:.0%} t-interval)", "mean"),
-              (f"P({metric} > 0) ({CONFIDENCE:.0%} Wilson interval)", "p")]
+    words, event = METRIC_WORDS.get(metric, (metric, f"{metric} > 0"))
+    panels = [(f"{words} (mean, {CONFIDENCE:.0%} t-interval)", "mean"),
+              (f"P({event}) ({CONFIDENCE:.0%} Wilson interval)", "p")]
     if any(pt.blocking is not None for c in curves for pt in c.points):
         panels.append(("P(threat finds every fire channel busy)", "blocking"))
     return panels
@@ -254,16 +320,26 @@ def plotly_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
                     legendgroup=curve.label, showlegend=False, line={"color": color, "dash": "dash"},
                     hovertemplate="%{x}: %{y:.3g}<extra>" + MODEL_LABEL[kind] + "</extra>",
                 ), row=1, col=pi + 1)
+    x_title = field_label(plan, plan.x_path)[0]
+    ticks = grid_ticks(plan)
     for pi in range(len(panels)):
-        fig.update_xaxes(title_text=plan.x_path, type="log" if log else None, row=1, col=pi + 1)
+        fig.update_xaxes(title=dict(text="<br>".join(textwrap.wrap(x_title, 50)), font=dict(size=12)),
+                         type="log" if log else None, row=1, col=pi + 1)
+        if ticks is not None:
+            fig.update_xaxes(tickmode="array", tickvals=ticks[0], ticktext=ticks[1], minor=dict(showgrid=False),
+                             row=1, col=pi + 1)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     for pi in range(1, len(panels)):
         fig.update_yaxes(range=[0, 1.02], row=1, col=pi + 1)
+    fig.update_annotations(font_size=12)
     fig.update_layout(
-        title=f"Sweep {plan.spec.name}: {plan.spec.seeds_per_point} seeds per point, base scenario "
-              f"'{plan.base.name}'" + "".join(f"<br><sup>{line}</sup>" for line in note),
-        template="plotly_white", height=480 + 18 * len(note), width=max(900, 460 * len(panels)),
-        legend={"orientation": "h"}, margin={"t": 90 + 18 * len(note)},
+        title=dict(text=f"Sweep {plan.spec.name}: {plan.spec.seeds_per_point} seeds per point, base scenario "
+                        f"'{plan.base.name}'" + "".join(f"<br><sup>{line}</sup>" for line in note), x=0.01,
+                   xanchor="left"),
+        template="plotly_white", height=560 + 18 * len(note), autosize=True,
+        legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top",
+                    title=dict(text="Curves (solid: simulated, 95% intervals; dashed: textbook)")),
+        margin=dict(t=90 + 18 * len(note), b=170, l=60, r=20),
     )
     return fig
 
@@ -306,6 +382,47 @@ def matplotlib_figure(plan: SweepPlan, curves: list[Curve], metric: str) -> Any:
     return fig
 
 
+#: Below 760 pixels the panels of the sweep page stack vertically (same data; domains and titles moved).
+NARROW_SCRIPT = r"""
+(function () {
+  const gd = document.getElementById('{plot_id}');
+  const wide = JSON.parse(JSON.stringify(gd.layout));
+  const n = Object.keys(gd._fullLayout).filter(k => /^xaxis\d*$/.test(k)).length;
+  let narrow = null;
+  function fit() {
+    const w = gd.parentElement.clientWidth;
+    const now = w < 760;
+    if (now === narrow) return;
+    narrow = now;
+    const upd = {};
+    const ann = JSON.parse(JSON.stringify(wide.annotations || []));
+    for (let i = 0; i < n; i++) {
+      const sx = i === 0 ? '' : String(i + 1);
+      if (now) {
+        const top = 1 - i / n, bottom = 1 - (i + 1) / n + 0.09;
+        upd['xaxis' + sx + '.domain'] = [0, 1];
+        upd['yaxis' + sx + '.domain'] = [bottom, top - 0.05];
+        if (ann[i]) { ann[i].x = 0.5; ann[i].y = top - 0.045; }
+      } else {
+        upd['xaxis' + sx + '.domain'] = wide['xaxis' + sx].domain;
+        upd['yaxis' + sx + '.domain'] = wide['yaxis' + sx].domain;
+      }
+    }
+    upd.annotations = ann;
+    upd.height = now ? 420 * n + 260 : wide.height;
+    upd['legend.y'] = now ? -0.06 : wide.legend.y;
+    upd['legend.title.text'] = now ? '' : (wide.legend.title ? wide.legend.title.text : '');
+    upd['title.text'] = now ? wide.title.text.split('<br>')[0] : wide.title.text;
+    upd['title.font.size'] = now ? 13 : null;
+    upd['margin.t'] = now ? 50 : wide.margin.t;
+    Plotly.relayout(gd, upd);
+  }
+  fit();
+  window.addEventListener('resize', fit);
+})();
+"""
+
+
 def write_figures(plan: SweepPlan, table: pa.Table, folder: Path) -> list[Path]:
     """Write ``saturation.html`` and ``saturation.png`` into ``folder``; nothing if no run succeeded."""
     metric = choose_metric(table, plan.spec.figures.metric)
@@ -315,8 +432,9 @@ def write_figures(plan: SweepPlan, table: pa.Table, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     html, png = folder / "saturation.html", folder / "saturation.png"
     tmp_html = folder / f".saturation.html.tmp-{os.getpid()}"
-    plotly_figure(plan, curves, metric).write_html(tmp_html, include_plotlyjs=True, full_html=True,
-                                                   div_id="airpicture-sweep")
+    plotly_figure(plan, curves, metric).write_html(
+        tmp_html, include_plotlyjs=True, full_html=True, div_id="airpicture-sweep", default_width="100%",
+        config={"responsive": True, "displaylogo": False}, post_script=NARROW_SCRIPT)
     os.replace(tmp_html, html)
     tmp_png = folder / f".saturation.png.tmp-{os.getpid()}"
     matplotlib_figure(plan, curves, metric).savefig(tmp_png, format="png", dpi=110, metadata={"Software": None})

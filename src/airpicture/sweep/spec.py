@@ -27,6 +27,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,10 +36,15 @@ from typing import Any
 import pyarrow as pa
 from pydantic import Field, ValidationError, field_validator
 
+from airpicture.budget import Budget, check_sweep_size, memory_budget
 from airpicture.errors import InputError, Problem
 from airpicture.scenario import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    NAME_PATTERN,
     Scenario,
     Strict,
+    check_name,
     load_scenario,
     parse_scenario,
     problems_from_validation,
@@ -66,9 +72,10 @@ class FigureSettings(Strict):
 class SweepSpec(Strict):
     """The sweep file."""
 
-    name: str = Field(description="Short name, used for the default output folder", pattern=r"^[A-Za-z0-9_.-]+$",
-                      min_length=1)
-    description: str = Field(default="", description="One-line description")
+    name: str = Field(description="Short name, used for the default output folder sweeps/<name>: letters, digits, "
+                                  "'_', '.', '-', starting with a letter or digit", min_length=1,
+                      max_length=MAX_NAME_LENGTH, json_schema_extra={"pattern": NAME_PATTERN})
+    description: str = Field(default="", description="One-line description", max_length=MAX_DESCRIPTION_LENGTH)
     scenario: str = Field(description="Base scenario: built-in name or .toml path relative to the sweep file",
                           min_length=1)
     seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Sweep seed; run seeds derive from it")
@@ -80,6 +87,8 @@ class SweepSpec(Strict):
     fixed: dict[str, Any] = Field(default_factory=dict, description="Field path -> value applied to every run")
     grid: dict[str, list[Any]] = Field(description="Field path -> list of values; runs cover their product")
     figures: FigureSettings = Field(default_factory=FigureSettings, description="Figure settings")
+
+    _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))  # type: ignore[arg-type]
 
     @field_validator("grid", mode="before")
     @classmethod
@@ -162,11 +171,12 @@ def resolve_sweep_path(ref: str | Path | None) -> Path:
     raise InputError(text, f"no such built-in sweep or file{hint} (built-in: {', '.join(names)})")
 
 
-def load_sweep(ref: str | Path | None = None) -> SweepPlan:
-    """Read, validate and expand a sweep file; raise :class:`InputError` on any problem."""
+def load_sweep(ref: str | Path | None = None, budget: Budget | None = None) -> SweepPlan:
+    """Read, validate and expand a sweep file; raise :class:`InputError` on any problem, and for a grid too
+    large to plan within ``budget`` (default: half of this machine's memory) before expanding it."""
     path = resolve_sweep_path(ref)
     data = read_toml(path)
-    return plan_sweep(data, str(path), path.parent)
+    return plan_sweep(data, str(path), path.parent, budget)
 
 
 def parse_spec(data: dict[str, Any], source: str) -> SweepSpec:
@@ -176,9 +186,12 @@ def parse_spec(data: dict[str, Any], source: str) -> SweepSpec:
         raise InputError(source, problems_from_validation(exc, data)) from None
 
 
-def plan_sweep(data: dict[str, Any], source: str, base_dir: Path) -> SweepPlan:
-    """Validate ``data`` (a parsed sweep file) and every grid point's scenario."""
+def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget | None = None) -> SweepPlan:
+    """Validate ``data`` (a parsed sweep file) and every grid point's scenario; a grid whose points and runs
+    would not fit ``budget`` is refused before it is expanded."""
     spec = parse_spec(data, source)
+    n_points = math.prod(len(v) for v in spec.grid.values())
+    check_sweep_size(n_points, spec.seeds_per_point, source, budget or memory_budget(None))
     base = _load_base(spec.scenario, source, base_dir)
     base_data = base.model_dump(mode="json")
     scenario_dir = _scenario_dir(spec.scenario, base_dir)

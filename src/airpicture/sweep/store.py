@@ -2,6 +2,7 @@
 
 Layout::
 
+    OUT/manifest.json        airpicture's mark on the folder (tool, version, kind "sweep")
     OUT/sweep.json           spec hash and what made the folder (resuming checks the hash)
     OUT/rows/p000003-r000007.parquet   one row per finished run (grid point 3, replication 7)
     OUT/sweep.parquet        every row, sorted by (point, replication); rewritten at the end of each sweep
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from airpicture import __version__
 from airpicture.errors import InputError
+from airpicture.folders import MANIFEST, write_manifest
 from airpicture.io import write_parquet
 from airpicture.sweep.rows import KEY_COLUMNS, TAIL_COLUMNS
 from airpicture.sweep.spec import STORE_FORMAT, SweepPlan
@@ -95,6 +97,10 @@ class SweepStore:
         meta_path = folder / META_FILE
         if not meta_path.exists():
             _atomic_write_text(meta_path, json.dumps(store._meta(), indent=2) + "\n")
+        if not (folder / MANIFEST).exists():
+            write_manifest(folder, "sweep", {"description": "an airpicture Monte Carlo sweep: one row file per run "
+                                                            "in rows/, all rows in sweep.parquet, figures/",
+                                             "sweep": plan.spec.name})
         for leftover in [*store.rows_dir.glob(".*.tmp-*"), *folder.glob(".*.tmp-*"),
                          *(folder / "figures").glob(".*.tmp-*")]:
             leftover.unlink(missing_ok=True)

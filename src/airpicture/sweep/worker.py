@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import threading
 import time
 import traceback
@@ -114,7 +115,7 @@ def execute_run(task: RunTask, scenario: Scenario) -> RunRecord:
     """Run ``scenario`` with ``task.seed``; never raises for a failing run (the error is recorded instead)."""
     t0 = time.perf_counter()
     try:
-        result = run_scenario(scenario.model_copy(update={"seed": task.seed}), source=task.source)
+        result = run_scenario(scenario.model_copy(update={"seed": task.seed}), source=task.source, keep=("events",))
         summary = flatten_summary(result.summary)
         for name, value in arrival_summary(result).items():
             summary.setdefault(name, value)
@@ -128,7 +129,8 @@ def execute_run(task: RunTask, scenario: Scenario) -> RunRecord:
 
 
 def die_with_sweep(sweep_pid: int) -> None:
-    """Worker-process initializer: exit as soon as the sweep process ``sweep_pid`` is gone, even after SIGKILL.
+    """Worker-process initializer: ignore Ctrl-C (the sweep process ends its workers) and exit as soon as the
+    sweep process ``sweep_pid`` is gone, even after SIGKILL.
 
     A thread waits on a pidfd of the sweep (Linux >= 5.3; elsewhere on POSIX it polls every
     ``WATCH_PERIOD_S``) and ends the worker with ``os._exit``, so no orphan keeps computing runs nobody will
@@ -137,6 +139,8 @@ def die_with_sweep(sweep_pid: int) -> None:
     """
     if os.name != "posix":
         return
+    # Ctrl-C reaches the whole process group: the sweep process ends the workers itself (no traceback from each)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd: int | None = None
     try:
         fd = os.pidfd_open(sweep_pid)

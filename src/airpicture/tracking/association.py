@@ -9,9 +9,9 @@ and detection j is clutter or a new target":
 
 * **GNN** picks the joint assignment (each track at most one detection, each detection at most one track)
   maximising ``sum ln L_ij`` -- the single most likely joint association hypothesis, i.e. the maximum of the
-  JPDA posterior below. Pairs with ``ln L_ij <= 0`` never help and are dropped. Clusters with one track (or
-  one detection) are solved at once, vectorised (best pair); small conflicts (at most ``ENUMERATE_GNN`` joint
-  hypotheses) by exhaustive enumeration in compiled code; the others with
+  JPDA posterior below. Pairs with ``ln L_ij <= 0`` never help and are dropped. Clusters of at most
+  ``ENUMERATE_GNN`` joint hypotheses are solved by exhaustive enumeration in compiled code, all in one pass; the
+  others with
   ``scipy.optimize.linear_sum_assignment`` on the cluster's cost matrix ``-ln L`` augmented with one "missed"
   column per track (cost 0), so that leaving a track unassigned is always feasible.
 * **JPDA** computes the marginal association probabilities ``beta_ij`` (and the miss probability
@@ -93,43 +93,136 @@ def _components(a: I64, b: I64, label: I64) -> int:
 # ------------------------------------------------------------------------------------------------ GNN
 def assign_gnn(pair_trk: I64, pair_det: I64, score: F64, n_trk: int, n_det: int) -> B:
     """Mask of the pairs chosen by global nearest neighbour: the assignment maximising the summed ``score``
-    (``ln L``) over chosen pairs, each track and each detection used at most once."""
-    chosen = np.zeros(pair_trk.shape[0], dtype=bool)
-    useful = np.flatnonzero(score > 0.0)
-    if useful.size == 0:
+    (``ln L``) over chosen pairs, each track and each detection used at most once.
+
+    One compiled pass (:func:`_gnn_clusters`) clusters the useful pairs and solves every cluster of at most
+    ``ENUMERATE_GNN`` joint hypotheses exactly; the rare larger ones go to ``linear_sum_assignment``."""
+    k = pair_trk.shape[0]
+    chosen = np.zeros(k, dtype=bool)
+    if k == 0:
         return chosen
-    t, d, s = pair_trk[useful], pair_det[useful], score[useful]
-    label, n_clusters = clusters(t, d, n_trk, n_det)
-    # unique tracks / detections per cluster
-    trk_label = np.full(n_trk, -1, np.int64)
-    trk_label[t] = label
-    det_label = np.full(n_det, -1, np.int64)
-    det_label[d] = label
-    n_t = np.bincount(trk_label[trk_label >= 0], minlength=n_clusters)
-    n_d = np.bincount(det_label[det_label >= 0], minlength=n_clusters)
-    star = (n_t == 1) | (n_d == 1)
-    # star clusters: the best pair of the cluster
-    in_star = star[label]
-    if in_star.any():
-        idx = np.flatnonzero(in_star)
-        order = idx[np.lexsort((-s[idx], label[idx]))]
-        first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = label[order[1:]] != label[order[:-1]]
-        chosen[useful[order[first]]] = True
-    rest = np.flatnonzero(~in_star)
-    if rest.size:
-        order = rest[np.lexsort((d[rest], t[rest], label[rest]))]
-        lab = label[order]
-        cptr = np.concatenate(([0], np.flatnonzero(np.diff(lab)) + 1, [order.shape[0]])).astype(np.int64)
-        pick = np.zeros(order.shape[0], dtype=bool)
-        solved = np.zeros(cptr.shape[0] - 1, dtype=bool)
-        _map_small(cptr, np.ascontiguousarray(t[order]), np.ascontiguousarray(d[order]),
-                   np.ascontiguousarray(s[order]), n_det, float(ENUMERATE_GNN), pick, solved)
-        chosen[useful[order[pick]]] = True
-        for c in np.flatnonzero(~solved).tolist():
-            group = order[cptr[c]:cptr[c + 1]]
-            chosen[useful[group[_solve_cluster(t[group], d[group], s[group])]]] = True
+    unsolved = np.zeros(k, dtype=np.int64)
+    n_unsolved = _gnn_clusters(np.ascontiguousarray(pair_trk, np.int64), np.ascontiguousarray(pair_det, np.int64),
+                               np.ascontiguousarray(score, np.float64), n_trk, n_det, float(ENUMERATE_GNN), chosen,
+                               unsolved)
+    if n_unsolved:
+        for c in range(1, n_unsolved + 1):
+            group = np.flatnonzero(unsolved == c)
+            chosen[group[_solve_cluster(pair_trk[group], pair_det[group], score[group])]] = True
     return chosen
+
+
+def assign_gnn_leftovers(pair_trk: I64, pair_det: I64, score: F64, log_n: F64, n_trk: int, n_det: int) -> B:
+    """:func:`assign_gnn` on ``score``, then a second assignment over the pairs whose track and detection are
+    both left free, maximising the summed ``log_n`` (their log likelihoods, shifted positive). Pairs with
+    ``score <= 0`` are less likely than clutter; but a detection left with no track would start a new one, and if
+    it lies in the gate of a track left without a detection, continuing that track is the better explanation (it
+    is the same object either way). One compiled call when every cluster is small enough to enumerate."""
+    k = pair_trk.shape[0]
+    chosen = np.zeros(k, dtype=bool)
+    if k == 0:
+        return chosen
+    t = np.ascontiguousarray(pair_trk, np.int64)
+    d = np.ascontiguousarray(pair_det, np.int64)
+    unsolved = np.zeros(k, dtype=np.int64)
+    left = np.zeros(k, dtype=np.int64)  # second-pass scores of the pairs left free (0: not left)
+    n_first, n_second = _gnn_two_passes(t, d, np.ascontiguousarray(score, np.float64),
+                                        np.ascontiguousarray(log_n, np.float64), n_trk, n_det, float(ENUMERATE_GNN),
+                                        chosen, unsolved, left)
+    if n_first or n_second:  # rare: a cluster too large to enumerate -- the two passes in Python
+        chosen = assign_gnn(pair_trk, pair_det, score, n_trk, n_det)
+        trk_taken = np.zeros(n_trk, dtype=bool)
+        trk_taken[pair_trk[chosen]] = True
+        det_taken = np.zeros(n_det, dtype=bool)
+        det_taken[pair_det[chosen]] = True
+        free = np.flatnonzero(~trk_taken[pair_trk] & ~det_taken[pair_det])
+        if free.size:
+            lnn = log_n[free]
+            chosen[free[assign_gnn(pair_trk[free], pair_det[free], lnn - lnn.min() + 1.0, n_trk, n_det)]] = True
+    return chosen
+
+
+@njit(cache=True)
+def _gnn_two_passes(ptrk, pdet, score, log_n, n_trk, n_det, limit, chosen, unsolved, left) -> tuple[int, int]:
+    """Compiled body of :func:`assign_gnn_leftovers`; returns the numbers of unsolved clusters of each pass
+    (then ``chosen`` is not to be used)."""
+    n_first = _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved)
+    if n_first:
+        return n_first, 0
+    trk_taken = np.zeros(n_trk, dtype=np.bool_)
+    det_taken = np.zeros(n_det, dtype=np.bool_)
+    for q in range(ptrk.shape[0]):
+        if chosen[q]:
+            trk_taken[ptrk[q]] = True
+            det_taken[pdet[q]] = True
+    m = 0
+    low = np.inf
+    for q in range(ptrk.shape[0]):
+        if not trk_taken[ptrk[q]] and not det_taken[pdet[q]]:
+            left[m] = q
+            m += 1
+            low = min(low, log_n[q])
+    if m == 0:
+        return 0, 0
+    idx = left[:m].copy()
+    shifted = np.empty(m)
+    for q in range(m):
+        shifted[q] = log_n[idx[q]] - low + 1.0
+    second = np.zeros(m, dtype=np.bool_)
+    unsolved2 = np.zeros(m, dtype=np.int64)
+    n_second = _gnn_clusters(ptrk[idx], pdet[idx], shifted, n_trk, n_det, limit, second, unsolved2)
+    if n_second:
+        return 0, n_second
+    for q in range(m):
+        if second[q]:
+            chosen[idx[q]] = True
+    return 0, 0
+
+
+@njit(cache=True)
+def _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved) -> int:
+    """Compiled GNN: of the pairs with ``score > 0``, the connected components of the bipartite graph (union-find),
+    each solved by :func:`_map_small` (exact enumeration) into ``chosen``; components too large for it are
+    numbered 1.. in ``unsolved`` (per pair, 0 elsewhere). Returns the number of unsolved components."""
+    useful = np.flatnonzero(score > 0.0)
+    m = useful.shape[0]
+    if m == 0:
+        return 0
+    label = np.empty(n_trk + n_det, np.int64)
+    _components(ptrk[useful], pdet[useful] + n_trk, label)
+    # sort the useful pairs by (component, track), stable: the callers' order (detection) within a track
+    key = np.empty(m, np.int64)
+    for q in range(m):
+        i = useful[q]
+        key[q] = label[ptrk[i]] * (n_trk + 1) + ptrk[i]
+    order = useful[np.argsort(key, kind="mergesort")]
+    lab = label[ptrk[order]]
+    n_cl = 1
+    for q in range(1, m):
+        if lab[q] != lab[q - 1]:
+            n_cl += 1
+    cptr = np.empty(n_cl + 1, np.int64)
+    cptr[0] = 0
+    c = 1
+    for q in range(1, m):
+        if lab[q] != lab[q - 1]:
+            cptr[c] = q
+            c += 1
+    cptr[n_cl] = m
+    pick = np.zeros(m, dtype=np.bool_)
+    solved = np.zeros(n_cl, dtype=np.bool_)
+    _map_small(cptr, ptrk[order], pdet[order], score[order], n_det, limit, pick, solved)
+    n_unsolved = 0
+    for c in range(n_cl):
+        if solved[c]:
+            for q in range(cptr[c], cptr[c + 1]):
+                if pick[q]:
+                    chosen[order[q]] = True
+        else:
+            n_unsolved += 1
+            for q in range(cptr[c], cptr[c + 1]):
+                unsolved[order[q]] = n_unsolved
+    return n_unsolved
 
 
 @njit(cache=True)

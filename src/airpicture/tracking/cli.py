@@ -6,6 +6,7 @@ command does not slow down the other commands.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from airpicture.errors import InputError, Problem
 
@@ -53,7 +55,7 @@ def track(
                                                "for a single radar.")],
     sensor: Annotated[Path | None, typer.Option("--sensor", help="Sensor file (TOML): \\[site], \\[\\[sensors]], "
                                                 "optional \\[tracker] and \\[\\[assets]].")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder (default: runs/track-<time>).")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="Results folder (default: runs/track-<time>).")] = None,
     picture_period: Annotated[float | None, typer.Option(
         "--picture-period", metavar="SECONDS",
         help="Also write picture.parquet: every confirmed track predicted to each epoch k*SECONDS, using only "
@@ -74,8 +76,14 @@ def track(
     sigma_elevation_deg: Annotated[float | None, typer.Option(help="Single radar: elevation sigma, deg.")] = None,
     site_latitude_deg: Annotated[float, typer.Option(help="Without --sensor: site latitude, deg.")] = 0.0,
     site_longitude_deg: Annotated[float, typer.Option(help="Without --sensor: site longitude, deg.")] = 0.0,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        help="Replace an existing --out folder, if airpicture's track command wrote it (its manifest.json says so) "
+             "and it holds nothing else.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary lines.")] = False,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", metavar="SIZE",
+        help="Refuse work estimated to need more memory than SIZE (e.g. 8GB; default: half of this machine's "
+             "memory).")] = None,
 ) -> None:
     """Track detections that came from elsewhere; write tracks.parquet (and picture.parquet).
 
@@ -87,13 +95,17 @@ def track(
 
       airpicture track plots.csv --scan-period-s 4 --sigma-range-m 50 --sigma-azimuth-deg 0.2
     """
+    from airpicture.budget import check_track_budget, memory_budget
+    from airpicture.exits import on_interrupt
+    from airpicture.folders import StagedFolder, staged
     from airpicture.geodesy import LocalFrame
-    from airpicture.io import default_run_dir, results_folder, write_json, write_parquet
+    from airpicture.io import default_run_dir, write_json, write_parquet
     from airpicture.scenario import Site, TrackerConfig
     from airpicture.tracking.sensorfile import load_sensor_file, read_detections
 
-    if picture_period is not None and not picture_period > 0:
-        raise InputError("command line", "--picture-period must be a number of seconds > 0")
+    if picture_period is not None and not (math.isfinite(picture_period) and picture_period > 0):
+        raise InputError("command line", "--picture-period must be a finite number of seconds > 0")
+    budget = memory_budget(max_memory)
     if capacity is not None and capacity < 0:
         raise InputError("command line", "--capacity must be a non-negative integer")
     overrides = _radar_overrides(e_m=radar_e_m, n_m=radar_n_m, antenna_height_m=antenna_height_m,
@@ -118,18 +130,27 @@ def track(
         radars = [_apply_overrides({"id": sensor_id or 0}, overrides)]
         config, assets = TrackerConfig(), []
     frame = LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m)
+    target = out_dir if out_dir is not None else default_run_dir(
+        "runs", "track", datetime.now().strftime("%Y%m%d-%H%M%S"))
+    staging = staged(target, "track", overwrite)  # the output folder is checked before any work
     det = read_detections(detections, radars)
-    target = out_dir or default_run_dir("runs", "track", datetime.now().strftime("%Y%m%d-%H%M%S"))
-    if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):
-        raise InputError(str(target), "already exists and is not empty; choose another --out or pass --overwrite")
     cap = capacity if capacity is not None else (config.capacity if config.capacity is not None else 100)
+    from airpicture.tracking.offline import window_limit_s
+
+    check_track_budget(det, cap, picture_period, budget, window_limit_s(radars))
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
     from airpicture.truth.threats import place_en
 
     assets_en = [place_en(a, frame) for a in assets] or None
     tic = time.perf_counter()
-    result = track_detections(det, radars, frame, config, cap, picture_period, assets_en)
-    with results_folder(target, overwrite=overwrite) as tmp:
+    staging.start()  # removes what killed runs left in the same parent folder
+    about = {"description": "tracks of detections from a file (airpicture track)", "detections": str(detections)}
+    note = f"nothing was written (the unfinished results folder for {staging.final} was removed)"
+    with on_interrupt(note), StagedFolder(staging, about) as tmp:
+        if not quiet:
+            for line in staging.notes:
+                Console(stderr=True).print(f"[yellow]note[/]: {escape(line)}", highlight=False, soft_wrap=True)
+        result = track_detections(det, radars, frame, config, cap, picture_period, assets_en)
         write_parquet(tmp / "tracks.parquet", result.tracks)
         if result.picture is not None:
             write_parquet(tmp / "picture.parquet", result.picture)
@@ -138,7 +159,7 @@ def track(
     if not quiet:
         out = Console()
         st = result.stats
-        out.print(f"[bold green]done[/] in {time.perf_counter() - tic:.2f} s -> [bold]{target}[/]")
+        out.print(f"[bold green]done[/] in {time.perf_counter() - tic:.2f} s -> [bold]{escape(str(staging.final))}[/]")
         out.print(f"  {len(det)} detections from {len(radars)} radar(s); tracks started {st['started']}, "
                   f"confirmed {st['confirmed']}, refused at capacity {st['refused']}")
     sys.stdout.flush()

@@ -2,12 +2,16 @@
 
 Columns: ``time_s`` (s), ``track_id`` (int64), ``status`` after the event (``tentative``, ``confirmed``,
 ``deleted``), ``event`` (``start``, ``update``, ``confirm``, ``refused`` at capacity, ``dropped`` for a more
-threatening newcomer, ``deleted_misses``, ``deleted_m_of_n``, ``deleted_sigma``, ``deleted_coast`` when no
-radar has updated it for the coast limit), ``sensor_id`` of the detection (-1 when the event is not an
+threatening newcomer, ``deleted_score`` when the track score rule gives it up (a tentative track below
+``tentative_delete_score``, a confirmed one ``delete_score_drop`` below its peak), ``deleted_misses`` and
+``deleted_m_of_n`` under the M-of-N rule, ``deleted_sigma``, ``deleted_coverage`` when its prediction left every
+radar's range or horizon, ``deleted_coast`` when no radar has updated it for the coast limit), ``sensor_id`` of
+the detection (-1 when the event is not an
 update), the state ``e_m, n_m, u_m, ve_mps, vn_mps, vu_mps`` at ``time_s`` (site ENU), the position
 covariance ``pee_m2, pnn_m2, puu_m2, pen_m2, peu_m2, pnu_m2`` and ``quality``, the
 probability that the track is a target implied by its log-likelihood-ratio score (Blackman & Popoli 1999,
-sec. 6.2: each look adds ln(1 - Pd) + ln(1 + sum of the likelihood ratios of its detections)), starting at 0.5.
+sec. 6.2: each look adds ln(1 - Pd) + ln(1 + sum of the likelihood ratios of its detections)), starting at 0.5
+(1 / (1 + e^-score): the score itself reads back only below ~35).
 Rows are sorted by time, then track id, then the order the events happened.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 from numpy.typing import NDArray
 
 from airpicture.io import to_arrow
@@ -25,10 +30,36 @@ I64 = NDArray[np.int64]
 STATUS_NAMES = ("tentative", "confirmed", "deleted")
 DELETED = 2
 EVENT_NAMES = ("start", "update", "confirm", "refused", "dropped", "deleted_misses", "deleted_m_of_n",
-               "deleted_sigma", "deleted_coast")
+               "deleted_sigma", "deleted_coast", "deleted_score", "deleted_coverage")
 EVENT = {name: code for code, name in enumerate(EVENT_NAMES)}
 COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "u_m", "ve_mps", "vn_mps",
            "vu_mps", "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")
+
+
+_POS_PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
+
+
+@njit(cache=True)
+def _copy_rows(slots, t, track_id, status, x, P, llr, status_override, event, sensor_id, a, out_t, out_tid,
+               out_st, out_ev, out_sid, out_x, out_p, out_llr) -> None:
+    """Rows a.. of the history buffers from the store's slots (see :meth:`History.add_slots`)."""
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        r = a + k
+        out_t[r] = t[i]
+        out_tid[r] = track_id[i]
+        out_st[r] = status[i] if status_override < 0 else status_override
+        out_ev[r] = event
+        out_sid[r] = sensor_id
+        for c in range(6):
+            out_x[r, c] = x[i, c]
+        out_p[r, 0] = P[i, 0, 0]
+        out_p[r, 1] = P[i, 1, 1]
+        out_p[r, 2] = P[i, 2, 2]
+        out_p[r, 3] = P[i, 0, 1]
+        out_p[r, 4] = P[i, 0, 2]
+        out_p[r, 5] = P[i, 1, 2]
+        out_llr[r] = llr[i]
 
 
 def quality_from_score(llr: F64) -> F64:
@@ -36,58 +67,108 @@ def quality_from_score(llr: F64) -> F64:
     return 1.0 / (1.0 + np.exp(-np.clip(llr, -700.0, 700.0)))
 
 
-def _expand(values: list, sizes: I64, dtype: type) -> NDArray:
-    """One column from per-chunk values, each a scalar (repeated over its chunk) or an array of the chunk's
-    size: scalars by one ``np.repeat``, arrays by one concatenation into their places."""
-    arrays = [np.asarray(v) for v in values]
-    is_array = np.array([a.ndim > 0 for a in arrays])
-    out = np.repeat(np.array([0 if a.ndim else a for a in arrays], dtype=dtype), sizes)
-    if is_array.any():
-        out[np.repeat(is_array, sizes)] = np.concatenate([a for a in arrays if a.ndim])
-    return out
-
-
 class History:
-    """Accumulates event rows in chunks (one per call), turned into a table at the end.
+    """Event rows in growing column buffers, turned into a table at the end.
 
-    ``add`` runs several times per window in the hot path, so it only copies what it is given (the state and
-    the 3x3 position block); broadcasting, the covariance columns and the quality are formed once, in ``table``.
-    """
+    ``add_slots`` (the state of store slots at their own time: starts, updates, confirmations, refusals) runs
+    several times per window in the hot path, so one compiled call copies the rows straight from the track
+    store; ``add`` takes explicit arrays (deletions, at a predicted state)."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._chunks: list[tuple] = []
         self._rows = 0
+        self._drained_before = -np.inf
+        self._alloc(1024)
+
+    def _alloc(self, cap: int) -> None:
+        self._t = np.empty(cap)
+        self._tid = np.empty(cap, np.int64)
+        self._st = np.empty(cap, np.int8)
+        self._ev = np.empty(cap, np.int8)
+        self._sid = np.empty(cap, np.int64)
+        self._x = np.empty((cap, 6))
+        self._p = np.empty((cap, 6))  # pee, pnn, puu, pen, peu, pnu
+        self._llr = np.empty(cap)
+
+    def _check_order(self, earliest: float) -> None:
+        if earliest < self._drained_before:
+            raise RuntimeError(f"track event at {earliest} s after the rows before {self._drained_before} s were "
+                               "drained: the table's order would break")
+
+    def _reserve(self, n: int) -> int:
+        """Room for ``n`` more rows; returns the first row to write."""
+        need = self._rows + n
+        cap = self._t.shape[0]
+        if need > cap:
+            old = (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr)
+            while cap < need:
+                cap *= 2
+            self._alloc(cap)
+            for new, prev in zip((self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr),
+                                 old, strict=True):
+                new[: self._rows] = prev[: self._rows]
+        first = self._rows
+        self._rows = need
+        return first
 
     def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: str, sensor_id: I64 | int,
             x: F64, P: F64, llr: F64) -> None:
         n = int(np.shape(track_id)[0])
         if not self.enabled or n == 0:
             return
-        self._chunks.append((
-            np.array(time_s, float), np.array(track_id, np.int64), np.array(status, np.int8), EVENT[event],
-            np.array(sensor_id, np.int64), x[:, :6].copy(), P[:, :3, :3].copy(), np.array(llr, float), n,
-        ))
-        self._rows += n
+        self._check_order(float(np.min(time_s)))
+        a = self._reserve(n)
+        b = a + n
+        self._t[a:b] = time_s
+        self._tid[a:b] = track_id
+        self._st[a:b] = status
+        self._ev[a:b] = EVENT[event]
+        self._sid[a:b] = sensor_id
+        self._x[a:b] = x[:, :6]
+        for k, (i, j) in enumerate(_POS_PAIRS):
+            self._p[a:b, k] = P[:, i, j]
+        self._llr[a:b] = llr
+
+    def add_slots(self, store, slots: I64, event: str, sensor_id: int, status: int = -1) -> None:
+        """One row per slot of ``store`` (a :class:`~airpicture.tracking.store.TrackStore`): its time, id,
+        state, position covariance and score, with ``status`` (the store's own when -1)."""
+        n = int(slots.shape[0])
+        if not self.enabled or n == 0:
+            return
+        if self._drained_before > -np.inf:
+            self._check_order(float(store.t[slots].min()))
+        a = self._reserve(n)
+        _copy_rows(slots, store.t, store.track_id, store.status, store.x, store.P, store.llr, status, EVENT[event],
+                   sensor_id, a, self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr)
 
     def __len__(self) -> int:
         return self._rows
 
+    def drain(self, before: float) -> pa.Table:
+        """Remove and return the rows with ``time_s < before``, ordered as :meth:`table` orders them, so that a
+        long run can write its history as it goes. Rows added later must not be earlier than ``before``
+        (checked): the drained pieces, in order, make the whole table."""
+        n = self._rows
+        early = self._t[:n] < before
+        out = self._table(np.flatnonzero(early))
+        keep = np.flatnonzero(~early)
+        m = keep.shape[0]
+        for buf in (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr):
+            buf[:m] = buf[keep]
+        self._rows = m
+        if self.enabled:
+            self._drained_before = max(self._drained_before, float(before))
+        return out
+
     def table(self) -> pa.Table:
-        if self._chunks:
-            sizes = np.array([c[8] for c in self._chunks], dtype=np.int64)
-            t, tid, st, ev, sid, llr = (_expand([c[k] for c in self._chunks], sizes, dtype) for k, dtype in (
-                (0, np.float64), (1, np.int64), (2, np.int8), (3, np.int8), (4, np.int64), (7, np.float64)))
-            x = np.concatenate([c[5] for c in self._chunks])
-            p3 = np.concatenate([c[6] for c in self._chunks])
-            pos = np.stack([p3[:, 0, 0], p3[:, 1, 1], p3[:, 2, 2], p3[:, 0, 1], p3[:, 0, 2], p3[:, 1, 2]], axis=1)
-            q = quality_from_score(llr)
-            seq = np.arange(int(sizes.sum()))
-        else:
-            t, tid, seq = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-            st = ev = np.zeros(0, np.int8)
-            sid = np.zeros(0, np.int64)
-            x, pos, q = np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0)
+        return self._table(np.arange(self._rows))
+
+    def _table(self, rows: I64) -> pa.Table:
+        """The given buffer rows (in arrival order) as the ``tracks.parquet`` table: sorted by time, track id and
+        arrival."""
+        t, tid, st, ev, sid = self._t[rows], self._tid[rows], self._st[rows], self._ev[rows], self._sid[rows]
+        x, pos, q = self._x[rows], self._p[rows], quality_from_score(self._llr[rows])
+        seq = np.arange(rows.shape[0])
         order = np.lexsort((seq, tid, t))
         status = pa.DictionaryArray.from_arrays(pa.array(st[order].astype(np.int32)), pa.array(STATUS_NAMES))
         event = pa.DictionaryArray.from_arrays(pa.array(ev[order].astype(np.int32)), pa.array(EVENT_NAMES))

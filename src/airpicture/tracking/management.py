@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.scenario import TrackerConfig
 from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
 
 F64 = NDArray[np.float64]
@@ -109,40 +110,105 @@ def gate_open(slots, trk_t, x, P, q, gate_k, t_end, beam_end_turns, spos, srot, 
         out[k] = d < 0.0
 
 
-def initial_states(p_site: F64, rot: F64, r: F64, az: F64, el: F64, sig: F64, rr: F64,
-                   speed_sigma: float) -> tuple[F64, F64]:
-    """Single-point initiation: position from the detection with its polar covariance carried to site ENU
-    (first-order), velocity zero with ``speed_sigma`` (m/s) per axis; a measured range rate then updates the
-    velocity along the line of sight. Returns x (K, 6), P (K, 6, 6)."""
-    k = r.shape[0]
-    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
-    # Jacobian of sensor-axes offset with respect to (r, az, el), columns
-    G = np.empty((k, 3, 3))
-    G[:, :, 0] = np.stack([ce * sa, ce * ca, se], axis=1)
-    G[:, :, 1] = np.stack([r * ce * ca, -r * ce * sa, np.zeros(k)], axis=1)
-    G[:, :, 2] = np.stack([-r * se * sa, -r * se * ca, r * ce], axis=1)
-    J = rot.T @ G  # site axes
-    Js = J * sig[:, None, :3]
-    C = Js @ np.swapaxes(Js, 1, 2)
-    x = np.zeros((k, 6))
-    x[:, :3] = p_site
-    P = np.zeros((k, 6, 6))
-    P[:, :3, :3] = 0.5 * (C + np.swapaxes(C, 1, 2))
-    v2 = speed_sigma**2
-    P[:, 3, 3] = P[:, 4, 4] = P[:, 5, 5] = v2
-    has_rr = np.isfinite(rr)
-    if has_rr.any():
-        los = J[:, :, 0]  # unit line of sight in site axes (d range / d position)
-        s = v2 + sig[:, 3] ** 2
-        gain = v2 / s  # K = v2 u / S on the velocity; range rate of a zero velocity is 0
-        upd = np.where(has_rr, 1.0, 0.0)
-        x[:, 3:] = (upd * gain * np.nan_to_num(rr))[:, None] * los
-        outer = los[:, :, None] * los[:, None, :]
-        P[:, 3:, 3:] -= (upd * v2 * gain)[:, None, None] * outer
-    return x, P
+@njit(cache=True)
+def initial_states(z, sig, spos, srot, speed_sigma: float, vertical_speed_sigma: float, earth_radius_m: float,
+                   x, P) -> None:
+    """Single-point initiation of one track per detection into ``x`` (K, 6) and ``P`` (K, 6, 6), site ENU.
+
+    Position: the detection ``z[k] = (range m, azimuth rad, elevation rad, range rate m/s or NaN)`` in the
+    sensor's axes (sensor at ``spos``, site -> sensor rotation ``srot``), its polar covariance
+    ``diag(sig[k, :3]^2)`` carried to site axes to first order (J diag(sigma^2) J'). Velocity: zero, with
+    ``speed_sigma`` (m/s) on each horizontal axis and ``vertical_speed_sigma`` along the local vertical at the
+    detection (the normal of the spherical ground of radius ``earth_radius_m`` below it: h^2 I + (v^2 - h^2)
+    u u'); a measured range rate then updates the velocity along the line of sight (Kalman update of a zero
+    prior mean). Position and velocity start uncorrelated. Compiled: one call per batch of new tracks."""
+    h2 = speed_sigma * speed_sigma
+    dv2 = vertical_speed_sigma * vertical_speed_sigma - h2
+    G = np.empty((3, 3))
+    J = np.empty((3, 3))
+    d = np.empty(3)
+    up = np.empty(3)
+    Pu = np.empty(3)
+    for k in range(z.shape[0]):
+        r, az, el = z[k, 0], z[k, 1], z[k, 2]
+        ce, se, ca, sa = math.cos(el), math.sin(el), math.cos(az), math.sin(az)
+        # sensor-axes offset and its Jacobian with respect to (r, az, el), by columns
+        d[0], d[1], d[2] = r * ce * sa, r * ce * ca, r * se
+        G[0, 0], G[1, 0], G[2, 0] = ce * sa, ce * ca, se
+        G[0, 1], G[1, 1], G[2, 1] = r * ce * ca, -r * ce * sa, 0.0
+        G[0, 2], G[1, 2], G[2, 2] = -r * se * sa, -r * se * ca, r * ce
+        for a in range(3):  # site axes: srot' (.)
+            x[k, a] = spos[a] + srot[0, a] * d[0] + srot[1, a] * d[1] + srot[2, a] * d[2]
+            x[k, a + 3] = 0.0
+            for b in range(3):
+                J[a, b] = srot[0, a] * G[0, b] + srot[1, a] * G[1, b] + srot[2, a] * G[2, b]
+        for a in range(6):
+            for b in range(6):
+                P[k, a, b] = 0.0
+        for a in range(3):
+            for b in range(a, 3):
+                c = 0.0
+                for m in range(3):
+                    c += J[a, m] * J[b, m] * sig[k, m] * sig[k, m]
+                P[k, a, b] = c
+                P[k, b, a] = c
+        norm = math.sqrt(x[k, 0] ** 2 + x[k, 1] ** 2 + (x[k, 2] + earth_radius_m) ** 2)
+        up[0], up[1], up[2] = x[k, 0] / norm, x[k, 1] / norm, (x[k, 2] + earth_radius_m) / norm
+        for a in range(3):
+            for b in range(3):
+                P[k, a + 3, b + 3] = dv2 * up[a] * up[b] + (h2 if a == b else 0.0)
+        rr = z[k, 3]
+        if math.isfinite(rr):
+            # line of sight (d range / d position) = first column of J; K = Pv u / (u' Pv u + sigma_rr^2)
+            s = sig[k, 3] * sig[k, 3]
+            for a in range(3):
+                Pu[a] = P[k, a + 3, 3] * J[0, 0] + P[k, a + 3, 4] * J[1, 0] + P[k, a + 3, 5] * J[2, 0]
+                s += J[a, 0] * Pu[a]
+            for a in range(3):
+                x[k, a + 3] = Pu[a] / s * rr
+            for a in range(3):
+                for b in range(3):
+                    P[k, a + 3, b + 3] -= Pu[a] * Pu[b] / s
 
 
-def status_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
+def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig,
+                     confirm_score: float | None = None) -> tuple[I64, I64, I64]:
+    """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that are given up, confirmed
+    tracks to delete -- by the configured rule (:func:`score_decisions`, at ``confirm_score`` if given, see
+    :func:`confirmation_threshold`; or :func:`m_of_n_decisions`)."""
+    if config.confirmation == "score":
+        return score_decisions(store, slots, config.confirm_score if confirm_score is None else confirm_score,
+                               config.tentative_delete_score, config.delete_score_drop)
+    return m_of_n_decisions(store, slots, config.confirm_m, config.confirm_n, config.delete_misses)
+
+
+def confirmation_threshold(confirm_score: float, false_alarms_per_scan: float, false_track_rate: float) -> float:
+    """The score a tentative track must reach: ``confirm_score``, raised where false alarms are dense so that the
+    expected false confirmations per scan stay below ``false_track_rate``. A false alarm's candidate starts at
+    score 0 and reaches a score s with probability at most e^-s (Wald's bound for a sequential test), and every
+    false alarm starts one: at most ``false_alarms_per_scan x e^-s`` false confirmations per scan, hence
+    s >= ln(false_alarms_per_scan / false_track_rate)."""
+    if false_alarms_per_scan <= 0.0:
+        return confirm_score
+    return max(confirm_score, math.log(false_alarms_per_scan / false_track_rate))
+
+
+def score_decisions(store: TrackStore, slots: I64, confirm_score: float, tentative_delete_score: float,
+                    delete_score_drop: float) -> tuple[I64, I64, I64]:
+    """Sequential probability ratio test on the track score (log likelihood ratio, ``store.llr``; Blackman &
+    Popoli 1999, sec. 6.2; Wald's SPRT): of ``slots``, tentative tracks whose score reached ``confirm_score``,
+    tentative tracks whose score fell below ``tentative_delete_score``, and confirmed tracks whose score fell
+    more than ``delete_score_drop`` below its highest (``store.llr_max``)."""
+    st = store.status[slots]
+    llr = store.llr[slots]
+    tent = st == TENTATIVE
+    confirm = slots[tent & (llr >= confirm_score)]
+    fail = slots[tent & (llr < tentative_delete_score)]
+    lost = slots[(st == CONFIRMED) & (llr < store.llr_max[slots] - delete_score_drop)]
+    return confirm, fail, lost
+
+
+def m_of_n_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
                      delete_misses: int) -> tuple[I64, I64, I64]:
     """Of ``slots``: tentative tracks that reached confirmation, tentative tracks that can no longer reach it,
     confirmed tracks with too many consecutive misses."""

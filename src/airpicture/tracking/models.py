@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,11 +40,11 @@ class MotionModels:
     def count(self) -> int:
         return int(self.kinds.shape[0])
 
-    @property
+    @cached_property
     def q_max(self) -> float:
         return float(self.q.max())
 
-    @property
+    @cached_property
     def initial_mode_probabilities(self) -> F64:
         """Mode probabilities of a new track: uniform."""
         return np.full(self.count, 1.0 / self.count)

@@ -1,7 +1,8 @@
 """Tracking detections that came from a file: the time loop of ``airpicture track``.
 
-Detections (sorted by time) are fed to the :class:`~airpicture.tracking.Tracker` window by window. Windows are
-1 s long, or shorter so that every picture epoch ``k * picture_period`` is a window boundary. Each window gets
+Detections (sorted by time) are fed to the :class:`~airpicture.tracking.Tracker` window by window. Windows are at
+most half a rotation of the fastest radar long (:func:`window_limit_s`), shorter so that every picture epoch
+``k * picture_period`` is a window boundary. Each window gets
 one :class:`~airpicture.detections.Look` per sensor, derived from the sensor's scan period and start azimuth
 (the beam is at ``start_azimuth_deg + 360 t / scan_period_s`` at time t), so that tracks the beam swept
 without a detection count a miss. With a picture period, the confirmed picture is published at every epoch
@@ -62,13 +63,21 @@ def picture_rows(pictures: Sequence[Picture]) -> pa.Table:
                      for c, v in cols.items()})
 
 
+def window_limit_s(radars: Sequence[Radar]) -> float:
+    """Longest window (s): half a rotation of the fastest radar. Each window's look then sweeps at most half a
+    turn, so a detection held back at a window's end (see :mod:`.tracker`) never meets its target's next
+    detection in the following window; fewer, longer windows cost less than the engine's 1 s steps."""
+    return 0.5 * min((r.scan_period_s for r in radars), default=2.0)
+
+
 def track_detections(det: Detections, radars: Sequence[Radar], frame: LocalFrame, config: TrackerConfig,
                      capacity: int | None, picture_period_s: float | None = None,
                      assets_en: np.ndarray | None = None) -> OfflineResult:
     """Track ``det`` (sorted by time, times >= 0) seen by ``radars``; see the module doc."""
     tracker = Tracker(config, radars, frame, capacity=capacity, assets_en=assets_en)
-    period = picture_period_s if picture_period_s is not None else 1.0
-    per_epoch = max(math.ceil(period / 1.0 - 1e-9), 1)  # windows per epoch, each at most 1 s
+    longest = window_limit_s(radars)
+    period = picture_period_s if picture_period_s is not None else longest
+    per_epoch = max(math.ceil(period / longest - 1e-9), 1)  # windows per epoch, each at most ``longest``
     t_last = float(det.time_s[-1]) if len(det) else 0.0
     n_epochs = math.floor(t_last / period) + 1
     n_windows = n_epochs * per_epoch

@@ -17,11 +17,12 @@ from numpy.typing import NDArray
 
 from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
-from airpicture.scenario import Radar
+from airpicture.scenario import FixedAccuracy, Radar
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.false_alarms import sector_width_deg
 from airpicture.sensors.geometry import polar_to_cartesian
-from airpicture.sensors.placement import radar_geometry
+from airpicture.sensors.placement import antenna_height_m, radar_geometry
+from airpicture.tracking.coverage import CoverageTable
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -61,12 +62,21 @@ class SensorTable:
 
     def __init__(self, radars: Sequence[Radar], frame: LocalFrame) -> None:
         self.sensors: list[SensorInfo] = []
+        self.earth_radius_m = float(frame.earth_radius_m)  # the site's spherical ground model
         for radar in radars:
             g = radar_geometry(radar, frame)
             self.sensors.append(SensorInfo(radar, np.ascontiguousarray(g.position, float),
                                            np.ascontiguousarray(g.rotation, float), radar.min_range_m,
                                            radar.max_range_m, math.radians(radar.elevation_min_deg),
                                            math.radians(radar.elevation_max_deg), radar.scan_period_s))
+        self.coverage = CoverageTable([si.position for si in self.sensors], [r.max_range_m for r in radars],
+                                      [antenna_height_m(r, frame) for r in radars], [r.refraction_k for r in radars],
+                                      frame.earth_radius_m)
+        #: per sensor: the fixed measurement sigmas (r m, az rad, el rad, rr m/s) and ln of the noise false-alarm
+        #: density per m rad^2 (see :func:`radar_clutter_log_density`), the common cases of :meth:`batch`
+        self._fixed_sigma = [np.array(measurement_sigmas(r, np.zeros(1))).reshape(4) for r in radars]
+        self._log_cell_density = [math.log(r.pfa / (r.range_resolution_m * math.radians(r.azimuth_cell_deg)
+                                                    * math.radians(r.elevation_resolution_deg))) for r in radars]
         ids = np.array([r.id for r in radars], dtype=np.int64)
         if len(set(ids.tolist())) != ids.shape[0]:
             raise ValueError("sensor ids must be unique")
@@ -79,6 +89,8 @@ class SensorTable:
     def index_of(self, sensor_id: I64) -> I64:
         """Position in ``sensors`` of each id; -1 for unknown ids."""
         sensor_id = np.asarray(sensor_id, dtype=np.int64)
+        if self._sorted_ids.shape[0] == 1:
+            return np.where(sensor_id == self._sorted_ids[0], 0, -1)
         if self._sorted_ids.shape[0] == 0:
             return np.full(sensor_id.shape, -1, np.int64)
         pos = np.clip(np.searchsorted(self._sorted_ids, sensor_id), 0, self._sorted_ids.shape[0] - 1)
@@ -89,14 +101,29 @@ class SensorTable:
         """Detections ``rows`` of ``det`` (all from sensor number ``k``) in kernel units. ``clutter_density``:
         false alarms per m^3, or None to take the radar's own (:func:`radar_clutter_log_density`)."""
         s = self.sensors[k]
-        r = det.range_m[rows]
-        az = np.radians(det.azimuth_deg[rows])
-        el = np.radians(det.elevation_deg[rows])
-        rr = det.range_rate_mps[rows]
-        sr, saz, sel, srr = measurement_sigmas(s.radar, det.snr_db[rows])
-        z = np.stack([r, az, el, rr], axis=1)
-        sig = np.stack([sr, saz, sel, srr], axis=1)
+        n = rows.shape[0]
+        z = np.empty((n, 4))
+        z[:, 0] = det.range_m[rows]
+        z[:, 1] = det.azimuth_deg[rows]
+        z[:, 2] = det.elevation_deg[rows]
+        np.radians(z[:, 1:3], out=z[:, 1:3])
+        z[:, 3] = det.range_rate_mps[rows]
+        r, az, el, rr = z[:, 0], z[:, 1], z[:, 2], z[:, 3]
+        sig = np.empty((n, 4))
+        if isinstance(s.radar.accuracy, FixedAccuracy):
+            sig[:] = self._fixed_sigma[k]
+        else:
+            for j, column in enumerate(measurement_sigmas(s.radar, det.snr_db[rows])):
+                sig[:, j] = column
         has_rr = np.isfinite(rr)
+        if not has_rr.any():  # the common case: no range rate
+            if clutter_density is None and not s.radar.clutter:
+                log_clutter = np.full(n, self._log_cell_density[k])
+            else:
+                log_clutter = (radar_clutter_log_density(s.radar, r, az, el) if clutter_density is None else
+                               math.log(clutter_density) + 2.0 * np.log(np.maximum(r, 1.0))
+                               + np.log(np.maximum(np.cos(el), 1e-6)))
+            return DetectionBatch(rows, det.time_s[rows], z, sig, np.full(n, 3, np.int64), log_clutter)
         if clutter_density is None:
             log_clutter = radar_clutter_log_density(s.radar, r, az, el)
             rr_span = 2.0 * s.radar.max_range_rate_mps
@@ -106,8 +133,21 @@ class SensorTable:
                            + np.log(np.maximum(np.cos(el), 1e-6)))
             rr_span = RANGE_RATE_SPAN_MPS
         log_clutter = log_clutter - np.where(has_rr, math.log(rr_span), 0.0)
-        return DetectionBatch(rows, det.time_s[rows], np.ascontiguousarray(z), np.ascontiguousarray(sig),
-                              np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
+        return DetectionBatch(rows, det.time_s[rows], z, sig, np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
+
+    def false_alarms_per_scan(self, k: int, clutter_density: float | None) -> float:
+        """Mean false alarms per scan over radar number ``k``'s coverage (range span, all azimuths, elevation
+        limits): its noise false alarms (Pfa per resolution cell) plus its clutter regions' -- or, given a
+        ``clutter_density`` per m^3, that density over the coverage volume."""
+        s = self.sensors[k]
+        r0, r1 = s.min_range_m, s.max_range_m
+        if clutter_density is not None:
+            volume = 2.0 * math.pi / 3.0 * (r1**3 - r0**3) * (math.sin(s.elevation_max_rad)
+                                                                - math.sin(s.elevation_min_rad))
+            return clutter_density * volume
+        noise = math.exp(self._log_cell_density[k]) * (r1 - r0) * 2.0 * math.pi * (s.elevation_max_rad
+                                                                                     - s.elevation_min_rad)
+        return noise + sum(region.false_alarms_per_scan for region in s.radar.clutter)
 
     def site_positions(self, k: int, z: F64) -> F64:
         """Site-ENU positions (K, 3) of polar measurements ``z`` (K, >= 3: r m, az rad, el rad) of sensor k."""

@@ -8,6 +8,7 @@ the (N, 6, 6) stacks.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
@@ -45,11 +46,12 @@ class TrackStore:
         self.born_s = np.zeros(cap)
         self.last_update_s = np.zeros(cap)
         self.llr = np.zeros(cap)
+        self.llr_max = np.zeros(cap)
         self.last_hit_s = np.full((cap, max(s, 1)), -np.inf)
         self.capacity = cap
 
     _FIELDS = ("alive", "track_id", "status", "t", "x", "P", "xm", "Pm", "mu", "n_looks", "n_hits", "misses",
-               "born_s", "last_update_s", "llr", "last_hit_s")
+               "born_s", "last_update_s", "llr", "llr_max", "last_hit_s")
 
     def _grow(self, need: int) -> None:
         cap = self.capacity
@@ -83,3 +85,56 @@ class TrackStore:
     def free(self, slots: I64) -> None:
         self.alive[slots] = False
         self.track_id[slots] = -1
+
+    def start(self, slots: I64, t: F64, x0: F64, P0: F64, mu0: F64, sensor: int) -> None:
+        """Fill new slots as tentative tracks born at times ``t`` (s) with states ``x0`` (K, 6), covariances
+        ``P0`` (K, 6, 6), every model at the same state, mode probabilities ``mu0`` (M,), one look and one hit
+        (by sensor number ``sensor``), score 0. One compiled pass instead of sixteen array assignments."""
+        _start(slots, t, x0, P0, mu0, sensor, self.t, self.x, self.P, self.xm, self.Pm, self.mu, self.status,
+               self.n_looks, self.n_hits, self.misses, self.born_s, self.last_update_s, self.llr, self.llr_max,
+               self.last_hit_s)
+
+    def hit(self, slots: I64, t: F64, sensor: int) -> None:
+        """Book a hit by sensor number ``sensor`` at times ``t`` (s) on each slot: one more look and hit, the
+        consecutive misses reset, the last hit and update times set."""
+        _hit(slots, t, sensor, self.n_looks, self.n_hits, self.misses, self.last_hit_s, self.last_update_s)
+
+
+@njit(cache=True)
+def _start(slots, t, x0, P0, mu0, sensor, st, sx, sP, sxm, sPm, smu, status, n_looks, n_hits, misses, born_s,
+           last_update_s, llr, llr_max, last_hit_s) -> None:
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        st[i] = t[k]
+        for a in range(6):
+            sx[i, a] = x0[k, a]
+            for b in range(6):
+                sP[i, a, b] = P0[k, a, b]
+        for m in range(sxm.shape[1]):
+            smu[i, m] = mu0[m]
+            for a in range(6):
+                sxm[i, m, a] = x0[k, a]
+                for b in range(6):
+                    sPm[i, m, a, b] = P0[k, a, b]
+        status[i] = TENTATIVE
+        n_looks[i] = 1
+        n_hits[i] = 1
+        misses[i] = 0
+        born_s[i] = t[k]
+        last_update_s[i] = t[k]
+        llr[i] = 0.0
+        llr_max[i] = 0.0
+        for j in range(last_hit_s.shape[1]):
+            last_hit_s[i, j] = -np.inf
+        last_hit_s[i, sensor] = t[k]
+
+
+@njit(cache=True)
+def _hit(slots, t, sensor, n_looks, n_hits, misses, last_hit_s, last_update_s) -> None:
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        n_looks[i] += 1
+        n_hits[i] += 1
+        misses[i] = 0
+        last_hit_s[i, sensor] = t[k]
+        last_update_s[i] = t[k]

@@ -52,6 +52,9 @@ class TruthBuilder:
         self.n += k
 
     def build(self) -> Truth:
+        """Freeze into a :class:`Truth`. The sample parts are moved into the final arrays one at a time (each
+        part freed once copied), so building needs memory for the samples plus one part, not twice the samples;
+        the parts come sorted by (target, time) from every source, so no sort is needed (checked)."""
         def cat(parts: list, dtype=None, empty=None):
             if not parts:
                 return np.zeros(0, dtype=dtype) if empty is None else empty
@@ -70,8 +73,38 @@ class TruthBuilder:
             group=cat(self.group, dtype=str, empty=np.zeros(0, dtype="<U1")),
             callsign=cat(self.callsign, dtype=str, empty=np.zeros(0, dtype="<U1")),
         )
-        owner = cat(self.sample_owner, dtype=np.int64)
-        t = cat(self.sample_t, dtype=float)
-        x = np.concatenate(self.sample_x) if self.sample_x else np.zeros((0, 6))
-        samples: Samples = make_samples(owner, t, x, self.n)
+        owner = _move(self.sample_owner, (0,), np.int64)
+        t = _move(self.sample_t, (0,), np.float64)
+        x = _move(self.sample_x, (0, 6), np.float64)
+        if _sorted_by_owner_and_time(owner, t):
+            samples = Samples(owner, t, x, _offsets(owner, self.n))
+        else:
+            samples = make_samples(owner, t, x, self.n)
         return Truth(targets, samples)
+
+
+def _move(parts: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """Concatenate ``parts`` (emptying the list as it goes) into one new array."""
+    rows = sum(len(p) for p in parts)
+    out = np.empty((rows, *empty_shape[1:]), dtype=dtype)
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        out[at:at + len(part)] = part
+        at += len(part)
+        del part
+    return out
+
+
+def _sorted_by_owner_and_time(owner: np.ndarray, t: np.ndarray) -> bool:
+    if owner.size < 2:
+        return True
+    d_owner = np.diff(owner)
+    return bool(np.all(d_owner >= 0) and np.all((d_owner > 0) | (np.diff(t) >= 0)))
+
+
+def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    counts = np.bincount(owner, minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets

@@ -8,6 +8,7 @@ polynomial through the two positions and velocities (exact for constant-accelera
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,17 +79,28 @@ class Truth:
 
     def state_at(self, target_id: I64, t: F64) -> F64:
         """Interpolated (K, 6) states of targets ``target_id`` at times ``t`` (within each target's life)."""
-        return interpolate(self.samples, target_id, t)
+        return interpolate(self.samples, target_id, t, self._sample_key)
+
+    @cached_property
+    def _sample_key(self) -> F64:
+        """The samples' (target, time) search key, computed once rather than at every call (a call for a few
+        states would otherwise cost a pass over every sample)."""
+        return sample_key(self.samples)
 
 
-def interpolate(samples: Samples, target_id: I64, t: F64) -> F64:
-    """(K, 6) states of ``target_id`` at times ``t``: cubic Hermite between the bracketing samples."""
+def sample_key(samples: Samples) -> F64:
+    return samples.target_id * _TIME_KEY + (samples.time_s + _TIME_OFFSET)
+
+
+def interpolate(samples: Samples, target_id: I64, t: F64, key: F64 | None = None) -> F64:
+    """(K, 6) states of ``target_id`` at times ``t``: cubic Hermite between the bracketing samples. ``key``:
+    :func:`sample_key` of ``samples`` if already computed."""
     target_id = np.asarray(target_id, dtype=np.int64)
     t = np.asarray(t, dtype=float)
     s = samples
     if target_id.size == 0:
         return np.zeros((0, 6))
-    key_s = s.target_id * _TIME_KEY + (s.time_s + _TIME_OFFSET)
+    key_s = sample_key(s) if key is None else key
     key_q = target_id * _TIME_KEY + (t + _TIME_OFFSET)
     j = np.searchsorted(key_s, key_q, side="right")  # first sample after the query
     lo = np.clip(j - 1, 0, len(s) - 1)

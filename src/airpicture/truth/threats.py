@@ -27,6 +27,9 @@ from airpicture.truth.table import END_IMPACT, END_RUNNING, grid_times, hermite
 
 F64 = NDArray[np.float64]
 
+#: Threats whose states are computed together (see :func:`add_raid`).
+TARGET_BLOCK = 1000
+
 
 def asset_positions(scenario: Scenario, frame: LocalFrame) -> F64:
     """(A, 2) east/north of every defended asset, metres."""
@@ -98,22 +101,28 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
     p = paths.build()
     duration = scenario.duration_s
     t_end = t0 + p.total / speed
-    owner, t = grid_times(t0, t_end, scenario.time_step_s, duration)
-    s = (t - t0[owner]) * speed
-    pos, direction_2d, _ = p.evaluate(owner, s)
-    s_rem = p.total[owner] - s
-    cruise = np.full(owner.size, raid.altitude_m)
+    reason = np.where(t_end <= duration, END_IMPACT, END_RUNNING).astype(object)
     if isinstance(prof, CruiseProfile):
         pop_d, pop_h = prof.popup_distance_m, prof.popup_altitude_m
     else:
         pop_d, pop_h = 0.0, 0.0
-    h, slope = altitude_profile(s_rem, cruise, np.full(owner.size, pop_d), np.full(owner.size, pop_h),
-                                np.full(owner.size, prof.dive_distance_m))
-    x = _states_over_ground(frame, pos, direction_2d * speed, h, slope * speed)
-    reason = np.where(t_end <= duration, END_IMPACT, END_RUNNING).astype(object)
-    builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2,
-                rcs_broadside_ratio=raid.rcs_broadside_ratio, asset_index=asset_i, start_s=t0,
-                end_s=t_end, end_reason=reason, group=raid.name, callsign=callsigns, owner=owner, t=t, x=x)
+    # States of a block of threats at a time (every random draw is made above): the temporaries of the path
+    # evaluation then take memory for one block, not for the whole raid.
+    for lo in range(0, n, TARGET_BLOCK):
+        sl = slice(lo, min(n, lo + TARGET_BLOCK))
+        owner, t = grid_times(t0[sl], t_end[sl], scenario.time_step_s, duration)
+        path_of = owner + lo
+        s = (t - t0[path_of]) * speed
+        pos, direction_2d, _ = p.evaluate(path_of, s)
+        s_rem = p.total[path_of] - s
+        k = owner.size
+        h, slope = altitude_profile(s_rem, np.full(k, raid.altitude_m), np.full(k, pop_d), np.full(k, pop_h),
+                                    np.full(k, prof.dive_distance_m))
+        x = _states_over_ground(frame, pos, direction_2d * speed, h, slope * speed)
+        builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2,
+                    rcs_broadside_ratio=raid.rcs_broadside_ratio, asset_index=asset_i, start_s=t0[sl],
+                    end_s=t_end[sl], end_reason=reason[sl], group=raid.name, callsign=callsigns[sl], owner=owner,
+                    t=t, x=x)
 
 
 def _states_over_ground(frame: LocalFrame, pos: F64, vel_h: F64, h: F64, dh: F64) -> F64:

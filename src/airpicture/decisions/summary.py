@@ -1,0 +1,24 @@
+"""The decision log's figures in ``summary.json``: a ``decisions`` section (rows by stage; its presence records
+that ``decisions.parquet`` was written) and, in the ``engagement`` section, ``leak_causes``: leakers counted by
+their first cause (every cause code present, 0 when none, so sweep rows line up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES
+
+
+def add_decision_summary(summary: dict[str, Any], table: pa.Table) -> None:
+    """Add the ``decisions`` section and ``engagement.leak_causes`` (when there is an engagement section)."""
+    stage = np.asarray(table.column("stage").to_numpy(zero_copy_only=False), dtype=object)
+    summary["decisions"] = {"rows": table.num_rows, **{s: int(np.count_nonzero(stage == s)) for s in STAGES}}
+    eng = summary.get("engagement")
+    if isinstance(eng, dict):
+        leaked = pc.equal(table.column("event"), "leaked")
+        reasons = table.filter(leaked).column("reason").to_pylist()
+        eng["leak_causes"] = {code: reasons.count(code) for code in OUTCOME_CAUSES}
