@@ -15,9 +15,9 @@ azimuth), its accuracy (sigmas), its coverage (ranges, elevation limits, 4/3-Ear
 level as a probability per resolution cell: mean false alarms per scan / number of cells, cells = (max - min
 range) / 150 m x 360 / 1.5 deg x elevation span / 2 deg. Nothing that knows the truth.
 
-For side-by-side timing :class:`SteppedAirpicture` runs the same loop as ``track_detections`` (1 s windows, or
-shorter so that every picture epoch is a window boundary, each with the radar's look; the picture published at
-every epoch) one scan at a time; :func:`check_same_as_offline` checks that it gives exactly the pictures of
+For side-by-side timing :class:`SteppedAirpicture` runs the same loop as ``track_detections`` (windows of at most
+``window_limit_s`` -- half a rotation --, shorter so that every picture epoch is a window boundary, each with the
+radar's look; the picture published at every epoch) one scan at a time; :func:`check_same_as_offline` checks that it gives exactly the pictures of
 ``track_detections``.
 """
 
@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from airpicture.detections import Detections as ApDetections
 from airpicture.geodesy import LocalFrame
-from airpicture.tracking.offline import looks_between, picture_rows, track_detections
+from airpicture.tracking.offline import looks_between, picture_rows, track_detections, window_limit_s
 from airpicture.tracking.sensorfile import SensorFile, load_sensor_file
 from airpicture.tracking.tracker import Tracker
 from real_traffic_radar import Detections, RadarSpec
@@ -126,7 +126,7 @@ class SteppedAirpicture:
         self.radars = list(sf.sensors)
         self.tracker = Tracker(sf.tracker, self.radars, frame_of(sf), capacity=None)
         self.period = period_s
-        self.per_epoch = max(math.ceil(period_s / 1.0 - 1e-9), 1)
+        self.per_epoch = max(math.ceil(period_s / window_limit_s(self.radars) - 1e-9), 1)
         n_windows = n_scans * self.per_epoch
         self.bounds = np.arange(n_windows + 1) * period_s / self.per_epoch
         self.det = to_airpicture(det)
