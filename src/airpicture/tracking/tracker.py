@@ -42,8 +42,10 @@ because it came before the cut, and the same happens at every rotation. With ``d
 default, with ``confirmed_first``), the second stage holds back the gated clusters that contain a track with
 fewer than ``SETTLED_HITS`` hits whose gate's trailing edge the beam has not yet passed: their detections are
 carried into the same radar's first batch of the next call and associated there with the detections that
-follow. Settled confirmed tracks never wait, so the published picture loses little; a carried detection is never
-carried twice, a held track's miss (if the look swept it) is counted with its carried detections, and
+follow; a look of more than half a turn is then split in two at half a turn, so that the carried detections
+never meet their targets' next detections of the following rotation (only detections of a look's last half turn
+are held). Settled confirmed tracks never wait, so the published picture loses little; a carried detection is
+never carried twice, a held track's miss (if the look swept it) is counted with its carried detections, and
 :meth:`Tracker.flush` processes what is left at the end.
 
 Coverage. At the end of each call, a track whose predicted position has left every radar's instrumented range or
@@ -286,7 +288,19 @@ class Tracker:
         t = det.time_s
         taken = np.zeros(len(det), dtype=bool)
         items: list[tuple[tuple[float, int, int], int, I64, Look | None]] = []
-        for look in sorted(looks, key=lambda lk: (lk.start_s, lk.sensor_id)):
+        has_carry = set(np.unique(sidx[carried]).tolist()) if carried.any() else set()
+        split: list[Look] = []
+        for look in looks:
+            k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
+            if k in has_carry and look.sweep_deg > 180.0:
+                # carried detections meet the first half turn only, never the same targets one turn later
+                mid = look.start_s + (look.end_s - look.start_s) * 180.0 / look.sweep_deg
+                split.append(Look(look.sensor_id, look.start_s, mid, look.az_start_deg, 180.0))
+                split.append(Look(look.sensor_id, mid, look.end_s, (look.az_start_deg + 180.0) % 360.0,
+                                  look.sweep_deg - 180.0))
+            else:
+                split.append(look)
+        for look in sorted(split, key=lambda lk: (lk.start_s, lk.sensor_id)):
             k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
             if k < 0:
                 raise ValueError(f"look of unknown sensor id {look.sensor_id}")
@@ -443,8 +457,8 @@ class Tracker:
                 used_c = used_c | used_r
         rest = np.flatnonzero(~conf & ~used_c[pd])
         held = _EMPTY
-        if rest.size and look is not None and cfg.defer_at_window_end and look.sweep_deg < 360.0:
-            keep = self._not_held(k, look, pt[rest], pd[rest], pslot[rest], n, n_det, carried)
+        if rest.size and look is not None and cfg.defer_at_window_end:
+            keep = self._not_held(k, look, pt[rest], pd[rest], pslot[rest], n, b.time_s, carried)
             hold[pd[rest[~keep]]] = True
             held = _slots_in(pslot[rest[~keep]], s.size)
             rest = rest[keep]
@@ -510,7 +524,7 @@ class Tracker:
         out_trk.append(s.track_id[cs].copy())
         return cs, b.time_s[cdet], used_r
 
-    def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, n_det: int,
+    def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, t_det: F64,
                   carried: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Mask of the gated pairs (tentative stage) to associate now: the others form clusters holding a track
         with one hit whose azimuth gate the beam has not left at the look's end, and no carried detection."""
@@ -527,9 +541,12 @@ class Tracker:
             return np.ones(pt.shape[0], dtype=bool)
         open_slot = np.zeros(s.size, dtype=bool)
         open_slot[first[is_open]] = True
-        label, n_cl = clusters(pt, pd, n, n_det)
+        # pairs in the look's last half turn: in a longer look, a gate just past the look's start is also
+        # "ahead of the beam" at its end, but its detections were swept a turn earlier
+        late = t_det[pd] >= float(look.end_s) - 0.5 * sensor.period_s
+        label, n_cl = clusters(pt, pd, n, t_det.shape[0])
         held = np.zeros(n_cl, dtype=bool)
-        held[label[open_slot[pslot]]] = True
+        held[label[open_slot[pslot] & late]] = True
         held[label[carried[pd]]] = False
         return ~held[label]
 
