@@ -96,9 +96,12 @@ _EMPTY = np.zeros(0, np.int64)
 #: tracks with fewer hits associate with the tentative ones (GNN after the settled confirmed tracks, held over a
 #: window end while their gate is open): two points fix a velocity only roughly
 SETTLED_HITS = 3
-#: margin of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`); one
-#: sigma measured best on recorded traffic leaving a 110 km radar (fewer false tracks, no more missed targets)
-COVERAGE_MARGIN_SIGMA = 1.0
+#: margins of the coverage test, in standard deviations of the predicted position (see :mod:`.coverage`): beyond
+#: the range by one sigma (measured on recorded traffic leaving a 110 km radar: fewer false tracks, no more missed
+#: targets); below the horizon by two (a low flier's height is the least certain part of its track: with one
+#: sigma, tracks of circling low fliers near the horizon were deleted while their targets were still seen)
+COVERAGE_MARGIN_SIGMA = 2.0
+COVERAGE_RANGE_MARGIN_SIGMA = 1.0
 
 
 @dataclass(frozen=True)
@@ -375,7 +378,7 @@ class Tracker:
                       float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
                       float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m,
                       sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
-                recent = s.last_hit_s[others, k] > look.start_s - 0.5 * sensor.period_s
+                recent = s.last_hit_s[others, k] > self._beam_time(others, look, sensor) - 0.5 * sensor.period_s
                 missed = others[looked & ~recent]
                 if held.size:  # a held track's miss waits for its carried detections
                     wait = _member(missed, held, s.size)
@@ -483,9 +486,9 @@ class Tracker:
         sensor = self.sensors.sensors[k]
         n_det = b.time_s.shape[0]
         none = (_EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool))
-        cand = pre[(s.status[pre] == CONFIRMED) & (s.n_hits[pre] >= SETTLED_HITS)
-                   & (s.last_hit_s[pre, k] <= look.start_s - 0.5 * sensor.period_s)]
+        cand = pre[(s.status[pre] == CONFIRMED) & (s.n_hits[pre] >= SETTLED_HITS)]
         cand = cand[~_member(cand, hit, s.size)]
+        cand = cand[s.last_hit_s[cand, k] <= self._beam_time(cand, look, sensor) - 0.5 * sensor.period_s]
         if cand.size == 0:
             return none
         looked = np.zeros(cand.shape[0], dtype=bool)
@@ -530,6 +533,18 @@ class Tracker:
         out_det.append(b.index[cdet])
         out_trk.append(s.track_id[cs].copy())
         return cs, b.time_s[cdet], used_r
+
+    def _beam_time(self, slots: I64, look: Look, sensor) -> F64:
+        """When (s) the look's beam points at each track's current position (its azimuth from the sensor),
+        clipped to the look: a track last hit less than half a rotation before that was hit by the previous
+        look, not missed by this one."""
+        s = self.store
+        d = (s.x[slots, :3] - sensor.position) @ sensor.rotation.T  # sensor axes: east, north, up
+        az_turns = np.arctan2(d[:, 0], d[:, 1]) / (2.0 * math.pi)
+        ahead = (az_turns - float(look.az_start_deg) / 360.0) % 1.0
+        span = float(look.end_s) - float(look.start_s)
+        turns = max(float(look.sweep_deg) / 360.0, 1e-9)
+        return float(look.start_s) + np.minimum(ahead / turns, 1.0) * span
 
     def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, t_det: F64,
                   carried: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -699,7 +714,8 @@ class Tracker:
         speed = np.empty(act.shape[0])
         kernels.coarse_prediction(act, s.t, s.x, s.P, t, 0.0, self.models.q_max, pos, var, speed)
         if self.config.delete_outside_coverage:
-            gone = self.sensors.coverage.outside(pos, sigma_from_trace(var), COVERAGE_MARGIN_SIGMA)
+            gone = self.sensors.coverage.outside(pos, sigma_from_trace(var), COVERAGE_MARGIN_SIGMA,
+                                                 COVERAGE_RANGE_MARGIN_SIGMA)
             if gone.any():
                 self._delete(act[gone], t, "deleted_coverage")
                 act, var = act[~gone], var[~gone]
