@@ -49,7 +49,8 @@ def _monte_carlo():
     geo = radar_geometry(radar, frame)
     q = ACCEL_SIGMA**2
     cfg = TrackerConfig(model={"kind": "cv", "accel_sigma_mps2": ACCEL_SIGMA}, initial_speed_sigma_mps=SPEED_SIGMA,
-                        initial_vertical_speed_sigma_mps=SPEED_SIGMA, confirmation="m_of_n", confirm_m=1, confirm_n=1)
+                        initial_vertical_speed_sigma_mps=SPEED_SIGMA, confirmation="m_of_n", confirm_m=1, confirm_n=1,
+                        defer_at_window_end=False)  # every scan's update is scored, none held back
     rng = np.random.default_rng(42)
     truth = np.empty((RUNS, SCANS, 6))
     est = np.empty((RUNS, SCANS, 6))

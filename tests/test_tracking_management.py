@@ -264,24 +264,29 @@ def test_jpda_tentative_tracks_take_hard_gnn_decisions_by_default():
     assert np.hypot(*(pa_ - pb_)[0]) > 10.0  # the mixture is pulled towards the false alarm
 
 
+@pytest.mark.parametrize("window,cut_deg", [(1.0, 90.0), (PERIOD, 0.0)])
 @pytest.mark.parametrize("defer", [True, False])
-def test_new_targets_split_by_a_window_end_are_not_mixed_up(defer):
-    """Two targets 0.4 deg apart either side of the beam's position at a window end (90 deg at 1 s, 5 s, ...);
-    the first (A, seen after the cut) is alone in the first scan. Its new track's gate covers B's detection,
-    which comes just before the cut: decided at once, A's track takes it and A's own detection starts another
-    track. Held to the next window, A's track takes A's detection and B starts its own."""
-    targets = [target_at(90.2, 80e3, heading_deg=90.2), target_at(89.8, 80.3e3, heading_deg=89.8)]
+def test_new_targets_split_by_a_window_end_are_not_mixed_up(defer, window, cut_deg):
+    """Two targets 0.4 deg apart either side of the beam's position at a window end (90 deg at 1 s, 5 s, ... with
+    1 s windows; 0 deg with windows of a whole rotation, whose look is then split at half a turn to take the
+    carried detection); the first (A, seen after the cut) is alone in the first scan. Its new track's gate covers
+    B's detection, which comes just before the cut: decided at once, A's track takes it and A's own detection
+    starts another track. Held to the next window, A's track takes A's detection and B starts its own. With
+    windows of a whole rotation, A's track meets A's next detection in the same window as B's, so neither way
+    mixes them up (and nothing held meets its target's next detection)."""
+    targets = [target_at(cut_deg + 0.2, 80e3, heading_deg=cut_deg + 0.2),
+               target_at((cut_deg - 0.2) % 360.0, 80.3e3, heading_deg=(cut_deg - 0.2) % 360.0)]
     pattern = [[True], [False, True]]
     cfg = TrackerConfig(defer_at_window_end=defer)
-    tracker, out, hist = run(targets, pattern=pattern, duration=24.0, config=cfg)
+    tracker, out, hist = run(targets, pattern=pattern, duration=24.0, window=window, config=cfg)
     labels = all_labels(out)
     tracks_of = {0: set(), 1: set()}
     for _, _, _, assoc in out:
         for d, t in zip(assoc.detection_index, assoc.track_id, strict=True):
             tracks_of[int(labels[d])].add(int(t))
     clean = len(tracks_of[0]) == len(tracks_of[1]) == 1 and tracks_of[0] != tracks_of[1]
-    assert clean == defer, tracks_of
-    if defer:
+    assert clean == (defer or window == PERIOD), tracks_of
+    if defer and window < PERIOD:
         assert tracker.counters["carried_detections"] > 0
         assert len(tracker.picture(24.0)) == 2
 

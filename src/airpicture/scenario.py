@@ -670,7 +670,7 @@ class TrackerConfig(Strict):
         "Manoeuvre recovery: a confirmed track that a look swept without a detection in its gate tries the "
         "detections no confirmed track took once more, predicted with this white-acceleration noise (m/s^2; the "
         "model's own where larger), and is updated with it -- a target turning harder than the model expects is "
-        "kept instead of lost and re-started; omit to turn off", default=10.0, gt=0, le=1e4)
+        "kept instead of lost and re-started; omit to turn off", default=20.0, gt=0, le=1e4)
     gate_probability: float = _doc("Chi-square gate probability", default=0.9999, gt=0, lt=1)
     detection_probability: float = _doc("Pd assumed by JPDA and the track score", default=0.9, gt=0, le=1)
     clutter_density: float | None = _doc(

@@ -46,19 +46,24 @@ class CoverageTable:
         self._antenna_angle = np.array([float(tangent_angle(h, k * self.earth_radius_m))
                                         for h, k in zip(antenna_heights_m, self.k, strict=True)])
 
-    def outside(self, pos: F64, sigma_m: F64, margin_sigma: float) -> NDArray[np.bool_]:
-        """(K,) True where the position (K, 3) lies, by more than ``margin_sigma`` x ``sigma_m`` (K,), beyond
-        every radar's instrumented range or below every radar's horizon."""
+    def outside(self, pos: F64, sigma_m: F64, margin_sigma: float,
+                range_margin_sigma: float | None = None) -> NDArray[np.bool_]:
+        """(K,) True where the position (K, 3) lies beyond every radar's instrumented range by more than
+        ``range_margin_sigma`` (default ``margin_sigma``) x ``sigma_m`` (K,), or below every radar's horizon by
+        more than ``margin_sigma`` x ``sigma_m``."""
         pos = np.ascontiguousarray(pos, dtype=float).reshape(-1, 3)
         out = np.empty(pos.shape[0], dtype=bool)
-        _outside(pos, np.ascontiguousarray(sigma_m, dtype=float) * margin_sigma, self.positions, self.max_range_m,
-                 self.k, self._up, self._antenna_angle, self.earth_radius_m, out)
+        sig = np.ascontiguousarray(sigma_m, dtype=float)
+        r_sigma = margin_sigma if range_margin_sigma is None else range_margin_sigma
+        _outside(pos, sig * margin_sigma, sig * r_sigma, self.positions, self.max_range_m, self.k, self._up,
+                 self._antenna_angle, self.earth_radius_m, out)
         return out
 
 
 @njit(cache=True)
-def _outside(pos, margin, rpos, rmax, kfac, rup, antenna_angle, earth_r, out) -> None:
-    """Compiled body of :meth:`CoverageTable.outside` (one pass, no temporaries): ``margin`` (K,) in metres."""
+def _outside(pos, margin, range_margin, rpos, rmax, kfac, rup, antenna_angle, earth_r, out) -> None:
+    """Compiled body of :meth:`CoverageTable.outside` (one pass, no temporaries): ``margin`` (K,) of the horizon
+    and ``range_margin`` (K,) of the range test, in metres."""
     for i in range(pos.shape[0]):
         c0, c1, c2 = pos[i, 0], pos[i, 1], pos[i, 2] + earth_r
         dist = math.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
@@ -66,7 +71,7 @@ def _outside(pos, margin, rpos, rmax, kfac, rup, antenna_angle, earth_r, out) ->
         seen = False
         for j in range(rpos.shape[0]):
             d0, d1, d2 = pos[i, 0] - rpos[j, 0], pos[i, 1] - rpos[j, 1], pos[i, 2] - rpos[j, 2]
-            if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) - margin[i] > rmax[j]:
+            if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) - range_margin[i] > rmax[j]:
                 continue
             e0, e1, e2 = c0 / dist - rup[j, 0], c1 / dist - rup[j, 1], c2 / dist - rup[j, 2]
             ground_angle = 2.0 * math.asin(min(math.sqrt(e0 * e0 + e1 * e1 + e2 * e2) / 2.0, 1.0))

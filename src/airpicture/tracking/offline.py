@@ -1,8 +1,8 @@
 """Tracking detections that came from a file: the time loop of ``airpicture track``.
 
 Detections (sorted by time) are fed to the :class:`~airpicture.tracking.Tracker` window by window. Windows are at
-most half a rotation of the fastest radar long (:func:`window_limit_s`), shorter so that every picture epoch
-``k * picture_period`` is a window boundary. Each window gets
+most one rotation of a single radar, or half a rotation of the fastest of several, long (:func:`window_limit_s`),
+shorter so that every picture epoch ``k * picture_period`` is a window boundary. Each window gets
 one :class:`~airpicture.detections.Look` per sensor, derived from the sensor's scan period and start azimuth
 (the beam is at ``start_azimuth_deg + 360 t / scan_period_s`` at time t), so that tracks the beam swept
 without a detection count a miss. With a picture period, the confirmed picture is published at every epoch
@@ -64,10 +64,13 @@ def picture_rows(pictures: Sequence[Picture]) -> pa.Table:
 
 
 def window_limit_s(radars: Sequence[Radar]) -> float:
-    """Longest window (s): half a rotation of the fastest radar. Each window's look then sweeps at most half a
-    turn, so a detection held back at a window's end (see :mod:`.tracker`) never meets its target's next
-    detection in the following window; fewer, longer windows cost less than the engine's 1 s steps."""
-    return 0.5 * min((r.scan_period_s for r in radars), default=2.0)
+    """Longest window (s): one rotation of a single radar; half a rotation of the fastest of several, so that
+    the batches of different radars, taken look by look, are never far out of time order (see
+    :mod:`.tracker`). A detection held back at a window's end meets only the first half turn of the next window
+    (the tracker splits that look), never its target's next detection. Fewer, longer windows cost less: the
+    tracker's fixed cost is per window and per look."""
+    fastest = min((r.scan_period_s for r in radars), default=2.0)
+    return fastest if len(radars) == 1 else 0.5 * fastest
 
 
 def track_detections(det: Detections, radars: Sequence[Radar], frame: LocalFrame, config: TrackerConfig,
