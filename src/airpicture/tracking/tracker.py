@@ -102,6 +102,8 @@ SETTLED_HITS = 3
 #: sigma, tracks of circling low fliers near the horizon were deleted while their targets were still seen)
 COVERAGE_MARGIN_SIGMA = 2.0
 COVERAGE_RANGE_MARGIN_SIGMA = 1.0
+#: manoeuvre recovery takes a detection only if its score (log likelihood ratio against clutter) exceeds this
+RECOVERY_MIN_SCORE = 0.0
 
 
 @dataclass(frozen=True)
@@ -515,7 +517,7 @@ class Tracker:
         kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
                            sensor.rotation, kinds, q, omega, kappa, d2, lnn)
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
-        ok = (d2 <= self.gamma[b.dim[pd]]) & (score > 0.0)
+        ok = (d2 <= self.gamma[b.dim[pd]]) & (score > RECOVERY_MIN_SCORE)
         ct, pslot, pd, score = ct[ok], pslot[ok], pd[ok], score[ok]
         if ct.size == 0:
             return none
