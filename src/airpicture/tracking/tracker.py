@@ -380,8 +380,10 @@ class Tracker:
                       float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
                       float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m,
                       sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
-                recent = s.last_hit_s[others, k] > self._beam_time(others, look, sensor) - 0.5 * sensor.period_s
-                missed = others[looked & ~recent]
+                missed = others[looked]
+                if missed.size:
+                    beam = self._beam_time(missed, look, sensor)
+                    missed = missed[s.last_hit_s[missed, k] <= beam - 0.5 * sensor.period_s]  # not hit just before
                 if held.size:  # a held track's miss waits for its carried detections
                     wait = _member(missed, held, s.size)
                     self._pending_miss[k] = (missed[wait], s.track_id[missed[wait]].copy())
@@ -490,7 +492,6 @@ class Tracker:
         none = (_EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool))
         cand = pre[(s.status[pre] == CONFIRMED) & (s.n_hits[pre] >= SETTLED_HITS)]
         cand = cand[~_member(cand, hit, s.size)]
-        cand = cand[s.last_hit_s[cand, k] <= self._beam_time(cand, look, sensor) - 0.5 * sensor.period_s]
         if cand.size == 0:
             return none
         looked = np.zeros(cand.shape[0], dtype=bool)
@@ -499,6 +500,8 @@ class Tracker:
               float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m, sensor.elevation_min_rad,
               sensor.elevation_max_rad, looked)
         cand = cand[looked]
+        if cand.size:
+            cand = cand[s.last_hit_s[cand, k] <= self._beam_time(cand, look, sensor) - 0.5 * sensor.period_s]
         free = np.flatnonzero(~used)
         if cand.size == 0 or free.size == 0:
             return none
