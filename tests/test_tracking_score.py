@@ -160,18 +160,20 @@ def test_score_increment_of_a_miss_is_ln_one_minus_pd():
 
 @given(llr=st.lists(st.floats(-20, 20), min_size=1, max_size=12), peak=st.lists(st.floats(0, 30), min_size=12,
                                                                                   max_size=12),
-       status=st.lists(st.booleans(), min_size=12, max_size=12))
+       status=st.lists(st.booleans(), min_size=12, max_size=12),
+       hits=st.lists(st.integers(1, 5), min_size=12, max_size=12), min_hits=st.integers(1, 4))
 @settings(max_examples=60, deadline=None)
-def test_sequential_test_thresholds(llr, peak, status):
+def test_sequential_test_thresholds(llr, peak, status, hits, min_hits):
     store = TrackStore(1, 1)
     slots = store.new_slots(len(llr))
     store.llr[slots] = llr
     store.llr_max[slots] = np.maximum(np.array(peak[: len(llr)]), llr)
     store.status[slots] = np.where(status[: len(llr)], CONFIRMED, TENTATIVE)
-    confirm, fail, lost = score_decisions(store, slots, 6.0, -3.0, 5.5)
+    store.n_hits[slots] = hits[: len(llr)]
+    confirm, fail, lost = score_decisions(store, slots, 6.0, -3.0, 5.5, min_hits)
     for i in slots:
         tent = store.status[i] == TENTATIVE
-        assert (i in confirm) == (tent and store.llr[i] >= 6.0)
+        assert (i in confirm) == (tent and store.llr[i] >= 6.0 and store.n_hits[i] >= min_hits)
         assert (i in fail) == (tent and store.llr[i] < -3.0)
         assert (i in lost) == (not tent and store.llr[i] < store.llr_max[i] - 5.5)
 
@@ -198,18 +200,20 @@ def target(az_deg: float, range_m: float, height_m: float = 5e3, speed: float = 
 
 def test_confirmation_comes_with_the_first_hit_whose_score_reaches_the_threshold():
     """An accurate radar without clutter: two consistent detections already outweigh the false-alarm
-    hypothesis by far more than e^6, so the second hit confirms; with a threshold above the second hit's
-    score, the first hit that reaches it does."""
-    for score in (6.0, 15.0, 25.0):  # quality = 1 / (1 + e^-score) keeps the score readable below ~35
-        _, hist = _run([target(45.0, 50e3)], duration=40.0, config=TrackerConfig(confirm_score=score))
+    hypothesis by far more than e^6, so the second hit confirms (with ``confirm_min_hits`` 1 or 2; the default 3
+    waits for the third); with a threshold above the second hit's score, the first hit that reaches it does."""
+    for score, min_hits in ((6.0, 1), (6.0, 2), (6.0, 3), (15.0, 1), (25.0, 1)):
+        # quality = 1 / (1 + e^-score) keeps the score readable below ~35
+        _, hist = _run([target(45.0, 50e3)], duration=40.0,
+                       config=TrackerConfig(confirm_score=score, confirm_min_hits=min_hits))
         tid = int(hist.track_id.iloc[0])
         updates = hist[(hist.track_id == tid) & hist.event.isin(["start", "update"])]
         q = np.clip(updates.quality.to_numpy(), 1e-300, 1.0 - 1e-16)
         llr = np.log(q) - np.log1p(-q)
-        first = int(np.argmax(llr >= score))
-        assert llr[first] >= score and (llr[:first] < score).all()
+        first = min_hits - 1 + int(np.argmax(llr[min_hits - 1:] >= score))  # first hit allowed to confirm
+        assert llr[first] >= score and (llr[min_hits - 1:first] < score).all()
         if score == 6.0:
-            assert first == 1
+            assert first == max(1, min_hits - 1)
         confirm = hist[(hist.track_id == tid) & (hist.event == "confirm")]
         assert len(confirm) == 1 and confirm.time_s.iloc[0] == pytest.approx(updates.time_s.iloc[first])
 

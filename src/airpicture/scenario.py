@@ -697,6 +697,10 @@ class TrackerConfig(Strict):
     confirm_score: float = _doc("confirmation = 'score': confirm a tentative track when its score reaches this "
                                 "(a false alarm's candidate reaches a score s with probability at most e^-s)",
                                 default=6.0, gt=0, le=100)
+    confirm_min_hits: int = _doc(
+        "confirmation = 'score': a tentative track is confirmed only once it has this many hits as well (two points "
+        "give a velocity too rough for the users of the picture: fire control aims from it)", default=3, ge=1,
+        le=100)
     confirm_false_rate: float = _doc(
         "confirmation = 'score': false confirmations tolerated per scan and radar; where false alarms are dense "
         "the threshold rises above confirm_score to ln(false alarms per scan / this) -- each false alarm starts a "

@@ -178,7 +178,7 @@ def status_decisions(store: TrackStore, slots: I64, config: TrackerConfig,
     :func:`confirmation_threshold`; or :func:`m_of_n_decisions`)."""
     if config.confirmation == "score":
         return score_decisions(store, slots, config.confirm_score if confirm_score is None else confirm_score,
-                               config.tentative_delete_score, config.delete_score_drop)
+                               config.tentative_delete_score, config.delete_score_drop, config.confirm_min_hits)
     return m_of_n_decisions(store, slots, config.confirm_m, config.confirm_n, config.delete_misses)
 
 
@@ -194,15 +194,16 @@ def confirmation_threshold(confirm_score: float, false_alarms_per_scan: float, f
 
 
 def score_decisions(store: TrackStore, slots: I64, confirm_score: float, tentative_delete_score: float,
-                    delete_score_drop: float) -> tuple[I64, I64, I64]:
+                    delete_score_drop: float, min_hits: int = 1) -> tuple[I64, I64, I64]:
     """Sequential probability ratio test on the track score (log likelihood ratio, ``store.llr``; Blackman &
     Popoli 1999, sec. 6.2; Wald's SPRT): of ``slots``, tentative tracks whose score reached ``confirm_score``,
     tentative tracks whose score fell below ``tentative_delete_score``, and confirmed tracks whose score fell
-    more than ``delete_score_drop`` below its highest (``store.llr_max``)."""
+    more than ``delete_score_drop`` below its highest (``store.llr_max``). A track is confirmed only with at least
+    ``min_hits`` hits."""
     st = store.status[slots]
     llr = store.llr[slots]
     tent = st == TENTATIVE
-    confirm = slots[tent & (llr >= confirm_score)]
+    confirm = slots[tent & (llr >= confirm_score) & (store.n_hits[slots] >= min_hits)]
     fail = slots[tent & (llr < tentative_delete_score)]
     lost = slots[(st == CONFIRMED) & (llr < store.llr_max[slots] - delete_score_drop)]
     return confirm, fail, lost
