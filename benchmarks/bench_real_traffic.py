@@ -11,7 +11,8 @@ file alone), both scored the same way (``real_traffic_scoring``).
     python benchmarks/bench_real_traffic.py --regimes 5s dense --seeds 1 2 3
 
 Timing: one core (OMP/OPENBLAS/MKL/NUMBA threads = 1); per scan, Stone Soup and both airpicture configurations
-are stepped in turn (who goes first rotates every scan), wall and process CPU time of the tracker calls only
+are stepped in turn (who goes first rotates every scan), wall and process CPU time of the tracker calls only, with
+Python's cyclic garbage collector run before each call and off during it (:func:`timed`)
 (detections are converted to each side's types before the clock starts; scoring is outside the clock). With
 ``--airpicture-only`` Stone Soup's per-scan times and scores come from its cache (written by an earlier full run
 on the same detections and configuration), so the speed ratio then compares runs made at different times.
@@ -32,6 +33,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
+import gc  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
@@ -91,9 +93,20 @@ def _ss_cache_path(regime: Regime, seed: int, key: str) -> Path:
 
 
 def timed(fn, *args) -> tuple[float, float]:
-    w0, c0 = time.perf_counter(), time.process_time()
-    fn(*args)
-    return time.perf_counter() - w0, time.process_time() - c0
+    """Wall and CPU time (s) of ``fn(*args)``, the cyclic garbage collector off during the call. Before it, the
+    objects alive so far are collected and frozen (outside the clock): otherwise a collection triggered by one
+    side's allocations, traversing every object of both sides (Stone Soup keeps hundreds of thousands), could
+    land in the other side's call and be charged to it. Neither side then pays for collections during its calls;
+    its garbage is collected before the next one."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn(*args)
+        return time.perf_counter() - w0, time.process_time() - c0
+    finally:
+        gc.enable()
 
 
 def run_case(regime: Regime, n_scans: int, seed: int, configs: list[str], with_stonesoup: bool,
@@ -136,6 +149,7 @@ def run_case(regime: Regime, n_scans: int, seed: int, configs: list[str], with_s
             cpu[name].append(c)
             pos, ids = side.confirmed()
             scores[name].add(tid, tpos, pos, ids)
+    gc.unfreeze()  # the run's objects may be collected again
 
     entry = {"regime": regime.name, "description": regime.description, "scene": regime.scene, "seed": seed,
              "scans": n_scans, "radar": radar.to_dict(), "truth": {**info, "targets_in_scene": len(truth),

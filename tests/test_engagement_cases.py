@@ -297,3 +297,29 @@ def test_no_engagement_when_the_intercept_comes_after_the_threat_reaches_its_ass
     out = events(fc, "out-of-envelope")
     assert len(out) == 1 and out[0]["time_s"] == 1.0 and out[0]["detail"].startswith("no intercept before")
     assert fc.summary()["leakers"] == 1
+
+
+@pytest.mark.parametrize("threshold", [30.0, None])
+def test_a_track_is_engaged_once_its_velocity_is_firm(threshold):
+    """The track's velocity sigma falls from 100 m/s by 10 m/s a second (then rises to 80 m/s at 20 s, a coast,
+    during the flyout): with a 30 m/s requirement the engagement comes at the first step with sigma <= 30 (8 s);
+    without it, at the first step."""
+    fl = Flights(200.0)
+    start, vel = toward_origin(40_000.0, 30.0, 250.0, up_m=3000.0)
+    fl.add(start, vel)
+    truth = fl.truth()
+    sc = scenario([battery(firm_track_velocity_sigma_mps=threshold)], duration_s=200.0)
+
+    def picture(t, kill_time_s):
+        if kill_time_s[0] <= t:
+            return Picture.empty(t), np.zeros(0, np.int64)
+        x = truth.state_at(np.array([0]), np.array([t]))
+        sigma_v = 80.0 if t >= 20.0 else max(100.0 - 10.0 * (t - 1.0), 5.0)
+        P = np.diag([100.0**2] * 3 + [sigma_v**2] * 3)[None]
+        return Picture(t, np.array([1000]), x, P, np.array([t])), np.array([0])
+
+    fc = drive(sc, truth, picture)
+    engage = events(fc, "engage")
+    assert engage, "the threat was never engaged"
+    assert engage[0]["time_s"] == (8.0 if threshold else 1.0)
+    assert len(events(fc, "kill")) == 1

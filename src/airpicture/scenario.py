@@ -376,6 +376,11 @@ class Battery(Place):
     interceptor_speed_mps: float = _doc("Interceptor mean flyout speed, m/s", default=1200.0, gt=0, le=20000)
     kill_assessment_s: float = _doc("Time after intercept before the outcome is known, seconds", default=5.0, ge=0,
                                     le=DAY_S)
+    firm_track_velocity_sigma_mps: float | None = _doc(
+        "Fire-control quality: a track is engaged only once the standard deviation of its velocity (per axis, "
+        "sqrt(trace / 3) of its velocity covariance) has been at most this, m/s (it then stays firm) -- a track of "
+        "two or three looks aims the interceptors too roughly; omit to engage every confirmed track at once",
+        default=30.0, gt=0, le=1e5)
     correction_radius_m: float = _doc(
         "An interceptor can only hit if the true target is within this distance of the aim point", default=1500.0, gt=0,
         le=1e6)
@@ -698,9 +703,9 @@ class TrackerConfig(Strict):
                                 "(a false alarm's candidate reaches a score s with probability at most e^-s)",
                                 default=6.0, gt=0, le=100)
     confirm_min_hits: int = _doc(
-        "confirmation = 'score': a tentative track is confirmed only once it has this many hits as well (two points "
-        "give a velocity too rough for the users of the picture: fire control aims from it)", default=3, ge=1,
-        le=100)
+        "confirmation = 'score': a tentative track is confirmed only once it has this many hits as well (the score "
+        "alone needs two; fire control waits for a firm velocity itself: firm_track_velocity_sigma_mps)",
+        default=1, ge=1, le=100)
     confirm_false_rate: float = _doc(
         "confirmation = 'score': false confirmations tolerated per scan and radar; where false alarms are dense "
         "the threshold rises above confirm_score to ln(false alarms per scan / this) -- each false alarm starts a "

@@ -125,10 +125,12 @@ class FireControl:
         self._last_track[tt[followed]] = picture.track_id[followed]
         hostile = followed & (self._hostile[safe] if self.truth.n_targets else False)
         civil = followed & ~hostile
+        P = np.asarray(picture.P, float).reshape(k, 6, 6)
+        vel_var = np.maximum(P[:, 3, 3] + P[:, 4, 4] + P[:, 5, 5], 0.0) / 3.0  # per axis, m^2/s^2
         for unit in self._units:
             unit.magazine.advance(t)
             kind = np.where(followed, self._kind_index[safe] if self.truth.n_targets else 0, unit.unknown_kind_index)
-            self._battery_step(unit, t, picture.track_id, x, tt, slots, hostile, civil, ~followed, kind)
+            self._battery_step(unit, t, picture.track_id, x, tt, slots, hostile, civil, ~followed, kind, vel_var)
             c = unit.config
             self._timeline.add(t, unit.name, unit.channels_busy(t), c.fire_channels, unit.in_flight(t),
                                c.max_in_flight, unit.magazine.ready_total, unit.magazine.inventory_left, k,
@@ -254,7 +256,7 @@ class FireControl:
 
     # ----------------------------------------------------------------------------------------------- internals
     def _battery_step(self, unit: BatteryUnit, t: float, track_id: I64, x: F64, tt: I64, slots: I64,
-                      hostile: B1, civil: B1, unknown: B1, kind: I64) -> None:
+                      hostile: B1, civil: B1, unknown: B1, kind: I64, vel_var: F64) -> None:
         c = unit.config
         b = unit.index
         book = self._book
@@ -284,7 +286,12 @@ class FireControl:
                                             [ALL_KINDS[q] for q in kind[j].tolist()], why)
                         self.decisions.out_of_envelope(t, unit.name, track_id[j], tt[j], code == TOO_LATE, tgo[j],
                                                        t_int[j])
-        elig = np.flatnonzero(status == ENGAGEABLE)
+        engageable = status == ENGAGEABLE
+        if c.firm_track_velocity_sigma_mps is not None:
+            # fire-control quality: the velocity known well enough once; a firm track stays firm
+            book.firm[b, slots[engageable & (vel_var <= c.firm_track_velocity_sigma_mps ** 2)]] = True
+            engageable &= book.firm[b, slots]
+        elig = np.flatnonzero(engageable)
         e_slots = slots[elig]
         reason = np.zeros(elig.size, np.int8)
         if elig.size:

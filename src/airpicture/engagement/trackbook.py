@@ -39,6 +39,7 @@ class TrackBook:
         self.arrived = np.zeros((b, cap), bool)  # has been engageable at least once
         self.out_reported = np.zeros((b, cap), bool)
         self.abandoned = np.zeros((b, cap), bool)
+        self.firm = np.zeros((b, cap), bool)  # its velocity has been known well enough to engage (kept)
 
     def slots(self, track_id: I64) -> I64:
         """Slots of ``track_id`` (K,), creating slots (and identification draws) for ids not seen before."""
