@@ -323,3 +323,8 @@ def test_a_track_is_engaged_once_its_velocity_is_firm(threshold):
     assert engage, "the threat was never engaged"
     assert engage[0]["time_s"] == (8.0 if threshold else 1.0)
     assert len(events(fc, "kill")) == 1
+    cols = fc.decisions_columns()
+    firm = [i for i, e in enumerate(list(cols["event"])) if e == "firm"]
+    assert len(firm) == (1 if threshold else 0)  # the decision log says why the engagement waited
+    if threshold:
+        assert float(cols["time_s"][firm[0]]) == 8.0 and "held back" in str(cols["detail"][firm[0]])

@@ -91,6 +91,8 @@ EVENTS: dict[str, dict[str, str]] = {
     "fire_control": {
         "ranked": "a threat first becomes engageable for a battery: its rank and time to go",
         "out_of_envelope": "a threat track first seen unengageable (reason: envelope or too_late)",
+        "firm": "a threat track engageable but held back for a rough velocity becomes firm "
+                "(firm_track_velocity_sigma_mps) and may be engaged",
         "engage": "a battery commits a fire channel and a salvo to a threat",
         "launch": "one interceptor leaves its launcher",
         "reload": "a launcher starts reloading (until_s: rounds ready)",

@@ -98,6 +98,14 @@ class FireDecisions:
                       detail=f"{identity}; ranked {rank} of {total}; {asset} in {time_to_go_s:.0f} s; "
                              f"{interceptors} interceptor{'s' if interceptors != 1 else ''}")
 
+    def firm(self, t: float, battery: str, track_id: int, target_id: int, since_s: float, sigma_mps: float,
+             limit_mps: float) -> None:
+        """A track engageable since ``since_s`` but held back for a rough velocity is firm at ``t``."""
+        self.rows.add(time_s=float(t), stage="fire_control", event="firm", battery=battery, track_id=track_id,
+                      target_id=target_id, until_s=float(t),
+                      detail=f"velocity known to {sigma_mps:.0f} m/s (firm at {limit_mps:g} m/s); engageable "
+                             f"since {since_s:.0f} s, held back for it")
+
     def launch(self, t: float, battery: str, track_id: int, target_id: int, launcher: int,
                intercept_time_s: float) -> None:
         self.rows.add(time_s=float(t), stage="fire_control", event="launch", battery=battery, track_id=track_id,

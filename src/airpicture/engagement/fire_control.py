@@ -289,8 +289,17 @@ class FireControl:
         engageable = status == ENGAGEABLE
         if c.firm_track_velocity_sigma_mps is not None:
             # fire-control quality: the velocity known well enough once; a firm track stays firm
+            was = book.firm[b, slots]
             book.firm[b, slots[engageable & (vel_var <= c.firm_track_velocity_sigma_mps ** 2)]] = True
-            engageable &= book.firm[b, slots]
+            now = book.firm[b, slots]
+            held = np.flatnonzero(engageable & ~now)
+            book.unfirm_since[b, slots[held[np.isnan(book.unfirm_since[b, slots[held]])]]] = t
+            became = np.flatnonzero(now & ~was & ~np.isnan(book.unfirm_since[b, slots]))
+            for j in became.tolist():  # the few tracks that waited for a firm velocity and have it now
+                self.decisions.firm(t, unit.name, int(track_id[j]), int(tt[j]),
+                                    float(book.unfirm_since[b, slots[j]]), float(np.sqrt(vel_var[j])),
+                                    float(c.firm_track_velocity_sigma_mps))
+            engageable &= now
         elig = np.flatnonzero(engageable)
         e_slots = slots[elig]
         reason = np.zeros(elig.size, np.int8)

@@ -40,6 +40,7 @@ class TrackBook:
         self.out_reported = np.zeros((b, cap), bool)
         self.abandoned = np.zeros((b, cap), bool)
         self.firm = np.zeros((b, cap), bool)  # its velocity has been known well enough to engage (kept)
+        self.unfirm_since = np.full((b, cap), np.nan)  # engageable but waiting for a firm velocity since
 
     def slots(self, track_id: I64) -> I64:
         """Slots of ``track_id`` (K,), creating slots (and identification draws) for ids not seen before."""
@@ -76,5 +77,6 @@ class TrackBook:
             if not isinstance(arr, np.ndarray) or name.startswith("_"):
                 continue
             pad = [(0, 0)] * (arr.ndim - 1) + [(0, new - cap)]
-            fill = {"track_id": -1, "engaged_by": -1, "misid_draw": 1.0, "waiting_since": np.nan}.get(name, 0)
+            fill = {"track_id": -1, "engaged_by": -1, "misid_draw": 1.0, "waiting_since": np.nan,
+                    "unfirm_since": np.nan}.get(name, 0)
             setattr(self, name, np.pad(arr, pad, constant_values=fill))

@@ -120,6 +120,8 @@ def threat_story(battle: Battle, target: int) -> list[Line]:
             lines.append((tj, f"candidate track {trk} refused a slot: {detail}"))
         elif e == "ranked":
             lines.append((tj, f"{battery}: {detail}"))
+        elif e == "firm":
+            lines.append((tj, f"{battery}: track {trk} firm: {detail}"))
         elif e == "out_of_envelope":
             lines.append((tj, f"{battery}: not engageable: {detail}"))
         elif e == "wait":
