@@ -414,13 +414,12 @@ def smooth(t: F64, enu: F64, rules: CleaningRules, t_ref: float) -> tuple[float,
     return (float(grid[0]), pos, vel) if plausible else None
 
 
-def truth_from_segments(segments: list[Segment], rules: CleaningRules, site_lat: float, site_lon: float,
-                        t_ref: float, rep: CleaningReport, names: list[str] | None = None) -> Truth:
-    """Segments in the site's ENU frame (pymap3d, WGS84), smoothed and sampled (steps 8-9); times from t_ref."""
-    parts_p, parts_v, t0, count, out_names = [], [], [], [], []
-    for j, seg in enumerate(segments):
-        e, n, u = pymap3d.geodetic2enu(seg.lat_deg, seg.lon_deg, seg.alt_m, site_lat, site_lon, 0.0)
-        res = smooth(seg.time_s, np.stack([e, n, u], axis=1), rules, t_ref)
+def _smoothed_truth(placed, rules: CleaningRules, rep: CleaningReport) -> Truth:
+    """Smooth and sample (steps 8-9) each ``(segment, ENU positions (K, 3), time reference s, name)`` of
+    ``placed``; implausible ones are counted and dropped."""
+    parts_p, parts_v, t0, count, names = [], [], [], [], []
+    for seg, enu, t_ref, name in placed:
+        res = smooth(seg.time_s, enu, rules, t_ref)
         if res is None:
             rep.implausible_segments += 1
             continue
@@ -431,8 +430,18 @@ def truth_from_segments(segments: list[Segment], rules: CleaningRules, site_lat:
         parts_v.append(vel)
         t0.append(first)
         count.append(pos.shape[0])
-        out_names.append(names[j] if names else f"{seg.icao24}/{seg.callsign.strip()}@{seg.time_s[0]:.0f}")
-    return _assemble(parts_p, parts_v, t0, count, out_names)
+        names.append(name or f"{seg.icao24}/{seg.callsign.strip()}@{seg.time_s[0]:.0f}")
+    return _assemble(parts_p, parts_v, t0, count, names)
+
+
+def truth_from_segments(segments: list[Segment], rules: CleaningRules, site_lat: float, site_lon: float,
+                        t_ref: float, rep: CleaningReport, names: list[str] | None = None) -> Truth:
+    """Segments in the site's ENU frame (pymap3d, WGS84), smoothed and sampled (steps 8-9); times from t_ref."""
+    def placed():
+        for j, seg in enumerate(segments):
+            e, n, u = pymap3d.geodetic2enu(seg.lat_deg, seg.lon_deg, seg.alt_m, site_lat, site_lon, 0.0)
+            yield seg, np.stack([e, n, u], axis=1), t_ref, names[j] if names else None
+    return _smoothed_truth(placed(), rules, rep)
 
 
 def truth_from_placed(segments: list[Segment], centres_en: F64, time_offsets_s: F64, rules: CleaningRules,
@@ -441,23 +450,12 @@ def truth_from_placed(segments: list[Segment], centres_en: F64, time_offsets_s: 
     (pymap3d ENU, WGS84) are laid around the site ENU point ``centres_en[j]``, with its heights above the
     ellipsoid kept as heights above the site's spherical ground (R = 6,371 km): u = sqrt((R + h)^2 - e^2 - n^2)
     - R. Its times are shifted so that ``time_offsets_s[j]`` (s since 1970) becomes 0. Then smoothed (8-9)."""
-    parts_p, parts_v, t0, count, names = [], [], [], [], []
-    for j, seg in enumerate(segments):
-        lat0, lon0 = float(np.median(seg.lat_deg)), float(np.median(seg.lon_deg))
-        e, n, _ = pymap3d.geodetic2enu(seg.lat_deg, seg.lon_deg, np.zeros_like(seg.alt_m), lat0, lon0, 0.0)
-        e = e + centres_en[j, 0]
-        n = n + centres_en[j, 1]
-        u = np.sqrt((EARTH_RADIUS_M + seg.alt_m) ** 2 - e * e - n * n) - EARTH_RADIUS_M
-        res = smooth(seg.time_s, np.stack([e, n, u], axis=1), rules, float(time_offsets_s[j]))
-        if res is None:
-            rep.implausible_segments += 1
-            continue
-        first, pos, vel = res
-        rep.segments_kept += 1
-        rep.rows_kept += int(seg.time_s.size)
-        parts_p.append(pos)
-        parts_v.append(vel)
-        t0.append(first)
-        count.append(pos.shape[0])
-        names.append(f"{seg.icao24}/{seg.callsign.strip()}@{seg.time_s[0]:.0f}")
-    return _assemble(parts_p, parts_v, t0, count, names)
+    def placed():
+        for j, seg in enumerate(segments):
+            lat0, lon0 = float(np.median(seg.lat_deg)), float(np.median(seg.lon_deg))
+            e, n, _ = pymap3d.geodetic2enu(seg.lat_deg, seg.lon_deg, np.zeros_like(seg.alt_m), lat0, lon0, 0.0)
+            e = e + centres_en[j, 0]
+            n = n + centres_en[j, 1]
+            u = np.sqrt((EARTH_RADIUS_M + seg.alt_m) ** 2 - e * e - n * n) - EARTH_RADIUS_M
+            yield seg, np.stack([e, n, u], axis=1), float(time_offsets_s[j]), None
+    return _smoothed_truth(placed(), rules, rep)
