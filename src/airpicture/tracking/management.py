@@ -99,6 +99,32 @@ def swept(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_tu
 
 
 @njit(cache=True)
+def swept_unhit(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin,
+                elmax, last_hit, half_period_s, out) -> None:
+    """:func:`swept`, and not hit by this sensor (``last_hit``: each slot's last hit time by it, s) less than
+    ``half_period_s`` before the beam points at the track: the beam's time is when the look's azimuth reaches
+    the track's current position, clipped to the look (a track hit just before that was hit by the previous
+    look, not missed by this one). One compiled pass for the miss and recovery candidates of a look."""
+    span = tb - ta
+    turns = max(sweep_turns, 1e-9)
+    swept(slots, trk_t, x, P, q, gate_k, ta, tb, spos, srot, az0_turns, sweep_turns, rmin, rmax, elmin, elmax,
+          out)
+    for k in range(slots.shape[0]):
+        if not out[k]:
+            continue
+        i = slots[k]
+        p0 = x[i, 0] - spos[0]
+        p1 = x[i, 1] - spos[1]
+        p2 = x[i, 2] - spos[2]
+        dx = p0 * srot[0, 0] + p1 * srot[0, 1] + p2 * srot[0, 2]
+        dy = p0 * srot[1, 0] + p1 * srot[1, 1] + p2 * srot[1, 2]
+        ahead = math.atan2(dx, dy) / (2.0 * math.pi) - az0_turns
+        ahead -= math.floor(ahead)  # [0, 1)
+        beam = ta + min(ahead / turns, 1.0) * span
+        out[k] = last_hit[i] <= beam - half_period_s
+
+
+@njit(cache=True)
 def gate_open(slots, trk_t, x, P, q, gate_k, t_end, beam_end_turns, spos, srot, out) -> None:
     """``out[k]``: at ``t_end``, with the beam at ``beam_end_turns``, is the trailing edge of track
     ``slots[k]``'s azimuth gate (see :func:`_gate_edge`) still ahead of the beam (within half a turn)? Such a

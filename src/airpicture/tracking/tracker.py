@@ -83,7 +83,7 @@ from airpicture.tracking.management import (
     initial_states,
     resolve_capacity,
     status_decisions,
-    swept,
+    swept_unhit,
 )
 from airpicture.tracking.models import motion_models
 from airpicture.tracking.sensors import DetectionBatch, SensorTable
@@ -144,6 +144,7 @@ class Tracker:
         self.store = TrackStore(self.models.count, len(self.sensors))
         self.history = History(record_history)
         self.gamma = gate_thresholds(config.gate_probability)
+        self._gate_k3 = math.sqrt(float(self.gamma[3]))  # gate half-width in sigmas (3-D detections)
         longest_scan = max((r.scan_period_s for r in radars), default=1.0)
         self._longest_scan_s = longest_scan
         #: per sensor: looks at confirmed tracks and their hits, for the Pd estimate (see :meth:`detection_probability`)
@@ -375,15 +376,7 @@ class Tracker:
             mark[hit] = True
             others = pre[~mark[pre]]
             if others.size:
-                looked = np.zeros(others.shape[0], dtype=bool)
-                swept(others, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.start_s),
-                      float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
-                      float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m,
-                      sensor.elevation_min_rad, sensor.elevation_max_rad, looked)
-                missed = others[looked]
-                if missed.size:
-                    beam = self._beam_time(missed, look, sensor)
-                    missed = missed[s.last_hit_s[missed, k] <= beam - 0.5 * sensor.period_s]  # not hit just before
+                missed = others[self._swept_unhit(others, look, k)]
                 if held.size:  # a held track's miss waits for its carried detections
                     wait = _member(missed, held, s.size)
                     self._pending_miss[k] = (missed[wait], s.track_id[missed[wait]].copy())
@@ -494,14 +487,7 @@ class Tracker:
         cand = cand[~_member(cand, hit, s.size)]
         if cand.size == 0:
             return none
-        looked = np.zeros(cand.shape[0], dtype=bool)
-        swept(cand, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.start_s),
-              float(look.end_s), sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0,
-              float(look.sweep_deg) / 360.0, sensor.min_range_m, sensor.max_range_m, sensor.elevation_min_rad,
-              sensor.elevation_max_rad, looked)
-        cand = cand[looked]
-        if cand.size:
-            cand = cand[s.last_hit_s[cand, k] <= self._beam_time(cand, look, sensor) - 0.5 * sensor.period_s]
+        cand = cand[self._swept_unhit(cand, look, k)]
         free = np.flatnonzero(~used)
         if cand.size == 0 or free.size == 0:
             return none
@@ -539,17 +525,19 @@ class Tracker:
         out_trk.append(s.track_id[cs].copy())
         return cs, b.time_s[cdet], used_r
 
-    def _beam_time(self, slots: I64, look: Look, sensor) -> F64:
-        """When (s) the look's beam points at each track's current position (its azimuth from the sensor),
-        clipped to the look: a track last hit less than half a rotation before that was hit by the previous
-        look, not missed by this one."""
+    def _swept_unhit(self, slots: I64, look: Look, k: int) -> NDArray[np.bool_]:
+        """Mask of ``slots`` the look of sensor number ``k`` swept (see :func:`~.management.swept`) and that
+        were not hit by that sensor less than half a rotation before the beam pointed at them (a track hit just
+        before was hit by the previous look, not missed by this one): see
+        :func:`~.management.swept_unhit`."""
         s = self.store
-        d = (s.x[slots, :3] - sensor.position) @ sensor.rotation.T  # sensor axes: east, north, up
-        az_turns = np.arctan2(d[:, 0], d[:, 1]) / (2.0 * math.pi)
-        ahead = (az_turns - float(look.az_start_deg) / 360.0) % 1.0
-        span = float(look.end_s) - float(look.start_s)
-        turns = max(float(look.sweep_deg) / 360.0, 1e-9)
-        return float(look.start_s) + np.minimum(ahead / turns, 1.0) * span
+        sensor = self.sensors.sensors[k]
+        out = np.empty(slots.shape[0], dtype=bool)
+        swept_unhit(slots, s.t, s.x, s.P, self.models.q_max, self._gate_k3, float(look.start_s), float(look.end_s),
+                    sensor.position, sensor.rotation, float(look.az_start_deg) / 360.0, float(look.sweep_deg) / 360.0,
+                    sensor.min_range_m, sensor.max_range_m, sensor.elevation_min_rad, sensor.elevation_max_rad,
+                    s.last_hit_s[:, k], 0.5 * sensor.period_s, out)
+        return out
 
     def _not_held(self, k: int, look: Look, pt: I64, pd: I64, pslot: I64, n: int, t_det: F64,
                   carried: NDArray[np.bool_]) -> NDArray[np.bool_]:
