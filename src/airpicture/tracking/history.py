@@ -36,8 +36,6 @@ COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "
            "vu_mps", "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")
 
 
-_POS_PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
-
 
 @njit(cache=True)
 def _copy_rows(slots, t, track_id, status, x, P, llr, status_override, event, sensor_id, a, out_t, out_tid,
@@ -60,6 +58,34 @@ def _copy_rows(slots, t, track_id, status, x, P, llr, status_override, event, se
         out_p[r, 4] = P[i, 0, 2]
         out_p[r, 5] = P[i, 1, 2]
         out_llr[r] = llr[i]
+
+
+@njit(cache=True)
+def _copy_given(time_s, track_id, status, event, sensor_id, x, P, llr, a, out_t, out_tid, out_st, out_ev, out_sid,
+                out_x, out_p, out_llr) -> None:
+    """Rows a.. of the history buffers from explicit arrays (see :meth:`History.add`); ``time_s`` (K,),
+    ``status`` (K,) int8, ``sensor_id`` (K,) int64."""
+    for k in range(track_id.shape[0]):
+        r = a + k
+        out_t[r] = time_s[k]
+        out_tid[r] = track_id[k]
+        out_st[r] = status[k]
+        out_ev[r] = event
+        out_sid[r] = sensor_id[k]
+        for c in range(6):
+            out_x[r, c] = x[k, c]
+        out_p[r, 0] = P[k, 0, 0]
+        out_p[r, 1] = P[k, 1, 1]
+        out_p[r, 2] = P[k, 2, 2]
+        out_p[r, 3] = P[k, 0, 1]
+        out_p[r, 4] = P[k, 0, 2]
+        out_p[r, 5] = P[k, 1, 2]
+        out_llr[r] = llr[k]
+
+
+def _column(v, n: int, dtype) -> NDArray:
+    """``v`` as a column of ``n`` values: a scalar repeated, or the array itself."""
+    return np.full(n, v, dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
 
 
 def quality_from_score(llr: F64) -> F64:
@@ -116,18 +142,15 @@ class History:
         n = int(np.shape(track_id)[0])
         if not self.enabled or n == 0:
             return
-        self._check_order(float(np.min(time_s)))
+        times = _column(time_s, n, np.float64)
+        if self._drained_before > -np.inf:
+            self._check_order(float(times.min()))
         a = self._reserve(n)
-        b = a + n
-        self._t[a:b] = time_s
-        self._tid[a:b] = track_id
-        self._st[a:b] = status
-        self._ev[a:b] = EVENT[event]
-        self._sid[a:b] = sensor_id
-        self._x[a:b] = x[:, :6]
-        for k, (i, j) in enumerate(_POS_PAIRS):
-            self._p[a:b, k] = P[:, i, j]
-        self._llr[a:b] = llr
+        _copy_given(times, np.asarray(track_id, dtype=np.int64),
+                    _column(status, n, np.int8), EVENT[event], _column(sensor_id, n, np.int64),
+                    np.asarray(x, dtype=np.float64), np.asarray(P, dtype=np.float64),
+                    np.asarray(llr, dtype=np.float64), a, self._t, self._tid, self._st, self._ev, self._sid, self._x,
+                    self._p, self._llr)
 
     def add_slots(self, store, slots: I64, event: str, sensor_id: int, status: int = -1) -> None:
         """One row per slot of ``store`` (a :class:`~airpicture.tracking.store.TrackStore`): its time, id,

@@ -82,6 +82,7 @@ class SensorTable:
             raise ValueError("sensor ids must be unique")
         self._order = np.argsort(ids)
         self._sorted_ids = ids[self._order]
+        self._position = {int(i): k for k, i in enumerate(ids.tolist())}
 
     def __len__(self) -> int:
         return len(self.sensors)
@@ -96,6 +97,10 @@ class SensorTable:
         pos = np.clip(np.searchsorted(self._sorted_ids, sensor_id), 0, self._sorted_ids.shape[0] - 1)
         found = self._sorted_ids[pos] == sensor_id
         return np.where(found, self._order[pos], -1).astype(np.int64)
+
+    def position_of(self, sensor_id: int) -> int:
+        """Position in ``sensors`` of one id; -1 if unknown."""
+        return self._position.get(int(sensor_id), -1)
 
     def batch(self, k: int, det: Detections, rows: I64, clutter_density: float | None) -> DetectionBatch:
         """Detections ``rows`` of ``det`` (all from sensor number ``k``) in kernel units. ``clutter_density``:

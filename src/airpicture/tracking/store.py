@@ -65,11 +65,11 @@ class TrackStore:
 
     def active(self) -> I64:
         """Slots of the live tracks, ascending."""
-        return np.flatnonzero(self.alive[: self.size]).astype(np.int64)
+        return self.alive[: self.size].nonzero()[0].astype(np.int64, copy=False)
 
     def new_slots(self, n: int) -> I64:
         """``n`` free slots (lowest first), marked alive, with fresh ids from the counter."""
-        free = np.flatnonzero(~self.alive[: self.size])[:n]
+        free = (~self.alive[: self.size]).nonzero()[0][:n]
         extra = n - free.shape[0]
         if extra > 0:
             if self.size + extra > self.capacity:

@@ -189,7 +189,7 @@ class Tracker:
             det = Detections.concat([self._carry, det])
         carried = np.arange(len(det)) < n_carry
         sidx = self.sensors.index_of(det.sensor_id)
-        if len(det) and (sidx < 0).any():
+        if len(det) and np.count_nonzero(sidx < 0):
             bad = int(det.sensor_id[np.argmax(sidx < 0)])
             raise ValueError(f"detection from unknown sensor id {bad}")
         out: list[tuple[I64, I64, NDArray[np.bool_]]] = []
@@ -297,11 +297,11 @@ class Tracker:
         t = det.time_s
         taken = np.zeros(len(det), dtype=bool)
         items: list[tuple[tuple[float, int, int], int, I64, Look | None, bool]] = []
-        has_carry = set(np.unique(sidx[carried]).tolist()) if carried.any() else set()
+        has_carry = set(np.unique(sidx[carried]).tolist()) if np.count_nonzero(carried) else set()
         split: list[Look] = []
         first_halves: set[int] = set()  # ids of the first parts of split looks: they never hold detections back
         for look in looks:
-            k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
+            k = self.sensors.position_of(look.sensor_id)
             if k in has_carry and look.sweep_deg > 180.0:
                 # carried detections meet the first half turn only, never the same targets one turn later
                 mid = look.start_s + (look.end_s - look.start_s) * 180.0 / look.sweep_deg
@@ -313,17 +313,17 @@ class Tracker:
             else:
                 split.append(look)
         for look in sorted(split, key=lambda lk: (lk.start_s, lk.sensor_id)):
-            k = int(self.sensors.index_of(np.array([look.sensor_id]))[0])
+            k = self.sensors.position_of(look.sensor_id)
             if k < 0:
                 raise ValueError(f"look of unknown sensor id {look.sensor_id}")
             inside = ((t >= look.start_s) & (t < look.end_s)) | carried
-            rows = np.flatnonzero((sidx == k) & inside & ~taken)
+            rows = ((sidx == k) & inside & ~taken).nonzero()[0]
             rows = rows[np.argsort(t[rows], kind="stable")]
             taken[rows] = True
             items.append(((look.start_s, 0, look.sensor_id), k, rows, look, id(look) not in first_halves))
         if not taken.all():
             for k in np.unique(sidx[~taken]).tolist():
-                rows = np.flatnonzero((sidx == k) & ~taken)
+                rows = ((sidx == k) & ~taken).nonzero()[0]
                 rows = rows[np.argsort(t[rows], kind="stable")]
                 items.append(((float(t[rows[0]]), 1, self.sensors.sensors[k].radar.id), k, rows, None, False))
         items.sort(key=lambda it: it[0])
@@ -356,7 +356,7 @@ class Tracker:
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
             log_birth = math.log(self._births_per_turn[k] / self._coverage[k])
-            if (b.dim == 4).any():
+            if np.count_nonzero(b.dim == 4):
                 log_birth = log_birth - np.where(b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
             np.maximum(b.log_clutter, log_birth, out=b.log_clutter)  # the batch's own array
         used = np.zeros(rows.shape[0], dtype=bool)
@@ -397,8 +397,8 @@ class Tracker:
         # births from detections no track took
         born = _EMPTY
         free = ~used & ~hold
-        if b is not None and free.any():
-            born = self._initiate(k, b, np.flatnonzero(free))
+        if b is not None and np.count_nonzero(free):
+            born = self._initiate(k, b, free.nonzero()[0])
             out_det.append(b.index[free])
             out_trk.append(s.track_id[born].copy())
         if look is not None:
@@ -434,7 +434,7 @@ class Tracker:
         n = pre.shape[0]
         lo = np.empty((n, 3))
         hi = np.empty((n, 3))
-        gamma = self.gamma[4] if (b.dim == 4).any() else self.gamma[3]
+        gamma = self.gamma[4] if np.count_nonzero(b.dim == 4) else self.gamma[3]
         sig_max = b.sigma[:, :3].max(axis=0)
         polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation, sig_max,
                     gamma, PREGATE_MARGIN, lo, hi)
@@ -462,7 +462,7 @@ class Tracker:
             if hit_r.size:
                 hit_c, time_c = np.concatenate([hit_c, hit_r]), np.concatenate([time_c, time_r])
                 used_c = used_c | used_r
-        rest = np.flatnonzero(~conf & ~used_c[pd])
+        rest = (~conf & ~used_c[pd]).nonzero()[0]
         held = _EMPTY
         if rest.size and look is not None and may_hold and cfg.defer_at_window_end:
             keep = self._not_held(k, look, pt[rest], pd[rest], pslot[rest], n, b.time_s, carried)
@@ -488,13 +488,13 @@ class Tracker:
         if cand.size == 0:
             return none
         cand = cand[self._swept_unhit(cand, look, k)]
-        free = np.flatnonzero(~used)
+        free = (~used).nonzero()[0]
         if cand.size == 0 or free.size == 0:
             return none
         kinds, q, omega, kappa = self.models.kinds, self._q_recovery, self.models.omega, self.models.kappa
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
-        gamma = self.gamma[4] if (b.dim[free] == 4).any() else self.gamma[3]
+        gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
         polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free].min()), float(b.time_s[free].max()),
                     sensor.position, sensor.rotation, b.sigma[free, :3].max(axis=0), gamma, PREGATE_MARGIN, lo, hi)
         ct, cd = candidate_pairs(lo, hi, b.z[free])
@@ -552,7 +552,7 @@ class Tracker:
         gate_open(first, s.t, s.x, s.P, self.models.q_max, math.sqrt(self.gamma[3]), float(look.end_s),
                   (float(look.az_start_deg) + float(look.sweep_deg)) / 360.0, sensor.position, sensor.rotation,
                   is_open)
-        if not is_open.any():
+        if not np.count_nonzero(is_open):
             return np.ones(pt.shape[0], dtype=bool)
         open_slot = np.zeros(s.size, dtype=bool)
         open_slot[first[is_open]] = True
@@ -709,7 +709,7 @@ class Tracker:
         if self.config.delete_outside_coverage:
             gone = self.sensors.coverage.outside(pos, sigma_from_trace(var), COVERAGE_MARGIN_SIGMA,
                                                  COVERAGE_RANGE_MARGIN_SIGMA)
-            if gone.any():
+            if np.count_nonzero(gone):
                 self._delete(act[gone], t, "deleted_coverage")
                 act, var = act[~gone], var[~gone]
         cand = act[var > lim * lim]  # trace bounds the largest eigenvalue
@@ -724,7 +724,7 @@ def _slots_in(slots: I64, size: int) -> I64:
     """``np.unique(slots)`` for slot numbers below ``size`` (a mask: no sort)."""
     mark = np.zeros(size, dtype=bool)
     mark[slots] = True
-    return np.flatnonzero(mark)
+    return mark.nonzero()[0]
 
 
 def _member(slots: I64, of: I64, size: int) -> NDArray[np.bool_]:
