@@ -85,7 +85,11 @@ def _copy_given(time_s, track_id, status, event, sensor_id, x, P, llr, a, out_t,
 
 def _column(v, n: int, dtype) -> NDArray:
     """``v`` as a column of ``n`` values: a scalar repeated, or the array itself."""
-    return np.full(n, v, dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
+    if isinstance(v, np.ndarray) and v.ndim:
+        return v.astype(dtype, copy=False)
+    out = np.empty(n, dtype)
+    out.fill(v)
+    return out
 
 
 def quality_from_score(llr: F64) -> F64:
@@ -139,18 +143,17 @@ class History:
 
     def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: str, sensor_id: I64 | int,
             x: F64, P: F64, llr: F64) -> None:
-        n = int(np.shape(track_id)[0])
+        n = len(track_id)
         if not self.enabled or n == 0:
             return
         times = _column(time_s, n, np.float64)
         if self._drained_before > -np.inf:
             self._check_order(float(times.min()))
         a = self._reserve(n)
-        _copy_given(times, np.asarray(track_id, dtype=np.int64),
-                    _column(status, n, np.int8), EVENT[event], _column(sensor_id, n, np.int64),
-                    np.asarray(x, dtype=np.float64), np.asarray(P, dtype=np.float64),
-                    np.asarray(llr, dtype=np.float64), a, self._t, self._tid, self._st, self._ev, self._sid, self._x,
-                    self._p, self._llr)
+        _copy_given(times, _column(track_id, n, np.int64), _column(status, n, np.int8), EVENT[event],
+                    _column(sensor_id, n, np.int64), np.asarray(x, dtype=np.float64), np.asarray(P, dtype=np.float64),
+                    _column(llr, n, np.float64), a, self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p,
+                    self._llr)
 
     def add_slots(self, store, slots: I64, event: str, sensor_id: int, status: int = -1) -> None:
         """One row per slot of ``store`` (a :class:`~airpicture.tracking.store.TrackStore`): its time, id,

@@ -226,13 +226,33 @@ def score_decisions(store: TrackStore, slots: I64, confirm_score: float, tentati
     tentative tracks whose score fell below ``tentative_delete_score``, and confirmed tracks whose score fell
     more than ``delete_score_drop`` below its highest (``store.llr_max``). A track is confirmed only with at least
     ``min_hits`` hits."""
-    st = store.status[slots]
-    llr = store.llr[slots]
-    tent = st == TENTATIVE
-    confirm = slots[tent & (llr >= confirm_score) & (store.n_hits[slots] >= min_hits)]
-    fail = slots[tent & (llr < tentative_delete_score)]
-    lost = slots[(st == CONFIRMED) & (llr < store.llr_max[slots] - delete_score_drop)]
-    return confirm, fail, lost
+    return _score_decisions(np.asarray(slots, dtype=np.int64), store.status, store.llr, store.llr_max, store.n_hits,
+                            float(confirm_score), float(tentative_delete_score), float(delete_score_drop),
+                            int(min_hits))
+
+
+@njit(cache=True)
+def _score_decisions(slots, status, llr, llr_max, n_hits, confirm_score, tentative_delete_score, delete_score_drop,
+                     min_hits):
+    """Compiled body of :func:`score_decisions` (one pass; each output keeps the order of ``slots``)."""
+    n = slots.shape[0]
+    confirm = np.empty(n, np.int64)
+    fail = np.empty(n, np.int64)
+    lost = np.empty(n, np.int64)
+    nc = nf = nl = 0
+    for k in range(n):
+        i = slots[k]
+        if status[i] == TENTATIVE:
+            if llr[i] >= confirm_score and n_hits[i] >= min_hits:
+                confirm[nc] = i
+                nc += 1
+            if llr[i] < tentative_delete_score:
+                fail[nf] = i
+                nf += 1
+        elif status[i] == CONFIRMED and llr[i] < llr_max[i] - delete_score_drop:
+            lost[nl] = i
+            nl += 1
+    return confirm[:nc], fail[:nf], lost[:nl]
 
 
 def m_of_n_decisions(store: TrackStore, slots: I64, confirm_m: int, confirm_n: int,
