@@ -47,43 +47,33 @@ MIN_RHO_FRACTION = 1e-9  # horizontal range floor (fraction of range) for the az
 # ------------------------------------------------------------------------------------------------ prediction
 @njit(cache=True)
 def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po) -> None:
-    """Coordinated-turn prediction (general 6x6 products; kept out of line so the CV path stays small)."""
+    """Coordinated-turn prediction, kept out of line so the CV path stays small. F rotates the horizontal
+    velocity by omega dt and moves the position along the arc; vertically it is CV. Each row of F has at most
+    three non-zero terms (indices ``fi``, coefficients ``fc``), so F P F^T is summed over those only, with no
+    work arrays."""
     adt = abs(dt)
     s = math.sin(omega * dt)
     c = math.cos(omega * dt)
     a = s / omega
     b = (1.0 - c) / omega
-    F = np.zeros((6, 6))
-    F[0, 0] = 1.0
-    F[1, 1] = 1.0
-    F[2, 2] = 1.0
-    F[5, 5] = 1.0
-    F[0, 3] = a
-    F[0, 4] = -b
-    F[1, 3] = b
-    F[1, 4] = a
-    F[2, 5] = dt
-    F[3, 3] = c
-    F[3, 4] = -s
-    F[4, 3] = s
-    F[4, 4] = c
+    fi = ((0, 3, 4), (1, 3, 4), (2, 5, 5), (3, 4, 4), (3, 4, 4), (5, 5, 5))
+    fc = ((1.0, a, -b), (1.0, b, a), (1.0, dt, 0.0), (c, -s, 0.0), (s, c, 0.0), (1.0, 0.0, 0.0))
     for i in range(6):
-        acc = 0.0
-        for k in range(6):
-            acc += F[i, k] * x[k]
-        xo[i] = acc
-    T = np.zeros((6, 6))
+        ri = fi[i]
+        ci = fc[i]
+        xo[i] = ci[0] * x[ri[0]] + ci[1] * x[ri[1]] + ci[2] * x[ri[2]]
     for i in range(6):
-        for j in range(6):
-            acc = 0.0
-            for k in range(6):
-                acc += F[i, k] * P[k, j]
-            T[i, j] = acc
-    for i in range(6):
+        ri = fi[i]
+        ci = fc[i]
         for j in range(i, 6):
+            rj = fi[j]
+            cj = fc[j]
             acc = 0.0
-            for k in range(6):
-                acc += T[i, k] * F[j, k]
+            for u in range(3):
+                if ci[u] == 0.0:
+                    continue
+                pu = P[ri[u]]
+                acc += ci[u] * (cj[0] * pu[rj[0]] + cj[1] * pu[rj[1]] + cj[2] * pu[rj[2]])
             Po[i, j] = acc
             Po[j, i] = acc
     qpp = q * adt * adt * adt / 3.0
