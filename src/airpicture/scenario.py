@@ -730,6 +730,15 @@ class TrackerConfig(Strict):
         "default coast limit, delete_coast_s)", default=3, ge=1, le=1000)
     delete_position_sigma_m: float = _doc("Delete a track whose position sigma exceeds this, metres",
                                           default=10e3, gt=0, le=1e7)
+    picture_max_misses: int | None = _doc(
+        "A confirmed track missed by more than this many looks in a row stays in the tracker (a detection brings "
+        "it back, under the same id) but is left out of the published picture until then -- where Pd is low the "
+        "score rule keeps a track through several misses, and a target that has landed or gone should not linger "
+        "in the picture meanwhile; omit to publish every confirmed track", default=2, ge=0, le=1000)
+    picture_in_coverage: bool = _doc(
+        "Leave out of the published picture a confirmed track predicted above every radar's highest elevation "
+        "(the cone of silence over a radar): it coasts on and comes back under the same id when a radar sees its "
+        "target again, but meanwhile no radar supports it", default=True)
     delete_outside_coverage: bool = _doc(
         "Delete a track as soon as its predicted position lies beyond every radar's instrumented range or below "
         "every radar's horizon (by more than one standard deviation of the prediction): no radar can see its "

@@ -11,7 +11,8 @@ scenario's spherical ground, :func:`airpicture.sensors.physics.above_horizon`), 
 position with a margin of ``margin_sigma`` standard deviations of its predicted position (a track near the edge
 whose target may still be inside is kept). Elevation limits and the blind range are not tested: a target above
 the highest elevation (the cone of silence over the radar) or inside the blind range comes back, so its track
-coasts through.
+coasts through -- but, predicted above every radar's highest elevation (:meth:`CoverageTable.above_ceiling`), it
+is left out of the published picture meanwhile (``picture_in_coverage``): no radar supports it there.
 
 Frames and units: positions in site ENU metres; the spherical ground of radius ``earth_radius_m`` touches the
 site's origin.
@@ -36,8 +37,15 @@ class CoverageTable:
     the spherical ground; ``refraction_k``: each radar's effective-Earth factor."""
 
     def __init__(self, positions: Sequence[F64], max_range_m: Sequence[float], antenna_heights_m: Sequence[float],
-                 refraction_k: Sequence[float], earth_radius_m: float) -> None:
+                 refraction_k: Sequence[float], earth_radius_m: float, rotations: Sequence[F64] | None = None,
+                 elevation_max_rad: Sequence[float] | None = None) -> None:
         self.positions = np.array(positions, dtype=float).reshape(-1, 3)
+        n = self.positions.shape[0]
+        #: each radar's axes (site -> sensor rotation) and highest elevation, for :meth:`above_ceiling`
+        self.rotations = (np.array(rotations, dtype=float).reshape(-1, 3, 3) if rotations is not None
+                          else np.tile(np.eye(3), (n, 1, 1)))
+        self.elevation_max_rad = (np.asarray(elevation_max_rad, dtype=float) if elevation_max_rad is not None
+                                  else np.full(n, math.pi / 2))
         self.max_range_m = np.asarray(max_range_m, dtype=float)
         self.k = np.asarray(refraction_k, dtype=float)
         self.earth_radius_m = float(earth_radius_m)
@@ -58,6 +66,30 @@ class CoverageTable:
         _outside(pos, sig * margin_sigma, sig * r_sigma, self.positions, self.max_range_m, self.k, self._up,
                  self._antenna_angle, self.earth_radius_m, out)
         return out
+
+
+    def above_ceiling(self, pos: F64) -> NDArray[np.bool_]:
+        """(K,) True where the position (K, 3) lies above every radar's highest elevation (seen in its own axes):
+        inside the cones of silence of them all."""
+        pos = np.ascontiguousarray(pos, dtype=float).reshape(-1, 3)
+        out = np.empty(pos.shape[0], dtype=bool)
+        _above_ceiling(pos, self.positions, self.rotations, self.elevation_max_rad, out)
+        return out
+
+
+@njit(cache=True)
+def _above_ceiling(pos, rpos, rrot, el_max, out) -> None:
+    for i in range(pos.shape[0]):
+        above = True
+        for j in range(rpos.shape[0]):
+            p0, p1, p2 = pos[i, 0] - rpos[j, 0], pos[i, 1] - rpos[j, 1], pos[i, 2] - rpos[j, 2]
+            d0 = rrot[j, 0, 0] * p0 + rrot[j, 0, 1] * p1 + rrot[j, 0, 2] * p2
+            d1 = rrot[j, 1, 0] * p0 + rrot[j, 1, 1] * p1 + rrot[j, 1, 2] * p2
+            d2 = rrot[j, 2, 0] * p0 + rrot[j, 2, 1] * p1 + rrot[j, 2, 2] * p2
+            if math.atan2(d2, math.sqrt(d0 * d0 + d1 * d1)) <= el_max[j]:
+                above = False
+                break
+        out[i] = above
 
 
 @njit(cache=True)

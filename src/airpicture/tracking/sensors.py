@@ -71,7 +71,8 @@ class SensorTable:
                                            math.radians(radar.elevation_max_deg), radar.scan_period_s))
         self.coverage = CoverageTable([si.position for si in self.sensors], [r.max_range_m for r in radars],
                                       [antenna_height_m(r, frame) for r in radars], [r.refraction_k for r in radars],
-                                      frame.earth_radius_m)
+                                      frame.earth_radius_m, [si.rotation for si in self.sensors],
+                                      [si.elevation_max_rad for si in self.sensors])
         #: per sensor: the fixed measurement sigmas (r m, az rad, el rad, rr m/s) and ln of the noise false-alarm
         #: density per m rad^2 (see :func:`radar_clutter_log_density`), the common cases of :meth:`batch`
         self._fixed_sigma = [np.array(measurement_sigmas(r, np.zeros(1))).reshape(4) for r in radars]

@@ -221,14 +221,26 @@ class Tracker:
         return self.process(Detections.empty())
 
     def picture(self, t: float) -> Picture:
-        """Confirmed tracks predicted to ``t`` (s), sorted by track id. Does not change the tracker."""
+        """Confirmed tracks predicted to ``t`` (s), sorted by track id -- those the sensors support: missed by at
+        most ``picture_max_misses`` looks in a row, and (``picture_in_coverage``) not predicted above every radar's
+        highest elevation. Does not change the tracker."""
         s = self.store
         act = s.active()
-        conf = act[s.status[act] == CONFIRMED]
+        shown = s.status[act] == CONFIRMED
+        if self.config.picture_max_misses is not None:
+            shown &= s.misses[act] <= self.config.picture_max_misses
+        conf = act[shown]
         conf = conf[np.argsort(s.track_id[conf], kind="stable")]
         if conf.size == 0:
             return Picture.empty(float(t))
         x, P = self._predict(conf, float(t))
+        if self.config.picture_in_coverage:
+            hidden = self.sensors.coverage.above_ceiling(x[:, :3])
+            if np.count_nonzero(hidden):
+                keep = ~hidden
+                conf, x, P = conf[keep], x[keep], P[keep]
+                if conf.size == 0:
+                    return Picture.empty(float(t))
         return Picture(float(t), s.track_id[conf].copy(), x, P, s.last_update_s[conf].copy())
 
     def history_table(self) -> pa.Table:
