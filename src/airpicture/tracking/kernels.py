@@ -447,7 +447,7 @@ def _gate_position(x, P, dt, kind, q, z, sig, spos, srot, f, xp, Pp) -> tuple[fl
 # compile time down; the Python functions at the end pick the version from the number of models.
 @njit(cache=True)
 def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
-                 kappa, out_d2, out_lnn) -> None:
+                 kappa, out_d2, out_lnn, gamma) -> None:
     xo, Po, c, x0, P0, f = _scratch(1)
     for k in range(pslot.shape[0]):
         i = pslot[k]
@@ -466,7 +466,7 @@ def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, s
 
 @njit(cache=True)
 def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
-              kappa, out_d2, out_lnn) -> None:
+              kappa, out_d2, out_lnn, gamma) -> None:
     m_models = xm.shape[1]
     xo, Po, c, x0, P0, f = _scratch(m_models)
     xc = np.empty(6)
@@ -477,6 +477,12 @@ def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos
         j = pdet[k]
         m = det_m[j]
         imm_predict(xm[i], Pm[i], mu[i], det_t[j] - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
+        combine(xo, Po, c, xc, Pc)
+        d2, logdet, ok = _innovation_call(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
+        out_d2[k] = d2 if ok else math.inf
+        if not out_d2[k] <= gamma[m]:  # outside the gate: the pair is discarded, no likelihood needed
+            out_lnn[k] = -math.inf
+            continue
         best = -math.inf
         for mm in range(m_models):
             d2, logdet, ok = _innovation_call(xo[mm], Po[mm], det_z[j], det_sig[j], m, spos, srot, f)
@@ -489,9 +495,6 @@ def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos
             for mm in range(m_models):
                 acc += math.exp(lnm[mm] - best)
             out_lnn[k] = best + math.log(acc)
-        combine(xo, Po, c, xc, Pc)
-        d2, logdet, ok = _innovation_call(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
-        out_d2[k] = d2 if ok else math.inf
 
 
 @njit(cache=True)
@@ -676,13 +679,20 @@ def _mixture_imm(tptr, pslot, pdet, beta, beta0, trk_t, x, P, xm, Pm, mu, det_t,
 
 
 def gate_pairs(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
-               kappa, out_d2, out_lnn) -> None:
+               kappa, out_d2, out_lnn, gamma=None) -> None:
     """For each candidate pair k (track slot ``pslot[k]``, detection ``pdet[k]``): predict the track to the
     detection's time and write the squared Mahalanobis distance of the moment-matched predicted measurement
-    (``out_d2``) and the log likelihood ln p(z | track) of the (IMM mixture) prediction (``out_lnn``)."""
+    (``out_d2``) and the log likelihood ln p(z | track) of the (IMM mixture) prediction (``out_lnn``). Given the
+    gate thresholds ``gamma`` (indexed by measurement dimension), an IMM pair beyond its gate gets
+    ``out_lnn = -inf`` without the per-model likelihoods (the caller discards it)."""
+    if gamma is None:
+        gamma = _NO_GATE
     kernel = _gate_single if xm.shape[1] == 1 else _gate_imm
     kernel(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
-           out_d2, out_lnn)
+           out_d2, out_lnn, gamma)
+
+
+_NO_GATE = np.full(5, np.inf)
 
 
 def update_assigned(pslot, pdet, trk_t, x, P, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs,

@@ -457,7 +457,7 @@ class Tracker:
         d2 = np.empty(pt.shape[0])
         lnn = np.empty(pt.shape[0])
         kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
-                           sensor.rotation, *self._mk(), d2, lnn)
+                           sensor.rotation, *self._mk(), d2, lnn, self.gamma)
         ok = d2 <= self.gamma[b.dim[pd]]
         pt, pd, pslot, lnn = pt[ok], pd[ok], pslot[ok], lnn[ok]
         if pt.size == 0:
@@ -516,7 +516,7 @@ class Tracker:
         d2 = np.empty(ct.shape[0])
         lnn = np.empty(ct.shape[0])
         kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
-                           sensor.rotation, kinds, q, omega, kappa, d2, lnn)
+                           sensor.rotation, kinds, q, omega, kappa, d2, lnn, self.gamma)
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
         ok = (d2 <= self.gamma[b.dim[pd]]) & (score > RECOVERY_MIN_SCORE)
         ct, pslot, pd, score = ct[ok], pslot[ok], pd[ok], score[ok]
