@@ -738,7 +738,8 @@ class TrackerConfig(Strict):
     picture_in_coverage: bool = _doc(
         "Leave out of the published picture a confirmed track predicted above every radar's highest elevation "
         "(the cone of silence over a radar): it coasts on and comes back under the same id when a radar sees its "
-        "target again, but meanwhile no radar supports it", default=True)
+        "target again, but meanwhile no radar supports it. Off by default: a radar sits by what it defends, and "
+        "the threat diving on it crosses its cone last", default=False)
     delete_outside_coverage: bool = _doc(
         "Delete a track as soon as its predicted position lies beyond every radar's instrumented range or below "
         "every radar's horizon (by more than one standard deviation of the prediction): no radar can see its "

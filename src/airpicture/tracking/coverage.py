@@ -11,8 +11,9 @@ scenario's spherical ground, :func:`airpicture.sensors.physics.above_horizon`), 
 position with a margin of ``margin_sigma`` standard deviations of its predicted position (a track near the edge
 whose target may still be inside is kept). Elevation limits and the blind range are not tested: a target above
 the highest elevation (the cone of silence over the radar) or inside the blind range comes back, so its track
-coasts through -- but, predicted above every radar's highest elevation (:meth:`CoverageTable.above_ceiling`), it
-is left out of the published picture meanwhile (``picture_in_coverage``): no radar supports it there.
+coasts through -- but, predicted above every radar's highest elevation (:meth:`CoverageTable.above_ceiling`),
+it can be left out of the published picture meanwhile (``picture_in_coverage``, off by default): no radar
+supports it there.
 
 Frames and units: positions in site ENU metres; the spherical ground of radius ``earth_radius_m`` touches the
 site's origin.
