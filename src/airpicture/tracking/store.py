@@ -94,6 +94,11 @@ class TrackStore:
                self.n_looks, self.n_hits, self.misses, self.born_s, self.last_update_s, self.llr, self.llr_max,
                self.last_hit_s)
 
+    def miss(self, missed: I64, hit: I64, ln_miss: float) -> tuple[int, int]:
+        """Book a miss on each slot of ``missed`` (one more look and consecutive miss, ``ln_miss`` added to the
+        score); returns how many confirmed tracks are among ``hit`` and among ``missed`` (for the Pd estimate)."""
+        return _miss(missed, hit, ln_miss, self.status, self.n_looks, self.misses, self.llr)
+
     def hit(self, slots: I64, t: F64, sensor: int) -> None:
         """Book a hit by sensor number ``sensor`` at times ``t`` (s) on each slot: one more look and hit, the
         consecutive misses reset, the last hit and update times set."""
@@ -138,3 +143,20 @@ def _hit(slots, t, sensor, n_looks, n_hits, misses, last_hit_s, last_update_s) -
         misses[i] = 0
         last_hit_s[i, sensor] = t[k]
         last_update_s[i] = t[k]
+
+
+@njit(cache=True)
+def _miss(missed, hit, ln_miss, status, n_looks, misses, llr) -> tuple[int, int]:
+    n_hit = 0
+    for k in range(hit.shape[0]):
+        if status[hit[k]] == CONFIRMED:
+            n_hit += 1
+    n_missed = 0
+    for k in range(missed.shape[0]):
+        i = missed[k]
+        n_looks[i] += 1
+        misses[i] += 1
+        llr[i] += ln_miss
+        if status[i] == CONFIRMED:
+            n_missed += 1
+    return n_hit, n_missed

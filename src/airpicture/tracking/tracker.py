@@ -398,14 +398,10 @@ class Tracker:
             slots, ids = pending
             late = slots[s.alive[slots] & (s.track_id[slots] == ids)]
             missed = np.concatenate([missed, late[~_member(late, hit, s.size)]])
-        if missed.size:
-            s.n_looks[missed] += 1
-            s.misses[missed] += 1
-            s.llr[missed] += self._ln_miss
+        n_hit, n_missed = s.miss(missed, hit, self._ln_miss)
         if look is not None:  # looks at confirmed tracks, for the Pd estimate
-            n_hit = int(np.count_nonzero(s.status[hit] == CONFIRMED))
             self._pd_hits[k] += n_hit
-            self._pd_looks[k] += n_hit + int(np.count_nonzero(s.status[missed] == CONFIRMED))
+            self._pd_looks[k] += n_hit + n_missed
         # births from detections no track took
         born = _EMPTY
         free = ~used & ~hold
