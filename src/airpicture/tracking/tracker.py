@@ -438,11 +438,12 @@ class Tracker:
         n_det = b.time_s.shape[0]
         used = np.zeros(n_det, dtype=bool)
         hold = np.zeros(n_det, dtype=bool)
-        t_lo, t_hi = float(b.time_s.min()), float(b.time_s.max())
+        t_lo, t_hi = float(b.time_s[0]), float(b.time_s[-1])  # a batch is in time order (see _plan)
         n = pre.shape[0]
         lo = np.empty((n, 3))
         hi = np.empty((n, 3))
-        gamma = self.gamma[4] if np.count_nonzero(b.dim == 4) else self.gamma[3]
+        with_rr = bool(np.count_nonzero(b.dim == 4))
+        gamma = self.gamma[4] if with_rr else self.gamma[3]
         sig_max = b.sigma[:, :3].max(axis=0)
         polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation, sig_max,
                     gamma, PREGATE_MARGIN, lo, hi)
@@ -454,7 +455,7 @@ class Tracker:
         lnn = np.empty(pt.shape[0])
         kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
                            sensor.rotation, *self._mk(), d2, lnn, self.gamma)
-        ok = d2 <= self.gamma[b.dim[pd]]
+        ok = d2 <= (self.gamma[b.dim[pd]] if with_rr else self.gamma[3])
         pt, pd, pslot, lnn = pt[ok], pd[ok], pslot[ok], lnn[ok]
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used, hold, _EMPTY
