@@ -90,6 +90,10 @@ def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: s
     ``events`` only: the others are then not even built).
     """
     progress = progress or Silent()
+    if scenario.terrain is not None:  # radars without a ground altitude stand on the terrain
+        from airpicture.terrain.load import with_terrain_altitudes
+
+        scenario = with_terrain_altitudes(scenario, source)
     streams = Streams(folder, keep)
     try:
         progress.stage("truth", total=1)
@@ -265,6 +269,11 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
         streams.put("timeline", fire.timeline_table())
     summary = result.summary
     summary["sensing"] = tally.summary()
+    if scenario.terrain is not None:
+        masked = [sim.masked_looks for sim in sensing.radars]
+        summary["sensing"]["terrain_masked_looks"] = int(sum(masked))
+        for entry, n in zip(summary["sensing"]["sensors"], masked, strict=True):
+            entry["terrain_masked_looks"] = int(n)
     stats = tracker.stats()
     summary["tracking"] = {
         **scores.summary,
