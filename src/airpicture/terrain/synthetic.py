@@ -19,6 +19,8 @@ from airpicture.terrain.grid import TerrainGrid
 F64 = NDArray[np.float64]
 
 SPECTRAL_EXPONENT = 3.2  # power spectrum ~ f^-beta (beta ~ 2 + 2H with Hurst exponent H ~ 0.6)
+#: Heights are shaped as x^p (x in [0, 1]) after scaling: broad lowlands, steeper summits, as in real relief.
+SHAPE_EXPONENT = 1.6
 
 
 def fractal_relief(seed: int, nx: int, ny: int, cell_m: float, relief_m: float, feature_m: float) -> F64:
@@ -28,12 +30,12 @@ def fractal_relief(seed: int, nx: int, ny: int, cell_m: float, relief_m: float, 
     fy = np.fft.fftfreq(ny, d=cell_m)[:, None]
     fx = np.fft.rfftfreq(nx, d=cell_m)[None, :]
     f = np.hypot(fx, fy)
-    f0 = 1.0 / feature_m
+    f0 = 1.0 / (4.0 * feature_m)  # the spectrum flattens only beyond a few hills: ranges and plains
     amplitude = (np.maximum(f, f0) / f0) ** (-SPECTRAL_EXPONENT / 2.0)
     amplitude[0, 0] = 0.0
     h = np.fft.irfft2(np.fft.rfft2(noise) * amplitude, s=(ny, nx))
     lo, hi = float(h.min()), float(h.max())
-    return (h - lo) / max(hi - lo, 1e-12) * relief_m
+    return ((h - lo) / max(hi - lo, 1e-12)) ** SHAPE_EXPONENT * relief_m
 
 
 def carve_valley(height: F64, e: F64, n: F64, azimuth_deg: float, width_m: float, length_m: float) -> F64:
@@ -45,7 +47,7 @@ def carve_valley(height: F64, e: F64, n: F64, azimuth_deg: float, width_m: float
     along = np.clip(e * ue + n * un, 0.0, length_m)
     d = np.hypot(e - along * ue, n - along * un)
     half = width_m / 2.0
-    wall = np.clip((d - half) / width_m, 0.0, 1.0)
+    wall = np.clip((d - half) / (2.0 * width_m), 0.0, 1.0)
     keep = wall * wall * (3.0 - 2.0 * wall)  # smoothstep: 0 on the floor, 1 beyond the walls
     return height * keep
 
