@@ -2,7 +2,7 @@
 
 Frames and units: positions are local East-North-Up metres from the scenario site (``e_m``, ``n_m``), or WGS84
 ``latitude_deg``/``longitude_deg``; heights are metres above the ground (a sphere of the local Earth radius
-through the site; a ``[terrain]`` DEM rises above it); azimuths are degrees clockwise from north; times are seconds from the
+through the site; a ``[terrain]`` rises above it); azimuths are degrees clockwise from north; times are seconds from the
 scenario start.
 
 Every model forbids unknown keys (with a "did you mean" suggestion) and non-finite numbers.
@@ -816,7 +816,7 @@ class Scenario(Strict):
     replays: list[Replay] = _doc("Recorded flights replayed from files", default_factory=list, max_length=100)
     tracker: TrackerConfig = _doc("Tracker settings", default_factory=TrackerConfig)
     metrics: MetricsConfig = _doc("Scoring settings", default_factory=MetricsConfig)
-    terrain: TerrainConfig | None = _doc("Digital elevation model masking the radars (omit: smooth Earth)", default=None)
+    terrain: TerrainConfig | None = _doc("Elevation model masking the radars (omit: smooth Earth)", default=None)
 
     @model_validator(mode="after")
     def _references(self) -> Self:

@@ -37,8 +37,8 @@ from airpicture.report.mapdata import (
     truth_paths,
 )
 from airpicture.report.ppi import choose_scans, scan_view
-from airpicture.report.terrain import COVERAGE_TOP_M, has_terrain
 from airpicture.report.series import time_series
+from airpicture.report.terrain import COVERAGE_TOP_M, has_terrain
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}

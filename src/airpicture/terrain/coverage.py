@@ -66,7 +66,7 @@ def radial_points(geometry: SensorGeometry, earth_radius_m: float, azimuth_rad: 
 def polar_coverage(grid: TerrainGrid, geometry: SensorGeometry, antenna_height_m: float, earth_radius_m: float,
                    k_factor: float, max_range_m: float, step_m: float, n_az: int = 720) -> PolarCoverage:
     """The lowest visible height above the terrain along ``n_az`` radials out to ``max_range_m``."""
-    n_s = max(int(math.ceil(max_range_m / step_m)), 2)
+    n_s = max(math.ceil(max_range_m / step_m), 2)
     rng = step_m * np.arange(1, n_s + 1, dtype=float)
     az = 2.0 * math.pi * np.arange(n_az) / n_az
     e, n = radial_points(geometry, earth_radius_m, az, rng)

@@ -130,7 +130,7 @@ def read_hgt(path: str | Path, source: str = "", field: str = "terrain.file", so
     source = source or str(path)
     raw = _hgt_bytes(path, source, field)
     cells = len(raw) // 2
-    side = int(round(cells**0.5))
+    side = round(cells**0.5)
     if len(raw) % 2 or side * side != cells or side not in HGT_SIZES:
         raise InputError(source, Problem(field, f"{path}: {len(raw)} bytes is not an SRTM tile; expected "
                                                 f"{2 * 1201 * 1201} (1201 x 1201 cells, 3 arc seconds) or "

@@ -129,7 +129,7 @@ def grid_from_dem(dem: Dem, frame: LocalFrame) -> TerrainGrid:
     e_b, n_b, _ = frame.to_enu(lat_b, lon_b, np.full(lat_b.size, frame.altitude_m))
     e0, e1 = float(np.floor(e_b.min() / cell) * cell), float(np.ceil(e_b.max() / cell) * cell)
     n0, n1 = float(np.floor(n_b.min() / cell) * cell), float(np.ceil(n_b.max() / cell) * cell)
-    nx, ny = int(round((e1 - e0) / cell)) + 1, int(round((n1 - n0) / cell)) + 1
+    nx, ny = round((e1 - e0) / cell) + 1, round((n1 - n0) / cell) + 1
     if nx * ny > MAX_NODES:  # coarsen rather than exhaust memory
         cell *= math.sqrt(nx * ny / MAX_NODES)
         nx, ny = int((e1 - e0) / cell) + 1, int((n1 - n0) / cell) + 1

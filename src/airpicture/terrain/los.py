@@ -37,7 +37,7 @@ def _line_of_sight(h: F64, e0: float, n0: float, inv_cell: float, radius: float,
     a1 = a + antenna_height
     for i in range(position.shape[0]):
         theta = ground_angle[i]
-        n_seg = int(math.ceil(radius * theta / step))
+        n_seg = int(math.ceil(radius * theta / step))  # noqa: RUF046  (an int in compiled code too)
         out[i] = True
         if n_seg < 2:
             continue

@@ -56,7 +56,7 @@ def synthetic_grid(seed: int, extent_m: float, cell_m: float, relief_m: float, f
                    valley_azimuth_deg: float | None, valley_width_m: float, site_altitude_m: float) -> TerrainGrid:
     """The relief of a :class:`~airpicture.terrain.config.SyntheticTerrain` on a square grid of half-width
     ``extent_m`` around the site."""
-    n_side = int(math.floor(extent_m / cell_m)) * 2 + 1
+    n_side = math.floor(extent_m / cell_m) * 2 + 1
     coords = (np.arange(n_side) - n_side // 2) * cell_m
     h = fractal_relief(seed, n_side, n_side, cell_m, relief_m, feature_m)
     if valley_azimuth_deg is not None:
