@@ -7,8 +7,8 @@ detection -> track -> engagement -> kill that failed, tested in this order up to
 
 1. never tracked (no confirmed track followed it): never detected because hidden (``below_horizon``,
    ``out_of_range``, ``out_of_elevation``, ``masked_by_terrain``) or, in view, not detected (``not_detected``);
-   detected but refused a track slot at capacity (``track_slots_full``); hidden for the first part of its flight (the hiding reason, "until
-   X s before impact"); otherwise detected but no track confirmed (``not_confirmed``);
+   detected but refused a track slot at capacity (``track_slots_full``); hidden for the first part of its flight
+   (the hiding reason, "until X s before impact"); otherwise detected but no track confirmed (``not_confirmed``);
 2. tracked, never engaged: tracked too late to act on (within the reaction time and two steps of impact: the
    hiding reason if it was hidden before, else ``tracked_late``); else the first resource it waited for
    (``channels``, ``in_flight``, ``ready_rounds``), else never engageable (``envelope``, ``too_late``), its track
