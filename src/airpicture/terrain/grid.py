@@ -21,8 +21,8 @@ from airpicture.terrain.dem import Dem
 
 F64 = NDArray[np.float64]
 
-#: Largest resampled grid (nodes): about 100 MB of float64.
-MAX_NODES = 12_000_000
+#: Largest resampled grid (nodes): about 70 MB of float64 (a 1-arc-second tile is resampled at ~30 m).
+MAX_NODES = 8_000_000
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -116,10 +116,11 @@ class TerrainGrid:
 
 
 def grid_from_dem(dem: Dem, frame: LocalFrame) -> TerrainGrid:
-    """Resample ``dem`` onto the site's east/north grid (bilinear), at about the DEM's cell size (north-south
-    spacing), over the DEM's footprint."""
+    """Resample ``dem`` onto the site's east/north grid (bilinear), at the DEM's finer spacing (east-west away
+    from the equator), over the DEM's footprint; coarser if that would exceed :data:`MAX_NODES` nodes."""
     r = frame.earth_radius_m
-    cell = max(math.radians(dem.step_lat_deg) * r, 1.0)
+    mid_lat = math.radians(0.5 * (dem.south_deg + dem.north_deg))
+    cell = max(min(math.radians(dem.step_lat_deg), math.radians(dem.step_lon_deg) * math.cos(mid_lat)) * r, 1.0)
     lat_b = np.array([dem.south_deg, dem.south_deg, dem.north_deg, dem.north_deg,
                       dem.south_deg, dem.north_deg, 0.5 * (dem.south_deg + dem.north_deg),
                       0.5 * (dem.south_deg + dem.north_deg)])
