@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from airpicture.geodesy import LocalFrame
@@ -84,6 +84,25 @@ def test_flat_terrain_is_the_radar_horizon(k: float, h1: float, h2: float) -> No
     assert ok.tolist() == [True, True, False, False]
 
 
+FLAT_600_KM = ridge_grid(0.0, 0.0, extent_m=600e3, cell_m=2000.0)
+
+
+def test_beyond_the_grid_only_the_horizon_masks() -> None:
+    """Past the grid's edge the ground is the smooth model: the profile test leaves it to the horizon test (a
+    target far below the horizon, with no terrain grid under its path, is not masked by the profile)."""
+    flat = ridge_grid(0.0, 0.0, extent_m=10e3, cell_m=1000.0)
+    aside = TerrainGrid(flat.height_m, flat.covered, -10e3, 90e3, 1000.0, flat.site_altitude_m)  # 90 km north
+    assert clear(aside, 10.0, np.array([200e3]), np.array([10.0]), k=4 / 3, step_m=50.0)[0]
+    # on the grid, the flat ground near the radar masks the same target (it is 120 km below the horizon)
+    assert not clear(flat, 10.0, np.array([200e3]), np.array([10.0]), k=4 / 3, step_m=50.0)[0]
+    geo = SensorGeometry.at(1, FRAME, 0.0, 0.0, 10.0)
+    state = np.array([[200e3, 0.0, FRAME.up_from_height(200e3, 0.0, 10.0), 0.0, 0.0, 0.0]])
+    look = look_geometry(state, geo, R)
+    assert not above_horizon(look.ground_angle_rad, 10.0, look.height_m, R, 4 / 3)[0]
+    high = ridge_grid(30e3, 3000.0, extent_m=60e3, cell_m=500.0)  # a ridge on the grid still masks
+    assert not clear(high, 10.0, np.array([200e3]), np.array([5000.0]), k=4 / 3, step_m=50.0)[0]
+
+
 @settings(max_examples=60, deadline=None)
 @given(h1=st.floats(2.0, 800.0), h2=st.floats(0.0, 3000.0), frac=st.floats(0.3, 1.7),
        bearing=st.floats(0.0, 2 * math.pi), k=st.sampled_from([1.0, 4.0 / 3.0, 2.0]))
@@ -91,11 +110,11 @@ def test_flat_terrain_agrees_with_the_horizon_test(h1: float, h2: float, frac: f
                                                    k: float) -> None:
     """Over terrain at height 0 the mask and :func:`above_horizon` agree, except within 0.5 % of the horizon
     (the terrain is sampled every 50 m, the tangent point falls between two samples)."""
+    assume(abs(frac - 1.0) >= 0.005)
     horizon = math.sqrt(2 * k * R * h1) + math.sqrt(2 * k * R * h2)
-    if abs(frac - 1.0) < 0.005:
-        return
     d = horizon * frac
-    grid = ridge_grid(0.0, 0.0, extent_m=10e3, cell_m=1000.0)  # outside the grid: the ground model, height 0
+    assume(d < 590e3)
+    grid = FLAT_600_KM
     e, n = np.array([d * math.sin(bearing)]), np.array([d * math.cos(bearing)])
     ok = clear(grid, h1, e, np.array([h2]), k=k, step_m=50.0, target_n=n)
     geo = SensorGeometry.at(1, FRAME, 0.0, 0.0, h1)

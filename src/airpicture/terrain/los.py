@@ -11,7 +11,8 @@ the target: ``y / x > y_t / x_t``. The ground distance is that of the true Earth
 tangent point and the test is the horizon itself (``sqrt(2 a h1) + sqrt(2 a h2)`` to first order).
 
 Samples are taken every ``step_m`` along the great circle from the radar to the target's ground point (both
-ends excluded); terrain heights are bilinear on the grid (:mod:`.grid`), 0 outside it. Angles by recurrence
+ends excluded), over the stretch that crosses the terrain grid only: beyond it the ground is the smooth model,
+whose masking is the radar horizon, tested apart. Terrain heights are bilinear on the grid (:mod:`.grid`). Angles by recurrence
 (two rotations per sample, no trigonometric call inside the loop). Units: metres, radians.
 """
 
@@ -29,12 +30,35 @@ F64 = NDArray[np.float64]
 BOOL = NDArray[np.bool_]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _clip(ax: float, ay: float, bx: float, by: float, x_lo: float, x_hi: float, y_lo: float,
+          y_hi: float) -> tuple[float, float]:
+    """The fractions [f0, f1] of the segment a -> b inside the box (f0 > f1: none), Liang-Barsky."""
+    f0, f1 = 0.0, 1.0
+    dx, dy = bx - ax, by - ay
+    for p, q in ((-dx, ax - x_lo), (dx, x_hi - ax), (-dy, ay - y_lo), (dy, y_hi - ay)):
+        if p == 0.0:
+            if q < 0.0:
+                return 1.0, 0.0
+        else:
+            r = q / p
+            if p < 0.0:
+                f0 = max(f0, r)
+            else:
+                f1 = min(f1, r)
+    return f0, f1
+
+
 @numba.njit(cache=True, nogil=True)
 def _line_of_sight(h: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
                    antenna_height: float, position: F64, target_height: F64, ground_angle: F64, step: float,
                    out: NDArray[np.bool_]) -> None:
     a = k * radius
     a1 = a + antenna_height
+    margin = 2.0 / inv_cell
+    e_lo, n_lo = e0 - margin, n0 - margin
+    e_hi = e0 + (h.shape[1] - 1) / inv_cell + margin
+    n_hi = n0 + (h.shape[0] - 1) / inv_cell + margin
     for i in range(position.shape[0]):
         theta = ground_angle[i]
         n_seg = int(math.ceil(radius * theta / step))  # noqa: RUF046  (an int in compiled code too)
@@ -54,13 +78,20 @@ def _line_of_sight(h: F64, e0: float, n0: float, inv_cell: float, radius: float,
         a2 = a + target_height[i]
         xt = a2 * math.sin(psi)
         yt = a2 * math.cos(psi) - a1
+        # only the stretch over the grid can mask: beyond it the ground is the smooth model, whose masking is
+        # the radar horizon (tested apart); clip the chord between the ground points to the grid (+ 2 cells)
+        f0, f1 = _clip(radius * radar_up[0], radius * radar_up[1], radius * t0, radius * t1, e_lo, e_hi, n_lo, n_hi)
+        if f0 > f1:
+            continue
+        j0 = max(1, int(f0 * n_seg))
+        j1 = min(n_seg - 1, int(f1 * n_seg) + 1)
         d = theta / n_seg
         sd, cd = math.sin(d), math.cos(d)
         de = psi / n_seg
         sde, cde = math.sin(de), math.cos(de)
-        s, c = 0.0, 1.0  # sin, cos of j d (true Earth)
-        se, ce = 0.0, 1.0  # sin, cos of j de (effective Earth)
-        for _ in range(1, n_seg):
+        s, c = math.sin((j0 - 1) * d), math.cos((j0 - 1) * d)  # sin, cos of j d (true Earth)
+        se, ce = math.sin((j0 - 1) * de), math.cos((j0 - 1) * de)  # sin, cos of j de (effective Earth)
+        for _ in range(j0, j1 + 1):
             s, c = s * cd + c * sd, c * cd - s * sd
             se, ce = se * cde + ce * sde, ce * cde - se * sde
             wr = (sin_theta * c - cos_theta * s) / sin_theta
