@@ -279,3 +279,50 @@ def test_coverage_map_agrees_with_the_line_of_sight() -> None:
         assert ok.sum() > 50
         assert np.mean(clear == expect) >= 0.99, (sign, np.mean(clear == expect))
     assert math.isclose(float(vis.min()), 0.0)
+
+
+def test_first_visibility_with_terrain_matches_testing_every_sample() -> None:
+    """The decision log tests the terrain only until each target's first unmasked sample; the first visibility
+    and what hid each target are the same as when every sample is tested (a plain reference)."""
+    from airpicture.decisions.visibility import HIDDEN, first_visibility, flags
+    from airpicture.sensors.look_geometry import look_geometry
+    from airpicture.sensors.placement import antenna_height_m, radar_geometry
+    from airpicture.terrain.los import line_of_sight
+
+    data = teaching_with(SYNTHETIC)
+    data["sensors"][0]["e_m"] = 5000.0
+    data["sensors"].append({**data["sensors"][0], "id": 2, "e_m": -20000.0, "n_m": 10000.0})
+    sc = with_terrain_altitudes(parse_scenario(data, "t"))
+    grid, frame = terrain_grid(sc), frame_of(sc)
+    truth = generate_truth(sc)
+    got = first_visibility(list(sc.sensors), frame, truth, terrain=grid, step_m=100.0)
+    # reference: every sample, every radar, all four conditions
+    s = truth.samples
+    vis, cond = [], []
+    for r in sc.sensors:
+        c_range, c_elev, c_horizon, _ = flags(r, frame, s.x)
+        geo = radar_geometry(r, frame)
+        look = look_geometry(s.x, geo, frame.earth_radius_m)
+        clear = line_of_sight(grid, geo.position, antenna_height_m(r, frame), frame.earth_radius_m, r.refraction_k,
+                              s.x, look.height_m, look.ground_angle_rad, 100.0)
+        cond.append((c_range, c_elev, c_horizon, clear))
+        vis.append(c_range & c_elev & c_horizon & clear)
+    any_vis = np.any(vis, axis=0)
+    masked_some = False
+    for t in range(truth.n_targets):
+        rows = np.flatnonzero(s.target_id == t)
+        seen = rows[any_vis[rows]]
+        if seen.size == 0:
+            assert math.isinf(got.first_visible_s[t])
+            continue
+        j = seen[0]
+        assert got.first_visible_s[t] == s.time_s[j]
+        k = int(np.argmax([v[j] for v in vis]))
+        assert got.sensor_id[t] == sc.sensors[k].id
+        if j > rows[0]:
+            c_range, c_elev, c_horizon, clear = (c[j - 1] for c in cond[k])
+            expect = (HIDDEN[0] if not c_horizon else HIDDEN[1] if not c_range else HIDDEN[2] if not c_elev
+                      else HIDDEN[3] if not clear else "")
+            assert got.hidden[t] == expect
+            masked_some |= expect == HIDDEN[3]
+    assert masked_some

@@ -4,7 +4,8 @@ below the radar horizon until 31 s before impact".
 On every truth sample, for every radar, the three conditions of the radar simulation's visibility
 (:meth:`airpicture.sensors.radar.RadarSimulator.visible`): inside the instrumented range, inside the elevation
 limits, above the radar horizon over the effective Earth; with a ``[terrain]``, a fourth: no terrain between antenna
-and target above the ray (:mod:`airpicture.terrain.los`, checked only where the other three hold). A target is in
+and target above the ray (:mod:`airpicture.terrain.los`, tested only where the other three hold, and for each
+target only until its first unmasked sample: the later ones change nothing below). A target is in
 view when all hold for some radar; its first such sample is its first visibility. What hid it is read at the sample
 just before, for the radar that then saw it (the horizon first, then range, then elevation, then the terrain); a
 target never in view is judged at its last sample.
@@ -61,19 +62,19 @@ def flags(radar: Radar, frame: LocalFrame, state: F64) -> tuple[NDArray[np.bool_
 
 
 def unmasked(radar: Radar, frame: LocalFrame, state: F64, in_view: NDArray[np.bool_], terrain: TerrainGrid | None,
-             step_m: float) -> NDArray[np.bool_]:
-    """Which states (K, 6) the terrain does not mask from ``radar``, checked where ``in_view`` (others: True)."""
-    out = np.ones(state.shape[0], bool)
+             step_m: float, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """The terrain flag of ``radar`` for states (K, 6) whose rows ``offsets[t]:offsets[t + 1]`` are target t's
+    samples in time order: False at the samples in view otherwise (``in_view``) that the terrain masks, up to
+    each target's first unmasked one; True elsewhere -- all the first visibility reads (see
+    :func:`airpicture.terrain.los.first_unmasked`)."""
     if terrain is None:
-        return out
-    from airpicture.terrain.los import line_of_sight
+        return np.ones(state.shape[0], bool)
+    from airpicture.terrain.los import first_unmasked
 
     geo = radar_geometry(radar, frame)
-    idx = np.flatnonzero(in_view)
-    look = look_geometry(state[idx], geo, frame.earth_radius_m)
-    out[idx] = line_of_sight(terrain, geo.position, antenna_height_m(radar, frame), frame.earth_radius_m,
-                             radar.refraction_k, state[idx], look.height_m, look.ground_angle_rad, step_m)
-    return out
+    look = look_geometry(state, geo, frame.earth_radius_m)
+    return first_unmasked(terrain, geo.position, antenna_height_m(radar, frame), frame.earth_radius_m,
+                          radar.refraction_k, state, look.height_m, look.ground_angle_rad, step_m, offsets, in_view)
 
 
 def first_visibility(radars: list[Radar], frame: LocalFrame, truth: Truth,
@@ -112,12 +113,13 @@ def _first_visibility_block(radars: list[Radar], frame: LocalFrame, truth: Truth
     idx = np.flatnonzero(keep)
     tid, t, x = tid[idx], t[idx], s.x[a:b][idx]
     m = len(radars)
+    own = np.searchsorted(tid, np.arange(lo, hi + 1)) if terrain is not None else np.zeros(0, np.int64)
     fl = np.zeros((m, 4, idx.size), bool)
     rng = np.zeros((m, idx.size))
     for k, radar in enumerate(radars):
         c_range, c_elev, c_horizon, r = flags(radar, frame, x)
         fl[k, 0], fl[k, 1], fl[k, 2], rng[k] = c_range, c_elev, c_horizon, r
-        fl[k, 3] = unmasked(radar, frame, x, c_range & c_elev & c_horizon, terrain, step_m)
+        fl[k, 3] = unmasked(radar, frame, x, c_range & c_elev & c_horizon, terrain, step_m, own)
     vis = fl.all(axis=1)  # (m, K)
     any_vis = vis.any(axis=0)
     # first visible sample of each target (samples are sorted by target, then time)

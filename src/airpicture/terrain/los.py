@@ -12,8 +12,8 @@ tangent point and the test is the horizon itself (``sqrt(2 a h1) + sqrt(2 a h2)`
 
 Samples are taken every ``step_m`` along the great circle from the radar to the target's ground point (both
 ends excluded), over the stretch that crosses the terrain grid only: beyond it the ground is the smooth model,
-whose masking is the radar horizon, tested apart. Terrain heights are bilinear on the grid (:mod:`.grid`). Angles by recurrence
-(two rotations per sample, no trigonometric call inside the loop). Units: metres, radians.
+whose masking is the radar horizon, tested apart. Terrain heights are bilinear on the grid (:mod:`.grid`).
+Angles by recurrence (two rotations per sample, no trigonometric call inside the loop). Units: metres, radians.
 """
 
 from __future__ import annotations
@@ -49,59 +49,102 @@ def _clip(ax: float, ay: float, bx: float, by: float, x_lo: float, x_hi: float, 
     return f0, f1
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _clear_one(h: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
+               a1: float, box: F64, px: float, py: float, pz: float, target_height: float, theta: float,
+               step: float) -> bool:
+    """Whether one target (site ENU px, py, pz; height and central angle from the radar) is in sight."""
+    n_seg = int(math.ceil(radius * theta / step))  # noqa: RUF046  (an int in compiled code too)
+    if n_seg < 2:
+        return True
+    sin_theta = math.sin(theta)
+    if sin_theta < 1e-15:
+        return True
+    cz = pz + radius
+    norm = math.sqrt(px * px + py * py + cz * cz)
+    t0, t1 = px / norm, py / norm
+    # only the stretch over the grid can mask: beyond it the ground is the smooth model, whose masking is the
+    # radar horizon (tested apart); clip the chord between the ground points to the grid (+ 2 cells)
+    f0, f1 = _clip(radius * radar_up[0], radius * radar_up[1], radius * t0, radius * t1, box[0], box[1], box[2],
+                   box[3])
+    if f0 > f1:
+        return True
+    a = k * radius
+    cos_theta = math.cos(theta)
+    psi = theta / k
+    a2 = a + target_height
+    xt = a2 * math.sin(psi)
+    yt = a2 * math.cos(psi) - a1
+    j0 = max(1, int(f0 * n_seg))
+    j1 = min(n_seg - 1, int(f1 * n_seg) + 1)
+    d = theta / n_seg
+    sd, cd = math.sin(d), math.cos(d)
+    de = psi / n_seg
+    sde, cde = math.sin(de), math.cos(de)
+    s, c = math.sin((j0 - 1) * d), math.cos((j0 - 1) * d)  # sin, cos of j d (true Earth)
+    se, ce = math.sin((j0 - 1) * de), math.cos((j0 - 1) * de)  # sin, cos of j de (effective Earth)
+    for _ in range(j0, j1 + 1):
+        s, c = s * cd + c * sd, c * cd - s * sd
+        se, ce = se * cde + ce * sde, ce * cde - se * sde
+        wr = (sin_theta * c - cos_theta * s) / sin_theta
+        wt = s / sin_theta
+        e = radius * (wr * radar_up[0] + wt * t0)
+        n = radius * (wr * radar_up[1] + wt * t1)
+        ah = a + bilinear_one(h, e0, n0, inv_cell, e, n)
+        if (ah * ce - a1) * xt > yt * (ah * se):
+            return False
+    return True
+
+
+def _box(grid: TerrainGrid) -> F64:
+    """The grid's east/north bounds widened by two cells (the bilinear reach and the chord's bulge)."""
+    m = 2.0 * grid.cell_m
+    return np.array([grid.e0_m - m, grid.e_max_m + m, grid.n0_m - m, grid.n_max_m + m])
+
+
 @numba.njit(cache=True, nogil=True)
 def _line_of_sight(h: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
-                   antenna_height: float, position: F64, target_height: F64, ground_angle: F64, step: float,
-                   out: NDArray[np.bool_]) -> None:
-    a = k * radius
-    a1 = a + antenna_height
-    margin = 2.0 / inv_cell
-    e_lo, n_lo = e0 - margin, n0 - margin
-    e_hi = e0 + (h.shape[1] - 1) / inv_cell + margin
-    n_hi = n0 + (h.shape[0] - 1) / inv_cell + margin
+                   antenna_height: float, box: F64, position: F64, target_height: F64, ground_angle: F64,
+                   step: float, out: NDArray[np.bool_]) -> None:
+    a1 = k * radius + antenna_height
     for i in range(position.shape[0]):
-        theta = ground_angle[i]
-        n_seg = int(math.ceil(radius * theta / step))  # noqa: RUF046  (an int in compiled code too)
-        out[i] = True
-        if n_seg < 2:
-            continue
-        c0 = position[i, 0]
-        c1 = position[i, 1]
-        c2 = position[i, 2] + radius
-        norm = math.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
-        t0, t1 = c0 / norm, c1 / norm
-        sin_theta = math.sin(theta)
-        cos_theta = math.cos(theta)
-        if sin_theta < 1e-15:
-            continue
-        psi = theta / k
-        a2 = a + target_height[i]
-        xt = a2 * math.sin(psi)
-        yt = a2 * math.cos(psi) - a1
-        # only the stretch over the grid can mask: beyond it the ground is the smooth model, whose masking is
-        # the radar horizon (tested apart); clip the chord between the ground points to the grid (+ 2 cells)
-        f0, f1 = _clip(radius * radar_up[0], radius * radar_up[1], radius * t0, radius * t1, e_lo, e_hi, n_lo, n_hi)
-        if f0 > f1:
-            continue
-        j0 = max(1, int(f0 * n_seg))
-        j1 = min(n_seg - 1, int(f1 * n_seg) + 1)
-        d = theta / n_seg
-        sd, cd = math.sin(d), math.cos(d)
-        de = psi / n_seg
-        sde, cde = math.sin(de), math.cos(de)
-        s, c = math.sin((j0 - 1) * d), math.cos((j0 - 1) * d)  # sin, cos of j d (true Earth)
-        se, ce = math.sin((j0 - 1) * de), math.cos((j0 - 1) * de)  # sin, cos of j de (effective Earth)
-        for _ in range(j0, j1 + 1):
-            s, c = s * cd + c * sd, c * cd - s * sd
-            se, ce = se * cde + ce * sde, ce * cde - se * sde
-            wr = (sin_theta * c - cos_theta * s) / sin_theta
-            wt = s / sin_theta
-            e = radius * (wr * radar_up[0] + wt * t0)
-            n = radius * (wr * radar_up[1] + wt * t1)
-            ah = a + bilinear_one(h, e0, n0, inv_cell, e, n)
-            if (ah * ce - a1) * xt > yt * (ah * se):
-                out[i] = False
-                break
+        out[i] = _clear_one(h, e0, n0, inv_cell, radius, k, radar_up, a1, box, position[i, 0], position[i, 1],
+                            position[i, 2], target_height[i], ground_angle[i], step)
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_clear(h: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
+                 antenna_height: float, box: F64, position: F64, target_height: F64, ground_angle: F64,
+                 step: float, offsets: NDArray[np.int64], candidate: NDArray[np.bool_],
+                 out: NDArray[np.bool_]) -> None:
+    a1 = k * radius + antenna_height
+    for t in range(offsets.shape[0] - 1):
+        for i in range(offsets[t], offsets[t + 1]):
+            if candidate[i]:
+                ok = _clear_one(h, e0, n0, inv_cell, radius, k, radar_up, a1, box, position[i, 0], position[i, 1],
+                                position[i, 2], target_height[i], ground_angle[i], step)
+                out[i] = ok
+                if ok:
+                    break
+
+
+def first_unmasked(grid: TerrainGrid, radar_position: F64, antenna_height_m: float, earth_radius_m: float,
+                   k_factor: float, target_position: F64, target_height_m: F64, ground_angle_rad: F64,
+                   step_m: float, offsets: NDArray[np.int64], candidate: NDArray[np.bool_]) -> BOOL:
+    """Each target's masked samples up to its first unmasked one: the samples of target t are rows
+    ``offsets[t]:offsets[t + 1]`` (in time order); only ``candidate`` rows are tested, in order, until one is in
+    sight. (K,) False at the masked rows tested, True elsewhere (untested rows included) -- what the first
+    visibility of a target needs at a fraction of the cost of testing every row."""
+    pos = np.ascontiguousarray(np.asarray(target_position, float)[:, :3])
+    out = np.ones(pos.shape[0], dtype=bool)
+    if pos.shape[0]:
+        centre = np.asarray(radar_position, float) + np.array([0.0, 0.0, earth_radius_m])
+        _first_clear(grid.height_m, grid.e0_m, grid.n0_m, 1.0 / grid.cell_m, float(earth_radius_m),
+                     float(k_factor), np.ascontiguousarray(centre / np.linalg.norm(centre)),
+                     float(antenna_height_m), _box(grid), pos, np.ascontiguousarray(target_height_m, dtype=float),
+                     np.ascontiguousarray(ground_angle_rad, dtype=float), float(step_m),
+                     np.ascontiguousarray(offsets, dtype=np.int64), np.ascontiguousarray(candidate, dtype=bool), out)
+    return out
 
 
 def line_of_sight(grid: TerrainGrid, radar_position: F64, antenna_height_m: float, earth_radius_m: float,
@@ -120,7 +163,7 @@ def line_of_sight(grid: TerrainGrid, radar_position: F64, antenna_height_m: floa
         centre = np.asarray(radar_position, float) + np.array([0.0, 0.0, earth_radius_m])
         radar_up = np.ascontiguousarray(centre / np.linalg.norm(centre))
         _line_of_sight(grid.height_m, grid.e0_m, grid.n0_m, 1.0 / grid.cell_m, float(earth_radius_m),
-                       float(k_factor), radar_up, float(antenna_height_m), pos,
+                       float(k_factor), radar_up, float(antenna_height_m), _box(grid), pos,
                        np.ascontiguousarray(target_height_m, dtype=float),
                        np.ascontiguousarray(ground_angle_rad, dtype=float), float(step_m), out)
     return out
