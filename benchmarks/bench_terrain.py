@@ -1,6 +1,6 @@
 """Run time of the default scenario with and without terrain, side by side (issue: terrain on costs < 30 %).
 
-Usage: python benchmarks/bench_terrain.py [--repeat 5] [--scenario default] [--report]
+Usage: python benchmarks/bench_terrain.py [--repeat 5] [--scenario default] [--report] [--parts]
 
 "With terrain" is the same scenario with ``[terrain]`` pointing at the shipped synthetic SRTM tile
 (``scenarios/data/N34W039.hgt.zip``, which covers the default scenario's site): radars stand on the DEM, cruise
@@ -13,6 +13,10 @@ and detections (the profile over flat ground is the horizon), every check paid. 
 rotating, ``--repeat`` times in this process: ``run_scenario`` (truth to decision log), plus ``write_run`` with
 the report when ``--report``. Prints each run's wall and CPU time, the medians and the median of the pairwise
 ratios to the plain run (CPU time is the steadier measure on a shared machine: the run is single-threaded).
+
+``--parts``: the terrain's own work over the real relief, stage by stage on the same inputs (CPU, median of
+``--repeat``): truth with and without terrain following, all radars' scans of the plain truth with and without
+the masking test, the decision log's first visibility with and without it, and the coverage maps.
 """
 
 from __future__ import annotations
@@ -43,14 +47,54 @@ def timed(scenario, out: Path | None) -> tuple[float, float, dict]:
     return time.perf_counter() - t0, time.process_time() - c0, result.summary
 
 
+def parts(plain, terrain, repeat: int) -> None:
+    from airpicture.decisions.visibility import first_visibility
+    from airpicture.engine import _terrain_table
+    from airpicture.sensors.stage import simulate_detections
+    from airpicture.terrain.load import profile_step_m, terrain_grid, with_terrain_altitudes
+    from airpicture.truth import frame_of, generate_truth
+
+    terrain = with_terrain_altitudes(terrain)
+    grid = terrain_grid(terrain)
+    frame = frame_of(plain)
+    truth = generate_truth(plain)
+    step = profile_step_m(terrain, grid)
+
+    def cpu(fn) -> float:
+        fn()  # warm-up
+        out = []
+        for _ in range(repeat):
+            c0 = time.process_time()
+            fn()
+            out.append(time.process_time() - c0)
+        return statistics.median(out)
+
+    rows = [
+        ("truth", cpu(lambda: generate_truth(plain)), cpu(lambda: generate_truth(terrain))),
+        ("sensing (every scan, same truth)", cpu(lambda: simulate_detections(plain, truth)),
+         cpu(lambda: simulate_detections(terrain, truth))),
+        ("first visibility (decision log)", cpu(lambda: first_visibility(list(plain.sensors), frame, truth)),
+         cpu(lambda: first_visibility(list(terrain.sensors), frame, truth, terrain=grid, step_m=step))),
+        ("coverage maps (terrain.parquet)", 0.0, cpu(lambda: _terrain_table(terrain, "bench"))),
+    ]
+    print(f"{'part':<36} {'without s':>10} {'with s':>8} {'added s':>8}")
+    for name, a, b in rows:
+        print(f"{name:<36} {a:10.3f} {b:8.3f} {b - a:8.3f}")
+    print(f"{'total added':<36} {'':>10} {'':>8} {sum(b - a for _, a, b in rows):8.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--scenario", default="default")
     ap.add_argument("--report", action="store_true", help="also write the results folder and report.html")
+    ap.add_argument("--parts", action="store_true", help="time the terrain's own work stage by stage instead")
     args = ap.parse_args()
     plain = load_scenario(args.scenario)
     terrain = plain.model_copy(update={"terrain": HgtTerrain(file=str(SAMPLE))})
+    if args.parts:
+        parts(plain, terrain, args.repeat)
+        return
     tmp = Path(tempfile.mkdtemp())
     flat_tile = tmp / SAMPLE.name.removesuffix(".zip")
     write_hgt(flat_tile, np.full((1201, 1201), plain.site.altitude_m))
