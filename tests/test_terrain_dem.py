@@ -131,3 +131,25 @@ def test_geotiff_not_geographic_is_refused(tmp_path: Path) -> None:
     tifffile.imwrite(plain, np.zeros((4, 4), np.int16))
     with pytest.raises(InputError, match="georeferencing"):
         read_geotiff(plain)
+
+
+def test_void_clusters_take_their_nearest_valid_cell(tmp_path: Path) -> None:
+    """Voids in clusters (a 6 x 6 block, a corner, a line) get the height of a valid cell at the smallest
+    distance (brute force over every valid cell nearby)."""
+    h = known_tile(1201)
+    voids = np.zeros(h.shape, bool)
+    voids[100:106, 200:206] = True
+    voids[:3, :4] = True
+    voids[700, 300:340] = True
+    h[voids] = -32768
+    path = tmp_path / "N45E010.hgt"
+    write_raw(path, h)
+    dem = read_hgt(path)
+    for i, j in np.argwhere(voids):
+        lo_i, lo_j = max(i - 25, 0), max(j - 25, 0)
+        win = ~voids[lo_i : i + 26, lo_j : j + 26]
+        vi, vj = np.nonzero(win)
+        d2 = (vi + lo_i - i) ** 2 + (vj + lo_j - j) ** 2
+        nearest = {int(h[vi[k] + lo_i, vj[k] + lo_j]) for k in np.flatnonzero(d2 == d2.min())}
+        assert int(dem.height_m[i, j]) in nearest, (i, j)
+    assert np.array_equal(dem.height_m[~voids], h[~voids])

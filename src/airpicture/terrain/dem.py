@@ -68,17 +68,31 @@ class Dem:
 
 
 def fill_voids(height: NDArray, void: NDArray[np.bool_], source: str, field: str) -> F64:
-    """Heights as float with each void cell given its nearest valid cell's height."""
+    """Heights as float with each void cell given its nearest valid cell's height (searched within a window
+    around each cluster of voids; the whole tile when voids are everywhere)."""
     out = np.asarray(height, dtype=float)
     if not void.any():
         return out
     if void.all():
         raise InputError(source, Problem(field, "every cell is a void (no height at all); expected a DEM with "
                                                 "heights"))
-    from scipy.ndimage import distance_transform_edt
+    from scipy.ndimage import distance_transform_edt, find_objects, label
 
-    _, (ri, ci) = distance_transform_edt(void, return_indices=True)
-    return out[ri, ci]
+    out = out.copy()
+    labels, _ = label(void, structure=np.ones((3, 3)))
+    for where in find_objects(labels):
+        pad = 1 + max(sl.stop - sl.start for sl in where)  # a valid cell lies within the cluster's size
+        while True:
+            win = tuple(slice(max(sl.start - pad, 0), min(sl.stop + pad, n)) for sl, n in zip(where, void.shape,
+                                                                                                 strict=True))
+            sub = void[win]
+            if not sub.all():
+                break
+            pad *= 2
+        _, (ri, ci) = distance_transform_edt(sub, return_indices=True)
+        block = out[win]
+        out[win] = np.where(sub, block[ri, ci], block)
+    return out
 
 
 def hgt_corner(path: Path, source: str, field: str) -> tuple[int, int]:

@@ -115,6 +115,26 @@ class TerrainGrid:
         return self.height_at(e, n) + self.site_altitude_m
 
 
+#: The nodes' latitudes and longitudes are computed exactly every this many nodes and interpolated between
+#: (bilinear; the mapping is smooth: under a millimetre off over 100 km grids).
+GEODETIC_STRIDE = 16
+
+
+def _geodetic_of_nodes(frame: LocalFrame, e: F64, n: F64) -> tuple[F64, F64]:
+    """(ny, nx) latitude and longitude (degrees) of the ground points at the grid's nodes."""
+    from scipy.ndimage import map_coordinates
+
+    s = GEODETIC_STRIDE
+    step_e, step_n = e[1] - e[0] if e.size > 1 else 1.0, n[1] - n[0] if n.size > 1 else 1.0
+    ce = e[0] + step_e * s * np.arange(-(-(e.size - 1) // s) + 1)  # every s-th node, past the last one
+    cn = n[0] + step_n * s * np.arange(-(-(n.size - 1) // s) + 1)
+    ge, gn = np.meshgrid(ce, cn)
+    lat, lon, _ = frame.to_geodetic(ge.ravel(), gn.ravel(), frame.up_from_height(ge, gn, 0.0).ravel())
+    jj, ii = np.meshgrid(np.arange(n.size) / s, np.arange(e.size) / s, indexing="ij")
+    return tuple(map_coordinates(np.asarray(v, float).reshape(ge.shape), [jj, ii], order=1)  # type: ignore[return-value]
+                 for v in (lat, lon))
+
+
 def grid_from_dem(dem: Dem, frame: LocalFrame) -> TerrainGrid:
     """Resample ``dem`` onto the site's east/north grid (bilinear), at the DEM's finer spacing (east-west away
     from the equator), over the DEM's footprint; coarser if that would exceed :data:`MAX_NODES` nodes."""
@@ -136,10 +156,8 @@ def grid_from_dem(dem: Dem, frame: LocalFrame) -> TerrainGrid:
         nx, ny = int((e1 - e0) / cell) + 1, int((n1 - n0) / cell) + 1
     e = e0 + cell * np.arange(nx)
     n = n0 + cell * np.arange(ny)
-    ee, nn = np.meshgrid(e, n)
-    uu = frame.up_from_height(ee, nn, 0.0)
-    lat, lon, _ = frame.to_geodetic(ee.ravel(), nn.ravel(), uu.ravel())
-    h = dem.sample(lat, lon).reshape(ee.shape)
+    lat, lon = _geodetic_of_nodes(frame, e, n)
+    h = dem.sample(lat, lon)
     covered = np.isfinite(h)
     height = np.where(covered, h - frame.altitude_m, 0.0)
     return TerrainGrid(np.ascontiguousarray(height), covered, e0, n0, cell, frame.altitude_m)
