@@ -326,3 +326,8 @@ def test_first_visibility_with_terrain_matches_testing_every_sample() -> None:
             assert got.hidden[t] == expect
             masked_some |= expect == HIDDEN[3]
     assert masked_some
+
+
+def test_oversized_synthetic_relief_is_refused() -> None:
+    with pytest.raises(InputError, match=r"terrain.*nodes; expected at most"):
+        parse_scenario(teaching_with({**SYNTHETIC, "extent_m": 400e3, "cell_m": 20.0}), "x.toml")

@@ -15,9 +15,9 @@ is on the ground model, higher cells rise above it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from airpicture.scenario import Strict, _doc
 
@@ -71,6 +71,16 @@ class SyntheticTerrain(_TerrainCommon):
         "Direction from the site (degrees clockwise from north) of a valley running to the site at the site's "
         "altitude; omit for none", default=None, ge=0, lt=360)
     valley_width_m: float = _doc("Width of the valley floor, metres", default=3000.0, gt=0, le=100e3)
+
+    @model_validator(mode="after")
+    def _size(self) -> Self:
+        from airpicture.terrain.grid import MAX_NODES
+
+        side = 2 * int(self.extent_m // self.cell_m) + 1
+        if side * side > MAX_NODES:
+            raise ValueError(f"extent_m {self.extent_m:g} at cell_m {self.cell_m:g} makes {side} x {side} nodes; "
+                             f"expected at most {MAX_NODES:,} (a larger cell_m or a smaller extent_m)")
+        return self
 
 
 TerrainConfig = Annotated[HgtTerrain | GeoTiffTerrain | SyntheticTerrain, Field(discriminator="kind")]
