@@ -31,6 +31,9 @@ def _scenario(name: str) -> dict[str, Any]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for replay in data.get("replays", []):  # the mutated copy lives elsewhere: make its data file findable
         replay["file"] = str((path.parent / replay["file"]).resolve())
+    terrain = data.get("terrain")
+    if isinstance(terrain, dict) and "file" in terrain:  # likewise for the DEM of the terrain scenario
+        terrain["file"] = str((path.parent / terrain["file"]).resolve())
     return data
 
 

@@ -90,6 +90,10 @@ def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: s
     ``events`` only: the others are then not even built).
     """
     progress = progress or Silent()
+    if scenario.terrain is not None:  # radars without a ground altitude stand on the terrain
+        from airpicture.terrain.load import with_terrain_altitudes
+
+        scenario = with_terrain_altitudes(scenario, source)
     streams = Streams(folder, keep)
     try:
         progress.stage("truth", total=1)
@@ -103,6 +107,8 @@ def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: s
         if folder is not None:
             release_memory()  # what building the truth and writing its table freed
         streams.put("targets", targets_table(truth, scenario))
+        if scenario.terrain is not None and streams.wants("terrain"):
+            streams.put("terrain", _terrain_table(scenario, source))
         result.summary = truth_summary(scenario, truth)
         if scenario.sensors:
             _run_chain(scenario, truth, result, progress, streams)
@@ -265,6 +271,11 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
         streams.put("timeline", fire.timeline_table())
     summary = result.summary
     summary["sensing"] = tally.summary()
+    if scenario.terrain is not None:
+        masked = [sim.masked_looks for sim in sensing.radars]
+        summary["sensing"]["terrain_masked_looks"] = int(sum(masked))
+        for entry, n in zip(summary["sensing"]["sensors"], masked, strict=True):
+            entry["terrain_masked_looks"] = int(n)
     stats = tracker.stats()
     summary["tracking"] = {
         **scores.summary,
@@ -284,7 +295,7 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
     det, lab = det_columns.detections()
     decisions = _decisions(scenario, truth, frame, tracks, assoc_parts, det, lab, following, fire)
     del tracks, det, lab, assoc_parts
-    add_decision_summary(summary, decisions)
+    add_decision_summary(summary, decisions, terrain=scenario.terrain is not None)
     streams.put("decisions", decisions)
 
 
@@ -386,6 +397,16 @@ def _picture_rows(t: float | np.ndarray, track_id: np.ndarray, x: np.ndarray, fo
         "ve_mps": x[:, 3], "vn_mps": x[:, 4], "vu_mps": x[:, 5],
         "position_sigma_m": pos_sigma, "target_id": np.asarray(followed, np.int64),
     })
+
+
+def _terrain_table(scenario: Scenario, source: str) -> pa.Table:
+    """``terrain.parquet``: the relief and each radar's low-altitude coverage (:mod:`airpicture.terrain.coverage`)."""
+    from airpicture.terrain.coverage import coverage_table
+    from airpicture.terrain.load import profile_step_m, terrain_grid
+
+    grid = terrain_grid(scenario, source)
+    assert grid is not None
+    return coverage_table(scenario, frame_of(scenario), grid, profile_step_m(scenario, grid))
 
 
 def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:

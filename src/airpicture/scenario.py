@@ -2,7 +2,7 @@
 
 Frames and units: positions are local East-North-Up metres from the scenario site (``e_m``, ``n_m``), or WGS84
 ``latitude_deg``/``longitude_deg``; heights are metres above the ground (a sphere of the local Earth radius
-through the site; terrain is not modelled); azimuths are degrees clockwise from north; times are seconds from the
+through the site; a ``[terrain]`` rises above it); azimuths are degrees clockwise from north; times are seconds from the
 scenario start.
 
 Every model forbids unknown keys (with a "did you mean" suggestion) and non-finite numbers.
@@ -799,6 +799,9 @@ def check_radars_above_ground(site: Site, sensors: Sequence[Radar]) -> None:
                              f"altitude at least {radar.altitude_m - h:.0f} m")
 
 
+from airpicture.terrain.config import TerrainConfig  # noqa: E402  (builds on Strict above)
+
+
 class Scenario(Strict):
     """A complete scenario: where, how long, what defends, what flies."""
 
@@ -823,6 +826,7 @@ class Scenario(Strict):
     replays: list[Replay] = _doc("Recorded flights replayed from files", default_factory=list, max_length=100)
     tracker: TrackerConfig = _doc("Tracker settings", default_factory=TrackerConfig)
     metrics: MetricsConfig = _doc("Scoring settings", default_factory=MetricsConfig)
+    terrain: TerrainConfig | None = _doc("Elevation model masking the radars (omit: smooth Earth)", default=None)
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -959,6 +963,10 @@ def parse_scenario(data: Mapping[str, Any], source: str, base_dir: Path | None =
                 p = (base_dir / p).resolve()
             replays.append(rp.model_copy(update={"file": str(p)}))
         scenario = scenario.model_copy(update={"replays": replays})
+    if scenario.terrain is not None:
+        from airpicture.terrain.load import resolve_terrain
+
+        scenario = resolve_terrain(scenario, source, base_dir)
     _check_finite(scenario, source)
     return scenario
 

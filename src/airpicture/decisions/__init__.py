@@ -76,7 +76,13 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
                                           if getattr(scenario.tracker, "confirmation", "m_of_n") == "score"
                                           else None))
     kill = fire.kill_time_s if fire is not None else np.full(n, np.inf)
-    vis = first_visibility(list(scenario.sensors), frame, truth, until_s=kill)
+    terrain, step = None, 100.0
+    if scenario.terrain is not None:
+        from airpicture.terrain.load import profile_step_m, terrain_grid
+
+        terrain = terrain_grid(scenario)
+        step = profile_step_m(scenario, terrain) if terrain is not None else step
+    vis = first_visibility(list(scenario.sensors), frame, truth, until_s=kill, terrain=terrain, step_m=step)
     first = first_detections(det, lab, n)
     sensing = sensing_rows(vis, first, {r.id: r.name for r in scenario.sensors}).arrays()
     parts = [sensing, tr]

@@ -6,9 +6,9 @@ flying at the end) -- and for the ones not killed, the *first cause*: the earlie
 detection -> track -> engagement -> kill that failed, tested in this order up to the leak (or the end):
 
 1. never tracked (no confirmed track followed it): never detected because hidden (``below_horizon``,
-   ``out_of_range``, ``out_of_elevation``) or, in view, not detected (``not_detected``); detected but refused a
-   track slot at capacity (``track_slots_full``); hidden for the first part of its flight (the hiding reason, "until
-   X s before impact"); otherwise detected but no track confirmed (``not_confirmed``);
+   ``out_of_range``, ``out_of_elevation``, ``masked_by_terrain``) or, in view, not detected (``not_detected``);
+   detected but refused a track slot at capacity (``track_slots_full``); hidden for the first part of its flight
+   (the hiding reason, "until X s before impact"); otherwise detected but no track confirmed (``not_confirmed``);
 2. tracked, never engaged: tracked too late to act on (within the reaction time and two steps of impact: the
    hiding reason if it was hidden before, else ``tracked_late``); else the first resource it waited for
    (``channels``, ``in_flight``, ``ready_rounds``), else never engageable (``envelope``, ``too_late``), its track
@@ -36,7 +36,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 HIDDEN_TEXT = {"below_horizon": "below the radar horizon", "out_of_range": "beyond radar range",
-               "out_of_elevation": "outside the radars' elevation cover"}
+               "out_of_elevation": "outside the radars' elevation cover", "masked_by_terrain": "masked by the terrain"}
 WAIT_TEXT = {"channels": "fire channels busy", "in_flight": "in-flight limit reached",
              "ready_rounds": "no ready rounds", "track_slot": "no track slot"}
 

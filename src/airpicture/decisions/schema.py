@@ -74,7 +74,7 @@ STAGES: tuple[str, ...] = ("sensing", "tracker", "fire_control", "outcome")
 EVENTS: dict[str, dict[str, str]] = {
     "sensing": {
         "visible": "the target first comes into view of a radar (reason: what hid it before: below_horizon, "
-                   "out_of_range, out_of_elevation; empty when in view from its start)",
+                   "out_of_range, out_of_elevation, masked_by_terrain; empty when in view from its start)",
         "detected": "the target's first detection by any radar",
     },
     "tracker": {
@@ -132,6 +132,14 @@ OUTCOME_CAUSES: dict[str, str] = {
     "reached_asset": "missed: intercept after it reached its asset",
     "target_gone": "missed: the target was gone, or the interceptors were still flying at the end",
 }
+
+#: First causes that only a scenario with ``[terrain]`` can give (counted in ``leak_causes`` only there, so the
+#: summaries of scenarios without terrain keep their keys).
+TERRAIN_CAUSES: dict[str, str] = {
+    "masked_by_terrain": "never tracked: masked by the terrain",
+}
+#: Every first-cause code with its label.
+CAUSE_LABELS: dict[str, str] = {**OUTCOME_CAUSES, **TERRAIN_CAUSES}
 
 #: Wait reasons (fire-control rows) and what they mean.
 WAIT_REASONS: dict[str, str] = {

@@ -1,6 +1,7 @@
 """The decision log's figures in ``summary.json``: a ``decisions`` section (rows by stage; its presence records
 that ``decisions.parquet`` was written) and, in the ``engagement`` section, ``leak_causes``: leakers counted by
-their first cause (every cause code present, 0 when none, so sweep rows line up)."""
+their first cause (every cause code present, 0 when none, so sweep rows line up; the terrain's codes only for a
+scenario with terrain)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES
+from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES, TERRAIN_CAUSES
 
 
-def add_decision_summary(summary: dict[str, Any], table: pa.Table) -> None:
-    """Add the ``decisions`` section and ``engagement.leak_causes`` (when there is an engagement section)."""
+def add_decision_summary(summary: dict[str, Any], table: pa.Table, terrain: bool = False) -> None:
+    """Add the ``decisions`` section and ``engagement.leak_causes`` (when there is an engagement section);
+    ``terrain``: the scenario has a ``[terrain]`` (its cause codes are counted too)."""
     stage = np.asarray(table.column("stage").to_numpy(zero_copy_only=False), dtype=object)
     summary["decisions"] = {"rows": table.num_rows, **{s: int(np.count_nonzero(stage == s)) for s in STAGES}}
     eng = summary.get("engagement")
     if isinstance(eng, dict):
         leaked = pc.equal(table.column("event"), "leaked")
         reasons = table.filter(leaked).column("reason").to_pylist()
-        eng["leak_causes"] = {code: reasons.count(code) for code in OUTCOME_CAUSES}
+        codes = {**OUTCOME_CAUSES, **TERRAIN_CAUSES} if terrain else OUTCOME_CAUSES
+        eng["leak_causes"] = {code: reasons.count(code) for code in codes}

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from airpicture.decisions.schema import OUTCOME_CAUSES
+from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.names import target_names
 from airpicture.report.load import RunData, load_run
 from airpicture.report.style import KIND_NAMES
@@ -32,7 +32,8 @@ SPAN_GAP_S = 60.0
 
 #: Cause codes grouped as the verdict counts them, in chain order.
 CAUSE_GROUPS: dict[str, tuple[str, ...]] = {
-    "never tracked (hidden from the radars)": ("below_horizon", "out_of_range", "out_of_elevation"),
+    "never tracked (hidden from the radars)": ("below_horizon", "out_of_range", "out_of_elevation",
+                                               "masked_by_terrain"),
     "never tracked (not detected or not confirmed)": ("not_detected", "not_confirmed"),
     "track slots full": ("track_slots_full",),
     "fire channels busy": ("channels",),
@@ -373,7 +374,7 @@ def verdict(battle: Battle) -> list[str]:
                 sub = ""
                 if len(codes) > 1 or group.startswith("never tracked") or group == "not engageable" or \
                         group == "missed":
-                    sub = " (" + ", ".join(f"{OUTCOME_CAUSES[c].split(': ')[-1]} {k}" for c, k in codes.items()) + ")"
+                    sub = " (" + ", ".join(f"{CAUSE_LABELS[c].split(': ')[-1]} {k}" for c, k in codes.items()) + ")"
                 parts.append(f"{group} {n}{sub}")
             out.append("First causes of the leaks: " + "; ".join(parts) + ".")
         gap = quiet_gap(battle)

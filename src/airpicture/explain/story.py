@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from airpicture.decisions.schema import OUTCOME_CAUSES
+from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.battle import Battle, kind_label
 
 Line = tuple[float, str]
@@ -60,7 +60,7 @@ def header(battle: Battle, target: int) -> list[str]:
     elif out in ("leaked", "survived"):
         what = f"reached its asset at {t:.1f} s" if out == "leaked" else "still flying at the end of the run"
         code = str(th.cause[target])
-        lines.append(f"Outcome: {what}. First cause: {OUTCOME_CAUSES.get(code, code)}.")
+        lines.append(f"Outcome: {what}. First cause: {CAUSE_LABELS.get(code, code)}.")
         lines.append(f"Why: {str(th.cause_text[target]).split(': ', 1)[-1]}.")
     elif not th.hostile[target]:
         engaged = int(th.engagements[target])

@@ -38,6 +38,7 @@ from airpicture.report.mapdata import (
 )
 from airpicture.report.ppi import choose_scans, scan_view
 from airpicture.report.series import time_series
+from airpicture.report.terrain import COVERAGE_TOP_M, has_terrain
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -347,6 +348,22 @@ def render_html(run: RunData) -> str:
         _figure_div(map_figure(sites, rings, paths, tracks, marks, flyouts, extent, per_target, leakers, names),
                     "map")))
 
+    terrain = has_terrain(run.run_dir)
+    if terrain:
+        from airpicture.report.terrain import terrain_figure
+        from airpicture.truth.threats import place_en
+
+        radars = {r.id: r.name for r in sc.sensors}
+        radar_en = {r.id: place_en(r, run.frame) for r in sc.sensors}
+        parts.append(_section(
+            "terrain", "Terrain and low-altitude coverage",
+            "Left: the relief of the scenario's elevation model. Then, for each radar (a red triangle), the lowest "
+            "height above the ground at which a target is in its line of sight: over the 4/3 effective Earth, past "
+            "every ridge between the antenna and the point (within the radar's instrumented range; elevation "
+            "limits aside). Dark means even a target skimming the ground is seen; yellow means a target must climb "
+            f"{COVERAGE_TOP_M:.0f} m or more. Low fliers hide where the colours are bright.",
+            _figure_div(terrain_figure(run.run_dir, radars, radar_en), "terrain")))
+
     frames = picture_frames(run, st, frame_step(run))
     counts = ([sum(len(p) for p in f) for f in frames.tracks] if frames.tracks else
               [sum(len(p) for p in f) for f in frames.truth])
@@ -411,7 +428,8 @@ def render_html(run: RunData) -> str:
     parts.append(_section("details", "Details", "Where the numbers come from.", details))
 
     data = {"names": names, "timeline_row": timeline_row}
-    nav = "".join(f'<a href="#sec-{sid}">{html.escape(title)}</a>' for sid, title in SECTIONS)
+    sections = SECTIONS if not terrain else (*SECTIONS[:4], ("terrain", "Terrain"), *SECTIONS[4:])
+    nav = "".join(f'<a href="#sec-{sid}">{html.escape(title)}</a>' for sid, title in sections)
     head_desc = html.escape(sc.description) if sc.description else ""
     return "\n".join([
         "<!DOCTYPE html>",

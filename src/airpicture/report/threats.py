@@ -10,7 +10,7 @@ import html
 
 import numpy as np
 
-from airpicture.decisions.schema import OUTCOME_CAUSES
+from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.battle import Battle, kind_label
 
 OUTCOME_LABEL = {"killed": "killed", "leaked": "got through", "survived": "still flying"}
@@ -39,7 +39,7 @@ def threat_table_html(battle: Battle) -> str:
     for i in order.tolist():
         out = str(th.outcome[i])
         code = str(th.cause[i])
-        cause = OUTCOME_CAUSES.get(code, code) if out in ("leaked", "survived") else ""
+        cause = CAUSE_LABELS.get(code, code) if out in ("leaked", "survived") else ""
         why = str(th.cause_text[i]).split(": ", 1)[-1] if cause else ""
         cells = [
             (f'<td data-v="{html.escape(th.name[i])}"><b>{html.escape(th.name[i])}</b> '

@@ -6,7 +6,8 @@ For rotation k (times ``[k T, (k+1) T)``) with its own random stream ``stream(se
 1. timing: each live target's beam-crossing time (:mod:`.scan_timing`) and its true state then;
 2. visibility: instrumented range ``[min_range_m, max_range_m]``, elevation limits (geometric elevation in the
    radar's axes) and the radar horizon over the effective Earth (``refraction_k`` x the spherical ground
-   radius) with target and antenna heights above the spherical ground;
+   radius) with target and antenna heights above the spherical ground; with a ``[terrain]``, the terrain
+   between antenna and target must not rise above the ray (:mod:`airpicture.terrain.los`; masked looks counted);
 3. echo: mean SNR ``C sigma / R^4`` from the sensitivity and the target's mean RCS, fluctuated per scan for
    the Swerling case (0 steady, 1 exponential, 3 chi-square 4 dof);
 4. resolution: targets sharing a resolution cell merge into one echo (:mod:`.resolution`);
@@ -26,6 +27,7 @@ axes, degrees clockwise from north in [0, 360).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,12 +61,16 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 BOOL = NDArray[np.bool_]
 
+if TYPE_CHECKING:
+    from airpicture.terrain.grid import TerrainGrid
+
 
 class RadarSimulator:
     """Scans of one radar over one truth. ``scan(k)`` depends only on (seed, sensor_index, k) and the truth."""
 
     def __init__(self, radar: Radar, frame: LocalFrame, truth: Truth, seed: int, sensor_index: int,
-                 index: TruthIndex | None = None) -> None:
+                 index: TruthIndex | None = None, terrain: TerrainGrid | None = None,
+                 profile_step_m: float = 100.0) -> None:
         self.radar = radar
         self.frame = frame
         self.truth = truth
@@ -78,6 +84,9 @@ class RadarSimulator:
         self.snr_constant = snr_constant(radar.sensitivity)
         self.threshold = float(threshold_from_pfa(radar.pfa))
         self.target_looks = 0  # beam crossings of live targets solved so far (visible or not), for diagnostics
+        self.terrain = terrain
+        self.profile_step_m = float(profile_step_m)
+        self.masked_looks = 0  # looks in range, elevation and above the horizon but masked by the terrain
 
     # ------------------------------------------------------------------------------------------ timing
     def rotation_of(self, t: float) -> int:
@@ -99,6 +108,22 @@ class RadarSimulator:
         return ok & above_horizon(look.ground_angle_rad, self.antenna_height_m, look.height_m,
                                   self.frame.earth_radius_m, r.refraction_k)
 
+    def unmasked(self, look: LookGeometry, state: F64, visible: BOOL) -> BOOL:
+        """``visible`` without the looks the terrain masks (all of them kept without terrain)."""
+        if self.terrain is None:
+            return visible
+        from airpicture.terrain.los import line_of_sight
+
+        cand = np.flatnonzero(visible)
+        clear = line_of_sight(self.terrain, self.geometry.position, self.antenna_height_m, self.frame.earth_radius_m,
+                              self.radar.refraction_k, state[cand], look.height_m[cand], look.ground_angle_rad[cand],
+                              self.profile_step_m)
+        masked = cand[~clear]
+        self.masked_looks += int(masked.size)
+        out = visible.copy()
+        out[masked] = False
+        return out
+
     # ------------------------------------------------------------------------------------------ one scan
     def scan(self, k: int) -> tuple[Detections, DetectionLabels]:
         """Every detection of rotation k (targets and false alarms), sorted by time."""
@@ -114,7 +139,7 @@ class RadarSimulator:
         self.target_looks += int(owner.shape[0])
 
         look = look_geometry(state, self.geometry, self.frame.earth_radius_m)
-        seen = np.flatnonzero(self.visible(look))
+        seen = np.flatnonzero(self.unmasked(look, state, self.visible(look)))
         tid, t = tid[seen], t[seen]
         rng_m, az, el = look.range_m[seen], look.azimuth_rad[seen], look.elevation_rad[seen]
         rr = look.range_rate_mps[seen]

@@ -33,7 +33,13 @@ class SensingStage:
         self.truth = truth
         index = TruthIndex.of(truth)
         self.truth_index = index  # also used by the engine to score the picture against the truth
-        self.radars = [RadarSimulator(radar, frame, truth, scenario.seed, i, index)
+        terrain, step = None, 0.0
+        if scenario.terrain is not None:  # imported here: without terrain, sensing does not load its kernels
+            from airpicture.terrain.load import profile_step_m, terrain_grid
+
+            terrain = terrain_grid(scenario)
+            step = profile_step_m(scenario, terrain) if terrain is not None else 0.0
+        self.radars = [RadarSimulator(radar, frame, truth, scenario.seed, i, index, terrain, step)
                        for i, radar in enumerate(scenario.sensors)]
         self._scans: list[dict[int, Scan]] = [{} for _ in self.radars]
 

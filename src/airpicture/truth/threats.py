@@ -106,6 +106,11 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
         pop_d, pop_h = prof.popup_distance_m, prof.popup_altitude_m
     else:
         pop_d, pop_h = 0.0, 0.0
+    terrain = None
+    if scenario.terrain is not None:  # imported here: without terrain, the truth does not load its kernels
+        from airpicture.terrain.load import follows_terrain, terrain_grid
+
+        terrain = terrain_grid(scenario, source) if follows_terrain(scenario, prof.kind) else None
     # States of a block of threats at a time (every random draw is made above): the temporaries of the path
     # evaluation then take memory for one block, not for the whole raid.
     for lo in range(0, n, TARGET_BLOCK):
@@ -118,7 +123,12 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
         k = owner.size
         h, slope = altitude_profile(s_rem, np.full(k, raid.altitude_m), np.full(k, pop_d), np.full(k, pop_h),
                                     np.full(k, prof.dive_distance_m))
-        x = _states_over_ground(frame, pos, direction_2d * speed, h, slope * speed)
+        dh = slope * speed
+        if terrain is not None:  # terrain following: the profile's heights are above the terrain below
+            ground, gradient = terrain.height_and_slope(pos[:, 0], pos[:, 1])
+            h = h + ground
+            dh = dh + np.sum(gradient * direction_2d, axis=1) * speed
+        x = _states_over_ground(frame, pos, direction_2d * speed, h, dh)
         builder.add(kind=raid.kind, hostile=True, rcs_m2=raid.mean_rcs_m2,
                     rcs_broadside_ratio=raid.rcs_broadside_ratio, asset_index=asset_i, start_s=t0[sl],
                     end_s=t_end[sl], end_reason=reason[sl], group=raid.name, callsign=callsigns[sl], owner=owner,
