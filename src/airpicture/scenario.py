@@ -860,6 +860,16 @@ class Scenario(Strict):
     def asset_index(self, name: str) -> int:
         return [a.name for a in self.assets].index(name)
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """This scenario with field-path overrides applied and validated again, e.g.
+        ``scenario.with_overrides({"raids[1].count": 40, "batteries[0].doctrine": "shoot_look_shoot"})``.
+
+        Paths and error messages are those of a sweep's ``[fixed]`` and ``[grid]`` tables; raises
+        :class:`~airpicture.errors.InputError` naming every path or value refused."""
+        from airpicture.sweep.spec import override_scenario
+
+        return override_scenario(self, overrides)
+
 
 # --------------------------------------------------------------------------------------------- loading
 BUILTIN_PACKAGE = "airpicture.scenarios"

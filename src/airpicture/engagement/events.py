@@ -106,12 +106,13 @@ class EventLog:
         ev = self._cols["event"]
         return [t for t, e in zip(self._cols["time_s"], ev, strict=True) if e in events]
 
-    def table(self, until_s: float = np.inf) -> pa.Table:
-        """The events up to ``until_s`` (e.g. launches planned after the end of the run are left out)."""
+    def table(self, until_s: float = np.inf, first: int = 0) -> pa.Table:
+        """The events up to ``until_s`` (e.g. launches planned after the end of the run are left out), of those
+        recorded from the ``first``-th on."""
         c = self._cols
         times = np.asarray(c["time_s"], float)
         order = np.argsort(times, kind="stable")
-        order = order[times[order] <= until_s]
+        order = order[(times[order] <= until_s) & (order >= first)]
         arrays = []
         for f in EVENT_SCHEMA:
             values = c[f.name]
@@ -137,8 +138,13 @@ class Timeline:
         self._rows.append((float(time_s), battery, channels_busy, fire_channels, in_flight, max_in_flight,
                            ready_rounds, inventory_left, tracks_held, track_capacity))
 
-    def table(self) -> pa.Table:
-        cols = list(zip(*self._rows, strict=True)) if self._rows else [[] for _ in TIMELINE_SCHEMA]
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def table(self, first: int = 0) -> pa.Table:
+        """The rows from the ``first``-th on (all by default)."""
+        rows = self._rows[first:]
+        cols = list(zip(*rows, strict=True)) if rows else [[] for _ in TIMELINE_SCHEMA]
         return pa.Table.from_arrays([pa.array(list(v), type=f.type) for v, f in zip(cols, TIMELINE_SCHEMA,
                                                                                      strict=True)],
                                     schema=TIMELINE_SCHEMA)

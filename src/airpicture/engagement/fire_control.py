@@ -218,6 +218,14 @@ class FireControl:
         """``timeline.parquet``: per battery and step, the resources in use at that time."""
         return self._timeline.table()
 
+    def recorded(self) -> tuple[int, int]:
+        """How many events and timeline rows have been recorded so far (marks for :meth:`recorded_since`)."""
+        return len(self._events), len(self._timeline)
+
+    def recorded_since(self, marks: tuple[int, int]) -> tuple[pa.Table, pa.Table]:
+        """The events (sorted by time) and timeline rows recorded after ``marks`` (from :meth:`recorded`)."""
+        return self._events.table(first=marks[0]), self._timeline.table(first=marks[1])
+
     def summary(self) -> dict[str, Any]:
         """The ``engagement`` section of ``summary.json`` (JSON-safe: null where undefined). Needs ``finish``."""
         if self._t_end is None:
