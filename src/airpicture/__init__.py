@@ -28,7 +28,8 @@ _EXPORTS = {
     "Scenario": "airpicture.scenario",
     "InputError": "airpicture.errors",
 }
-__all__ = [*sorted(_EXPORTS), "sweep"]
+__all__ = ["InputError", "Run", "Scenario", "Simulation", "Step", "Tracked", "load_run", "load_scenario", "run",
+           "sweep", "track"]
 
 if TYPE_CHECKING:
     from airpicture.api import Run, Simulation, Step, Tracked, load_run, load_scenario, run, track

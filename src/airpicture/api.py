@@ -22,14 +22,13 @@ imported by the calls that need them.
 from __future__ import annotations
 
 import html as _html
-import json
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from airpicture.errors import InputError, Problem
+from airpicture.errors import InputError
 from airpicture.scenario import MAX_SEED, Scenario
 
 if TYPE_CHECKING:
@@ -241,26 +240,21 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
 def load_run(folder: str | Path) -> Run:
     """A results folder written by ``airpicture run`` (or :meth:`Run.save`); tables are read when first used.
     :class:`~airpicture.errors.InputError` if it is not a complete results folder."""
-    from airpicture.report.load import expected_tables
+    from airpicture.report.load import _check_complete, _read_summary
     from airpicture.scenario import parse_scenario, read_toml
 
     d = Path(folder)
+    if not d.exists():
+        raise InputError(str(d), "folder not found")
     if not d.is_dir():
-        raise InputError(str(d), "not a folder; expected a results folder written by airpicture run")
-    summary_path = d / "summary.json"
-    if not summary_path.is_file():
-        raise InputError(str(d), "no summary.json; expected a results folder written by airpicture run")
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(summary_path), f"unreadable: {exc}") from None
-    if not isinstance(summary, dict) or "targets" not in summary:
-        raise InputError(str(summary_path), "not the summary of an airpicture run (no 'targets' section)")
-    missing = [f for f in expected_tables(summary).values() if not (d / f).is_file()]
-    if missing:
-        raise InputError(str(d), f"incomplete results folder: missing {', '.join(sorted(missing))}")
-    scenario_path = d / "scenario.toml"
-    scenario = parse_scenario(read_toml(scenario_path), str(scenario_path))
+        raise InputError(str(d), "is a file; expected a results folder written by 'airpicture run'")
+    if not (d / "scenario.toml").is_file() or not (d / "summary.json").is_file():
+        have = ", ".join(sorted(p.name for p in d.iterdir())[:8]) or "nothing"
+        raise InputError(str(d), "not a results folder: expected scenario.toml and summary.json written by "
+                                 f"'airpicture run' (the folder has: {have})")
+    summary = _read_summary(d / "summary.json")
+    _check_complete(d, summary)
+    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
     return Run(scenario, summary, d)
 
 
