@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["Run", "Simulation", "Step", "Tracked", "load_run", "load_scenario", "run", "sweep", "track"]
 
 #: The tables of a results folder, in the order the README lists them.
-TABLE_NAMES = ("truth", "targets", "detections", "detection_labels", "tracks", "picture", "events", "timeline",
-               "metrics", "target_metrics", "decisions")
+TABLE_NAMES = ("truth", "targets", "detections", "detection_labels", "tracks", "picture", "metrics",
+               "target_metrics", "events", "timeline", "decisions")
 
 
 def load_scenario(name_or_path: str | Path | None = None) -> Scenario:

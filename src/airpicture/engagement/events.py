@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import ArrayLike
 
+from airpicture.outputs import schema
+
 #: Every value of the ``event`` column.
 EVENT_KINDS: tuple[str, ...] = (
     "engage",  # a battery commits a fire channel and rounds to a track
@@ -28,32 +30,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "abandon",  # a battery gives up a threat that waited longer than ``max_wait_s``
 )
 
-EVENT_SCHEMA = pa.schema([
-    ("time_s", pa.float64()),
-    ("battery", pa.string()),
-    ("track_id", pa.int64()),
-    ("target_id", pa.int64()),
-    ("event", pa.string()),
-    ("kind", pa.string()),
-    ("interceptors", pa.int64()),
-    ("intercept_time_s", pa.float64()),
-    ("assessment_time_s", pa.float64()),
-    ("miss_distance_m", pa.float64()),
-    ("detail", pa.string()),
-])
-
-TIMELINE_SCHEMA = pa.schema([
-    ("time_s", pa.float64()),
-    ("battery", pa.string()),
-    ("channels_busy", pa.int64()),
-    ("fire_channels", pa.int64()),
-    ("in_flight", pa.int64()),
-    ("max_in_flight", pa.int64()),
-    ("ready_rounds", pa.int64()),
-    ("inventory_left", pa.int64()),
-    ("tracks_held", pa.int64()),
-    ("track_capacity", pa.int64()),
-])
+EVENT_SCHEMA = schema("events")
+TIMELINE_SCHEMA = schema("timeline")
 
 _NAN = float("nan")
 
