@@ -13,7 +13,7 @@ import pytest
 
 from airpicture.api import TABLE_NAMES
 from airpicture.outputs import TABLES
-from airpicture.report.load import SCHEMAS
+from airpicture.report.load import OPTIONAL_TABLES, REQUIRED_TABLES, SCHEMAS
 from tests.conftest import ROOT, run_cli
 from tests.sweep_support import write_tiny
 
@@ -59,6 +59,7 @@ _KINDS = {"f": pa.types.is_floating, "i": pa.types.is_integer, "b": pa.types.is_
 
 
 def test_the_report_reads_declared_columns_only() -> None:
+    assert sorted(REQUIRED_TABLES + OPTIONAL_TABLES) == sorted(TABLES)
     for name, cols in SCHEMAS.items():
         declared = {c.name: c.type for c in TABLES[name].columns}
         for c in cols:

@@ -30,7 +30,6 @@ from numpy.typing import NDArray
 from airpicture.errors import InputError, Problem
 from airpicture.geodesy import LocalFrame
 from airpicture.io import float_column, read_table, require_columns, row_label
-from airpicture.outputs import TABLES
 from airpicture.scenario import Scenario, parse_scenario, read_toml
 
 ColumnKind = Literal["f", "i", "b", "s"]
@@ -92,8 +91,10 @@ SCHEMAS: dict[str, list[Col]] = {
 
 #: Tables every results folder has (written by the truth stage).
 REQUIRED_TABLES = ("truth", "targets")
-#: Tables written by later stages, read when present; each report section needs some of them.
-OPTIONAL_TABLES = tuple(name for name in TABLES if name not in REQUIRED_TABLES)
+#: Tables written by later stages, read when present; each report section needs some of them. With
+#: REQUIRED_TABLES, every table of :data:`airpicture.outputs.TABLES` (tested); the order is the report's.
+OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics",
+                   "target_metrics", "decisions")
 #: The tables each later stage writes, by the section of summary.json that records the stage ran. A folder
 #: whose summary has the section must have every one of them.
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
