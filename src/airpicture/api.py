@@ -284,6 +284,7 @@ def track(detections: pd.DataFrame | pa.Table | str | Path,
     """
     import math
 
+    import numpy as np
     import pyarrow as pa
     from pydantic import TypeAdapter, ValidationError
 
@@ -332,7 +333,7 @@ def track(detections: pd.DataFrame | pa.Table | str | Path,
 
     site_m = sf.site
     frame = LocalFrame.at(site_m.latitude_deg, site_m.longitude_deg, site_m.altitude_m)
-    assets_en = [place_en(a, frame) for a in sf.assets] or None
+    assets_en = np.asarray([place_en(a, frame) for a in sf.assets], float) if sf.assets else None
     result = track_detections(det, radars, frame, config, cap, picture_period, assets_en)
     return Tracked(_frame(result.tracks), _frame(result.picture) if result.picture is not None else None,
                    dict(result.stats))

@@ -786,7 +786,7 @@ def check_radars_above_ground(site: Site, sensors: Sequence[Radar]) -> None:
             raise ValueError(f"sensors[{i}].altitude_m: the antenna ({radar.altitude_m:g} m ground + "
                              f"{radar.antenna_height_m:g} m mast) lies {-h:.0f} m below the scenario's ground "
                              f"model (site.altitude_m = {site.altitude_m:g} m, no terrain); expected a ground "
-                             f"altitude at least {radar.altitude_m - h:.0f} m")
+                             f"altitude at least {(radar.altitude_m or 0.0) - h:.0f} m")
 
 
 class Scenario(Strict):

@@ -8,6 +8,7 @@ applicable; optional numbers are null where not applicable.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -45,7 +46,8 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._cols["time_s"])
 
-    def add(self, time_s: float, battery: str, track_id: int, target_id: int, event: str, kind: str = "",
+    def add(self, time_s: float, battery: str, track_id: int | np.integer, target_id: int | np.integer, event: str,
+            kind: str = "",
             interceptors: int = 0, intercept_time_s: float = _NAN, assessment_time_s: float = _NAN,
             miss_distance_m: float = _NAN, detail: str = "") -> None:
         c = self._cols
@@ -122,7 +124,7 @@ class Timeline:
     def table(self, first: int = 0) -> pa.Table:
         """The rows from the ``first``-th on (all by default)."""
         rows = self._rows[first:]
-        cols = list(zip(*rows, strict=True)) if rows else [[] for _ in TIMELINE_SCHEMA]
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in TIMELINE_SCHEMA]
         return pa.Table.from_arrays([pa.array(list(v), type=f.type) for v, f in zip(cols, TIMELINE_SCHEMA,
                                                                                      strict=True)],
                                     schema=TIMELINE_SCHEMA)

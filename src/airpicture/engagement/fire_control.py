@@ -425,7 +425,7 @@ class FireControl:
     def _engage(self, unit: BatteryUnit, t: float, n: int, track_id: int, slot: int, target: int, kind: int,
                 state: F64, identity: str, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
         c = unit.config
-        launch = t + c.reaction_time_s + c.launch_interval_s * np.arange(n)
+        launch: F64 = t + c.reaction_time_s + c.launch_interval_s * np.arange(n, dtype=np.float64)
         rep = np.repeat(state[None, :], n, axis=0)
         sol = solve_intercept(rep[:, :3], rep[:, 3:], t, launch, unit.launcher_m, c.interceptor_speed_mps)
         t_int = sol.intercept_time_s.copy()

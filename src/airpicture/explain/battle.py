@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -157,7 +157,7 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     cause_text[tgt[o]] = d["detail"][o]
     waits = np.flatnonzero((ev == "wait") & ok)
     until = np.where(np.isfinite(d["until_s"][waits]), d["until_s"][waits], end)
-    waited = np.bincount(tgt[waits], weights=np.maximum(until - t[waits], 0.0), minlength=n)
+    waited = cast(F64, np.bincount(tgt[waits], weights=np.maximum(until - t[waits], 0.0), minlength=n))
     waited_for: list[list[str]] = [[] for _ in range(n)]
     for j in waits[np.argsort(t[waits], kind="stable")].tolist():
         r = str(d["reason"][j])
