@@ -22,7 +22,7 @@ from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar
 from airpicture.sensors.placement import radar_geometry
 from airpicture.sweep.spec import plan_sweep
-from airpicture.tracking.synthetic import linear_targets, scan
+from airpicture.testing.detections import linear_targets, scan
 from tests.conftest import run_cli
 from tests.sweep_support import without_wall_time, write_tiny
 

@@ -18,7 +18,7 @@ from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar
 from airpicture.sensors.placement import radar_geometry
-from airpicture.tracking.synthetic import linear_targets, scan
+from airpicture.testing.detections import linear_targets, scan
 
 SENSORS = """\
 [site]
