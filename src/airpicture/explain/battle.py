@@ -43,13 +43,6 @@ CAUSE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def cause_group(code: str) -> str:
-    for group, codes in CAUSE_GROUPS.items():
-        if code in codes:
-            return group
-    return "other"
-
-
 @dataclass
 class Threats:
     """Per target (N,): facts of its life (NaN / -1 / "" where they did not happen)."""
@@ -253,10 +246,6 @@ def at_limit(run: RunData, times: F64) -> dict[str, NDArray[np.bool_]]:
 
 
 # ------------------------------------------------------------------------------------------------ sentences
-def fmt_s(t: float) -> str:
-    return f"{t:.0f} s"
-
-
 def span_text(spans: list[tuple[float, float]], end_s: float, step_s: float) -> str:
     """'178–610 s', 'from 560 s', or several spans ('44–90 s, 120–170 s'; at most three shown)."""
     parts = []
