@@ -12,7 +12,7 @@ run.report()                            # the HTML report (shown inline in Jupyt
 ```
 
 Tables are the ones ``airpicture run`` writes (see the README's output table), as pandas DataFrames built from
-their Arrow tables on demand. Mistakes in what is given raise :class:`~airpicture.errors.InputError`, whose
+their Arrow tables on demand. Mistakes in what is given raise `InputError`, whose
 message names the input, the field path and what was expected, as the command line prints it.
 
 This module imports nothing heavy at import time: the engine (Numba, SciPy), the report (plotly) and Dask are
@@ -48,8 +48,8 @@ TABLE_NAMES = ("truth", "targets", "detections", "detection_labels", "tracks", "
 
 def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
     """A built-in scenario by name (``"teaching"``), a scenario ``.toml`` file, or ``None`` for the default one;
-    validated (:class:`~airpicture.errors.InputError` on any mistake). Vary it with
-    :meth:`Scenario.with_overrides <airpicture.scenario.Scenario.with_overrides>`."""
+    validated (`InputError` on any mistake). Vary it with
+    `Scenario.with_overrides`."""
     from airpicture.scenario import load_scenario as _load
 
     return _load(name_or_path)
@@ -80,7 +80,7 @@ class Report(str):
 class Run:
     """The results of one run: its scenario, ``summary`` (the ``summary.json`` dict) and tables.
 
-    Tables live in memory (from :func:`run`) or in a results folder (:func:`load_run`, or :func:`run` with
+    Tables live in memory (from `run`) or in a results folder (`load_run`, or `run` with
     ``out``); either way ``run.arrow(name)`` gives the Arrow table and ``run.<name>`` a pandas DataFrame.
     """
 
@@ -98,7 +98,7 @@ class Run:
         return [n for n in TABLE_NAMES if n in self._tables]
 
     def arrow(self, name: str) -> pa.Table:
-        """The Arrow table ``name`` (e.g. ``"events"``); :class:`KeyError` naming the tables it has otherwise."""
+        """The Arrow table ``name`` (e.g. ``"events"``); `KeyError` naming the tables it has otherwise."""
         if name in self._tables:
             return self._tables[name]
         if self.folder is not None and (self.folder / f"{name}.parquet").is_file():
@@ -211,12 +211,12 @@ def _headline(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, out: str | Path | None = None,
         overwrite: bool = False, report: bool = True) -> Run:
-    """Run a scenario (a :class:`~airpicture.scenario.Scenario`, a built-in name, a file, or ``None`` for the
+    """Run a scenario (a `Scenario`, a built-in name, a file, or ``None`` for the
     default) end to end, with its seed or ``seed``.
 
     Without ``out`` the tables stay in memory. With ``out`` the run streams into that results folder exactly as
     ``airpicture run --out`` does (atomically; ``report`` writes ``report.html`` too) and the returned
-    :class:`Run` reads its tables from there.
+    `Run` reads its tables from there.
     """
     sc = _scenario(scenario, seed)
     source = scenario if isinstance(scenario, str | Path) else "scenario"
@@ -238,8 +238,8 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
 
 
 def load_run(folder: str | Path) -> Run:
-    """A results folder written by ``airpicture run`` (or :meth:`Run.save`); tables are read when first used.
-    :class:`~airpicture.errors.InputError` if it is not a complete results folder."""
+    """A results folder written by ``airpicture run`` (or `Run.save`); tables are read when first used.
+    `InputError` if it is not a complete results folder."""
     from airpicture.report.load import _check_complete, _read_summary
     from airpicture.scenario import parse_scenario, read_toml
 
@@ -259,7 +259,7 @@ def load_run(folder: str | Path) -> Run:
 
 
 class Tracked(NamedTuple):
-    """What :func:`track` returns: the track history, the picture (``None`` without a picture period) and the
+    """What `track` returns: the track history, the picture (``None`` without a picture period) and the
     tracker's counts."""
 
     tracks: pd.DataFrame
@@ -277,7 +277,7 @@ def track(detections: pd.DataFrame | pa.Table | str | Path,
     ``detections``: a DataFrame, Arrow table or CSV/Parquet file with the columns of ``detections.parquet``
     (``time_s, sensor_id, range_m, azimuth_deg, elevation_deg``, optional ``range_rate_mps``, ``snr_db``; without
     ``sensor_id`` for a single radar), sorted by time. ``sensors``: a sensor file (path or loaded), or radars as
-    :class:`~airpicture.scenario.Radar` objects or mappings of the scenario's ``[[sensors]]`` fields; then
+    `Radar` objects or mappings of the scenario's ``[[sensors]]`` fields; then
     ``site`` (default latitude 0, longitude 0) places them. ``tracker`` overrides the sensor file's
     ``[tracker]`` table; ``capacity`` its capacity (default 100). With ``picture_period`` (s), the picture at
     every epoch ``k * picture_period`` is returned too.
@@ -349,7 +349,7 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]], se
     ``fixed`` overrides apply to every run; run seeds derive from ``seed`` (see the sweep file's fields). Runs go
     to ``workers`` local processes (default: every core) or to Dask (``dask="local"`` or a scheduler address).
     Without ``out`` nothing is left on disk; with ``out`` that folder holds the rows and figures and is resumed
-    by the same call, as the command line does. :class:`~airpicture.errors.InputError` on a bad path or value,
+    by the same call, as the command line does. `InputError` on a bad path or value,
     before any run.
     """
     from airpicture.budget import check_sweep_size, memory_budget
@@ -383,7 +383,7 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]], se
 
 @dataclass
 class Step:
-    """One engine step of a :class:`Simulation`: the picture fire control acted on at ``time_s``, each
+    """One engine step of a `Simulation`: the picture fire control acted on at ``time_s``, each
     battery's state then, and what happened since the step before.
 
     - ``picture``: confirmed tracks (``track_id``, ``e_m n_m u_m``, ``ve_mps vn_mps vu_mps``,
@@ -406,7 +406,7 @@ class Simulation:
     """A run, one step at a time: ``for step in ap.Simulation(scenario).steps(): ...``.
 
     The steps are those of ``run`` (the same scenario and seed give the same picture, events and results);
-    after the last one, :attr:`result` is the :class:`Run`. Leaving the loop early discards the run.
+    after the last one, :attr:`result` is the `Run`. Leaving the loop early discards the run.
     """
 
     def __init__(self, scenario: Scenario | str | Path | None = None, seed: int | None = None) -> None:
@@ -414,7 +414,7 @@ class Simulation:
         self.result: Run | None = None
 
     def steps(self) -> Iterator[Step]:
-        """Yield a :class:`Step` at every decision time (every ``time_step_s``, and at the end)."""
+        """Yield a `Step` at every decision time (every ``time_step_s``, and at the end)."""
         import numpy as np
         import pandas as pd
 
