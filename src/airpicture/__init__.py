@@ -12,7 +12,8 @@ SciPy, plotly and Dask are imported only by the calls that need them.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not imported from typing: importing typing would cost more than the rest of this module
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,8 @@ __all__ = ["InputError", "Run", "Scenario", "Simulation", "Step", "Tracked", "lo
            "sweep", "track"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from airpicture.api import Run, Simulation, Step, Tracked, load_run, load_scenario, run, track
     from airpicture.errors import InputError
     from airpicture.scenario import Scenario
