@@ -30,9 +30,9 @@ import numpy as np
 import airpicture.engagement.fire_control as fire_control
 from airpicture.engagement import FireControl
 from airpicture.engagement.kernels import evaluate_tracks, evaluate_tracks_numpy
-from airpicture.engagement.truth_picture import TruthPicture, run_on_truth
 from airpicture.scenario import load_scenario
 from airpicture.seeding import stream
+from airpicture.testing.truth_picture import TruthPicture, run_on_truth
 from airpicture.truth import frame_of, generate_truth
 
 

@@ -1,7 +1,7 @@
 """Report speed and size for the default scenario.
 
 Builds a results folder of the default scenario with the engine as it is (``run_scenario`` + ``write_run``), then a
-copy completed with synthetic later-stage tables at the same scale (``airpicture.report.synthetic``: detections,
+copy completed with synthetic later-stage tables at the same scale (``airpicture.testing.results``: detections,
 tracks, picture, events, timeline, metrics) so every section of the report is exercised, and times:
 
 * ``build_report`` in-process with warm imports (how the engine calls it at the end of a run), HTML only and with
@@ -47,8 +47,8 @@ def main() -> None:
 
     from airpicture.engine import run_scenario, write_run
     from airpicture.report import build_report
-    from airpicture.report.synthetic import synthesize_stages
     from airpicture.scenario import load_scenario
+    from airpicture.testing.results import synthesize_stages
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)

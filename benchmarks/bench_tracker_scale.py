@@ -36,9 +36,9 @@ from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.geometry import polar_to_cartesian
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import full_look, linear_targets, scan
 from airpicture.tracking import Tracker
 from airpicture.tracking.gating import PREGATE_MARGIN, candidate_pairs, gate_thresholds, polar_boxes
-from airpicture.tracking.synthetic import full_look, linear_targets, scan
 
 STANDARD = ((100, 10), (10_000, 1_000), (100_000, 10_000))
 GATE_999 = 16.27  # chi-square(3) 99.9 % quantile

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from airpicture.decisions.schema import to_table
-from airpicture.engagement.truth_picture import TruthPicture
 from airpicture.picture import Picture
+from airpicture.testing.truth_picture import TruthPicture
 from tests.test_engagement_cases import D0, V, head_on_decision, jinking_threat, seven_threats
 from tests.test_engagement_support import Flights, battery, drive, scenario, toward_origin
 

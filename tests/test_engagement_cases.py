@@ -265,7 +265,7 @@ def test_capacity_refused_recorded_at_the_start_of_each_episode():
     fl = Flights(sc.duration_s)
     fl.add(*toward_origin(D0, 0.0, V))
     truth = fl.truth()
-    from airpicture.engagement.truth_picture import TruthPicture
+    from airpicture.testing.truth_picture import TruthPicture
 
     exact = TruthPicture(truth, np.random.default_rng(0), position_sigma_m=0.0, velocity_sigma_mps=0.0)
 

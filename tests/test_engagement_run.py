@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from airpicture.engagement import EVENT_KINDS, EVENT_SCHEMA, TIMELINE_SCHEMA
-from airpicture.engagement.truth_picture import TruthPicture, run_on_truth
 from airpicture.io import write_parquet
 from airpicture.scenario import load_scenario
 from airpicture.seeding import stream
+from airpicture.testing.truth_picture import TruthPicture, run_on_truth
 from airpicture.truth import frame_of, generate_truth
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from airpicture.engagement import FireControl
-from airpicture.engagement.truth_picture import TruthPicture
 from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
 from airpicture.scenario import Scenario, parse_scenario
+from airpicture.testing.truth_picture import TruthPicture
 from airpicture.truth import Truth
 from airpicture.truth.builder import TruthBuilder
 

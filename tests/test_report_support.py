@@ -11,9 +11,9 @@ import numpy as np
 import tomli_w
 
 from airpicture.io import write_json, write_parquet
-from airpicture.report.synthetic import synthesize_stages
 from airpicture.scenario import builtin_path, parse_scenario, read_toml, scenario_to_toml_dict
 from airpicture.tables import targets_table, truth_table
+from airpicture.testing.results import synthesize_stages
 from airpicture.truth import generate_truth
 
 SMALL_SCENARIO = {

@@ -62,7 +62,7 @@ def _check_against_erlang(blocking_per_run: list[float], holding_s: float) -> No
 
 @pytest.mark.slow
 def test_blocking_with_a_perfect_picture_matches_erlang_b():
-    truth_picture = pytest.importorskip("airpicture.engagement.truth_picture")
+    truth_picture = pytest.importorskip("airpicture.testing.truth_picture")
     if "max_wait_s" not in Battery.model_fields:
         pytest.skip("the battery has no max_wait_s yet: a pure loss system cannot be configured")
     from airpicture.truth import frame_of, generate_truth

@@ -169,7 +169,7 @@ def test_jpda_update_equals_classical_pda_when_detections_share_time_and_noise()
     update_mixture(np.array([0, 3]), np.zeros(3, np.int64), np.arange(3), beta, beta0, np.zeros(1), xo, Po, xm, Pm,
                    mu, np.zeros(3), z, sig, np.full(3, 3, np.int64), spos, srot, kinds, qs, om, 0.0)
     # classical PDA with the Jacobian at the prediction
-    from airpicture.tracking.filters import measurement
+    from airpicture.testing.filters import measurement
 
     zp, H = measurement(x, spos, srot)
     Hm = H[0, :3]

@@ -18,7 +18,7 @@ from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar
 from airpicture.sensors.placement import radar_geometry
-from airpicture.tracking.synthetic import linear_targets, scan
+from airpicture.testing.detections import linear_targets, scan
 
 SENSORS = """\
 [site]
@@ -129,12 +129,13 @@ def test_picture_uses_only_detections_before_each_epoch(run, files, tmp_path):
     pic = pq.read_table(out / "picture.parquet").to_pandas()
     epochs = np.unique(pic.time_s)
     np.testing.assert_allclose(epochs / 2.5, np.round(epochs / 2.5), atol=1e-9)
-    assert (pic.last_update_s < pic.time_s).all()
     assert pic.groupby("time_s").track_id.nunique().max() == 2
-    # the state at an epoch is the last update predicted forward: compare with the update rows
+    assert (pic.target_id == -1).all()  # no truth behind recorded detections
+    # the state at an epoch is the last update before it predicted forward: compare with the update rows
     tracks = pq.read_table(out / "tracks.parquet").to_pandas()
+    updates = tracks[tracks.event.isin(["start", "update", "confirm"])]
     row = pic.iloc[len(pic) // 2]
-    upd = tracks[(tracks.track_id == row.track_id) & (tracks.time_s == row.last_update_s)].iloc[-1]
+    upd = updates[(updates.track_id == row.track_id) & (updates.time_s < row.time_s)].iloc[-1]
     dt = row.time_s - upd.time_s
     # the default IMM's turn models bend the prediction off the straight line by at most v w dt^2 / 2
     speed = math.hypot(upd.ve_mps, upd.vn_mps)
@@ -143,7 +144,7 @@ def test_picture_uses_only_detections_before_each_epoch(run, files, tmp_path):
     assert 0.0 < dt < 2 * 4.0  # updated once per 4 s rotation (a miss at most in between)
     assert np.hypot(row.e_m - straight[0], row.n_m - straight[1]) <= bend + 1e-6
     assert row.u_m == pytest.approx(upd.u_m + upd.vu_mps * dt, abs=1e-6)  # the vertical is CV in every model
-    assert row.pee_m2 > upd.pee_m2
+    assert row.position_sigma_m**2 > upd.pee_m2 + upd.pnn_m2 + upd.puu_m2
 
 
 def test_single_radar_csv_with_sensor_file_or_command_line_options(run, files, tmp_path):

@@ -21,9 +21,9 @@ from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.geometry import cartesian_to_polar
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import full_look
 from airpicture.tracking import Tracker
 from airpicture.tracking.models import process_noise, transition_matrix
-from airpicture.tracking.synthetic import full_look
 
 RUNS = 80
 SCANS = 40

@@ -15,7 +15,7 @@ from scipy.linalg import block_diag
 
 from airpicture.geodesy import LocalFrame
 from airpicture.sensors.geometry import SensorGeometry, cartesian_to_polar, range_rate
-from airpicture.tracking import filters
+from airpicture.testing import filters
 from airpicture.tracking.kernels import BALLISTIC, CT, CV, G
 from airpicture.tracking.models import control_offset, process_noise, transition_matrix
 

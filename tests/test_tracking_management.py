@@ -12,8 +12,8 @@ from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import all_labels, drive, linear_targets
 from airpicture.tracking import Tracker
-from airpicture.tracking.synthetic import all_labels, drive, linear_targets
 
 FRAME = LocalFrame.at(10.0, 20.0, 0.0)
 PERIOD = 4.0

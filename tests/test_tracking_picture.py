@@ -14,7 +14,7 @@ from airpicture.sensors.placement import radar_geometry
 from airpicture.tracking import Tracker
 from airpicture.tracking.coverage import CoverageTable
 from airpicture.tracking.management import swept, swept_unhit
-from airpicture.tracking.synthetic import drive, linear_targets
+from airpicture.testing.detections import drive, linear_targets
 
 FRAME = LocalFrame.at(10.0, 20.0, 0.0)
 PERIOD = 4.0

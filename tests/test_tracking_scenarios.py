@@ -12,9 +12,9 @@ from airpicture.geodesy import LocalFrame
 from airpicture.io import write_parquet
 from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import all_labels, drive, linear_targets
 from airpicture.tracking import Tracker
 from airpicture.tracking.kernels import G
-from airpicture.tracking.synthetic import all_labels, drive, linear_targets
 
 FRAME = LocalFrame.at(-20.0, 150.0, 0.0)
 

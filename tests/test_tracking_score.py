@@ -21,10 +21,10 @@ from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.geometry import cartesian_to_polar
 from airpicture.sensors.physics import radar_horizon_m
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import drive, linear_targets
 from airpicture.tracking import Tracker
 from airpicture.tracking.management import initial_states, score_decisions
 from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
-from airpicture.tracking.synthetic import drive, linear_targets
 
 FRAME = LocalFrame.at(10.0, 20.0, 0.0)
 PERIOD = 4.0

@@ -25,7 +25,7 @@ start, the track history once its rows can no longer change), into the results f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,9 @@ from airpicture.tables import targets_table, truth_chunks
 from airpicture.truth import Truth, frame_of, generate_truth
 
 if TYPE_CHECKING:
+    from airpicture.engagement import FireControl
     from airpicture.folders import Staging
+    from airpicture.picture import Picture
 
 _EPS = 1e-9
 #: Scored rows (targets + tracks over epochs) per batch of the picture scorer: bounds the memory of one GOSPA
@@ -89,6 +91,18 @@ def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: s
     the run goes on; without, tables are kept in memory -- all of them, or those named in ``keep`` (a sweep keeps
     ``events`` only: the others are then not even built).
     """
+    windows = simulate(scenario, progress, source, folder=folder, keep=keep)
+    while True:
+        try:
+            next(windows)
+        except StopIteration as end:
+            return end.value  # type: ignore[no-any-return]
+
+
+def simulate(scenario: Scenario, progress: Reporter | None = None, source: str = "scenario", *,
+             folder: Path | None = None, keep: Iterable[str] | None = None) -> Generator[Window, None, RunResult]:
+    """:func:`run_scenario` one engine window at a time: yields a :class:`Window` after each (none for a scenario
+    without sensors) and returns the :class:`RunResult` when exhausted. Closing it early discards the run."""
     progress = progress or Silent()
     if scenario.terrain is not None:  # radars without a ground altitude stand on the terrain
         from airpicture.terrain.load import with_terrain_altitudes
@@ -111,7 +125,7 @@ def run_scenario(scenario: Scenario, progress: Reporter | None = None, source: s
             streams.put("terrain", _terrain_table(scenario, source))
         result.summary = truth_summary(scenario, truth)
         if scenario.sensors:
-            _run_chain(scenario, truth, result, progress, streams)
+            yield from chain_windows(scenario, truth, result, progress, streams)
         streams.close_all()
     except BaseException:
         streams.abort()
@@ -158,7 +172,27 @@ class _SensingTally:
         }
 
 
-def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Reporter, streams: Streams) -> None:
+@dataclass
+class Window:
+    """What the engine did in one window ``[start_s, end_s)``, yielded by :func:`chain_windows` after the window:
+    its detections and their truth labels, and -- at decision times and picture epochs -- the published picture
+    with the target each track follows. ``fire`` is the fire-control stage (None without batteries)."""
+
+    start_s: float
+    end_s: float
+    is_step: bool
+    is_epoch: bool
+    detections: Detections
+    labels: DetectionLabels
+    picture: Picture | None
+    followed: np.ndarray | None
+    fire: FireControl | None
+
+
+def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress: Reporter,
+                  streams: Streams) -> Iterator[Window]:
+    """The sense-track-engage loop as a generator: one :class:`Window` per engine window, then (once exhausted)
+    the end-of-run tables and summary sections in ``streams`` and ``result``. Consuming it whole is the run."""
     # imported here so that a truth-only run does not pay for compiling the tracker
     from airpicture.engagement import FireControl
     from airpicture.metrics import PictureScorer
@@ -235,6 +269,9 @@ def _run_chain(scenario: Scenario, truth: Truth, result: RunResult, progress: Re
         if len(window_starts) >= 3 and len(tracker.history) >= STREAM_BATCH_ROWS:
             history.append(tracker.history.drain(window_starts[-3]))
         progress.update(round(t1))
+        published = bool(is_step[w] or is_epoch[w])
+        yield Window(t0, t1, bool(is_step[w]), bool(is_epoch[w]), det, lab, picture if published else None,
+                     followed if published else None, fire)
     assoc = tracker.flush()  # detections held back at the last window's end
     assoc_parts.append(assoc)
     following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])

@@ -62,7 +62,7 @@ _LEFTOVER_TAGS = (".partial-", ".old-")
 def manifest_data(kind: str, folder: Path, about: dict[str, Any] | None = None) -> dict[str, Any]:
     """The manifest of ``folder`` as written now: every entry (files with their size, folders with a
     trailing ``/``), sorted by name; deterministic (no dates, no paths)."""
-    contents = []
+    contents: list[dict[str, Any]] = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name in (MANIFEST, LOCK):
             continue

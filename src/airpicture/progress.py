@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
 class Reporter(Protocol):
@@ -34,7 +34,7 @@ class Bar:
 
     def __init__(self, progress: Progress) -> None:
         self._p = progress
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def stage(self, name: str, total: float | None = None, unit: str = "") -> None:
         self.done()

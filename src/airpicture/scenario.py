@@ -796,7 +796,7 @@ def check_radars_above_ground(site: Site, sensors: Sequence[Radar]) -> None:
             raise ValueError(f"sensors[{i}].altitude_m: the antenna ({radar.altitude_m:g} m ground + "
                              f"{radar.antenna_height_m:g} m mast) lies {-h:.0f} m below the scenario's ground "
                              f"model (site.altitude_m = {site.altitude_m:g} m, no terrain); expected a ground "
-                             f"altitude at least {radar.altitude_m - h:.0f} m")
+                             f"altitude at least {(radar.altitude_m or 0.0) - h:.0f} m")
 
 
 from airpicture.terrain.config import TerrainConfig  # noqa: E402  (builds on Strict above)
@@ -873,6 +873,16 @@ class Scenario(Strict):
 
     def asset_index(self, name: str) -> int:
         return [a.name for a in self.assets].index(name)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """This scenario with field-path overrides applied and validated again, e.g.
+        ``scenario.with_overrides({"raids[1].count": 40, "batteries[0].doctrine": "shoot_look_shoot"})``.
+
+        Paths and error messages are those of a sweep's ``[fixed]`` and ``[grid]`` tables; raises
+        :class:`~airpicture.errors.InputError` naming every path or value refused."""
+        from airpicture.sweep.spec import override_scenario
+
+        return override_scenario(self, overrides)
 
 
 # --------------------------------------------------------------------------------------------- loading

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,13 +24,6 @@ from airpicture.io import to_arrow, write_parquet
 #: Rows per Parquet row group of a streamed table (pyarrow's default for whole tables is 1 Mi rows; a smaller
 #: group bounds the buffer: ~25-40 MB for the widest tables).
 ROW_GROUP_ROWS = 1 << 18
-
-
-class TableStream(Protocol):
-    rows: int
-
-    def append(self, chunk: pa.Table | Mapping[str, Any]) -> None: ...
-    def close(self) -> pa.Table | None: ...
 
 
 def _as_table(chunk: pa.Table | Mapping[str, Any]) -> pa.Table:

@@ -47,7 +47,7 @@ def first_detections(det: Detections, lab: DetectionLabels, n_targets: int) -> d
 
 
 def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: pa.Table,
-                   assoc: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]], det: Detections,
+                   assoc: tuple[NDArray[Any], ...], det: Detections,
                    lab: DetectionLabels, following: TrackFollowing, fire: FireControl | None,
                    capacity: int | None) -> pa.Table:
     """``decisions.parquet`` of a run: ``tracks`` is the tracker's history table, ``assoc`` the run's
@@ -91,8 +91,8 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
         cols = concat(parts)
         tg = truth.targets
         names = [a.name for a in scenario.assets]
-        battery_of = {}
-        reaction = {}
+        battery_of: dict[int, str] = {}
+        reaction: dict[int, float] = {}
         for b in scenario.batteries:
             for a in b.defends:
                 battery_of.setdefault(names.index(a), b.name)

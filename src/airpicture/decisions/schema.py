@@ -9,7 +9,7 @@ table is deterministic. Times are seconds from the scenario start; distances met
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,7 +208,7 @@ class Rows:
         return out
 
 
-def concat(parts: list[Mapping[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
+def concat(parts: Sequence[Mapping[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
     """Concatenate column dicts (each with every column)."""
     if not parts:
         return Rows().arrays()

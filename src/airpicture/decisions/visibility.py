@@ -120,7 +120,7 @@ def _first_visibility_block(radars: list[Radar], frame: LocalFrame, truth: Truth
         c_range, c_elev, c_horizon, r = flags(radar, frame, x)
         fl[k, 0], fl[k, 1], fl[k, 2], rng[k] = c_range, c_elev, c_horizon, r
         fl[k, 3] = unmasked(radar, frame, x, c_range & c_elev & c_horizon, terrain, step_m, own)
-    vis = fl.all(axis=1)  # (m, K)
+    vis = np.asarray(fl.all(axis=1))  # (m, K)
     any_vis = vis.any(axis=0)
     # first visible sample of each target (samples are sorted by target, then time)
     cand = np.flatnonzero(any_vis)

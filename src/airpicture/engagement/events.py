@@ -8,10 +8,13 @@ applicable; optional numbers are null where not applicable.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import ArrayLike
+
+from airpicture.outputs import schema
 
 #: Every value of the ``event`` column.
 EVENT_KINDS: tuple[str, ...] = (
@@ -28,32 +31,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "abandon",  # a battery gives up a threat that waited longer than ``max_wait_s``
 )
 
-EVENT_SCHEMA = pa.schema([
-    ("time_s", pa.float64()),
-    ("battery", pa.string()),
-    ("track_id", pa.int64()),
-    ("target_id", pa.int64()),
-    ("event", pa.string()),
-    ("kind", pa.string()),
-    ("interceptors", pa.int64()),
-    ("intercept_time_s", pa.float64()),
-    ("assessment_time_s", pa.float64()),
-    ("miss_distance_m", pa.float64()),
-    ("detail", pa.string()),
-])
-
-TIMELINE_SCHEMA = pa.schema([
-    ("time_s", pa.float64()),
-    ("battery", pa.string()),
-    ("channels_busy", pa.int64()),
-    ("fire_channels", pa.int64()),
-    ("in_flight", pa.int64()),
-    ("max_in_flight", pa.int64()),
-    ("ready_rounds", pa.int64()),
-    ("inventory_left", pa.int64()),
-    ("tracks_held", pa.int64()),
-    ("track_capacity", pa.int64()),
-])
+EVENT_SCHEMA = schema("events")
+TIMELINE_SCHEMA = schema("timeline")
 
 _NAN = float("nan")
 
@@ -67,7 +46,8 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._cols["time_s"])
 
-    def add(self, time_s: float, battery: str, track_id: int, target_id: int, event: str, kind: str = "",
+    def add(self, time_s: float, battery: str, track_id: int | np.integer, target_id: int | np.integer, event: str,
+            kind: str = "",
             interceptors: int = 0, intercept_time_s: float = _NAN, assessment_time_s: float = _NAN,
             miss_distance_m: float = _NAN, detail: str = "") -> None:
         c = self._cols
@@ -106,12 +86,13 @@ class EventLog:
         ev = self._cols["event"]
         return [t for t, e in zip(self._cols["time_s"], ev, strict=True) if e in events]
 
-    def table(self, until_s: float = np.inf) -> pa.Table:
-        """The events up to ``until_s`` (e.g. launches planned after the end of the run are left out)."""
+    def table(self, until_s: float = np.inf, first: int = 0) -> pa.Table:
+        """The events up to ``until_s`` (e.g. launches planned after the end of the run are left out), of those
+        recorded from the ``first``-th on."""
         c = self._cols
         times = np.asarray(c["time_s"], float)
         order = np.argsort(times, kind="stable")
-        order = order[times[order] <= until_s]
+        order = order[(times[order] <= until_s) & (order >= first)]
         arrays = []
         for f in EVENT_SCHEMA:
             values = c[f.name]
@@ -137,8 +118,13 @@ class Timeline:
         self._rows.append((float(time_s), battery, channels_busy, fire_channels, in_flight, max_in_flight,
                            ready_rounds, inventory_left, tracks_held, track_capacity))
 
-    def table(self) -> pa.Table:
-        cols = list(zip(*self._rows, strict=True)) if self._rows else [[] for _ in TIMELINE_SCHEMA]
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def table(self, first: int = 0) -> pa.Table:
+        """The rows from the ``first``-th on (all by default)."""
+        rows = self._rows[first:]
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in TIMELINE_SCHEMA]
         return pa.Table.from_arrays([pa.array(list(v), type=f.type) for v, f in zip(cols, TIMELINE_SCHEMA,
                                                                                      strict=True)],
                                     schema=TIMELINE_SCHEMA)

@@ -218,6 +218,14 @@ class FireControl:
         """``timeline.parquet``: per battery and step, the resources in use at that time."""
         return self._timeline.table()
 
+    def recorded(self) -> tuple[int, int]:
+        """How many events and timeline rows have been recorded so far (marks for :meth:`recorded_since`)."""
+        return len(self._events), len(self._timeline)
+
+    def recorded_since(self, marks: tuple[int, int]) -> tuple[pa.Table, pa.Table]:
+        """The events (sorted by time) and timeline rows recorded after ``marks`` (from :meth:`recorded`)."""
+        return self._events.table(first=marks[0]), self._timeline.table(first=marks[1])
+
     def summary(self) -> dict[str, Any]:
         """The ``engagement`` section of ``summary.json`` (JSON-safe: null where undefined). Needs ``finish``."""
         if self._t_end is None:
@@ -417,7 +425,7 @@ class FireControl:
     def _engage(self, unit: BatteryUnit, t: float, n: int, track_id: int, slot: int, target: int, kind: int,
                 state: F64, identity: str, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
         c = unit.config
-        launch = t + c.reaction_time_s + c.launch_interval_s * np.arange(n)
+        launch: F64 = t + c.reaction_time_s + c.launch_interval_s * np.arange(n, dtype=np.float64)
         rep = np.repeat(state[None, :], n, axis=0)
         sol = solve_intercept(rep[:, :3], rep[:, 3:], t, launch, unit.launcher_m, c.interceptor_speed_mps)
         t_int = sol.intercept_time_s.copy()

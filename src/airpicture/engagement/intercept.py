@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from airpicture.geodesy import LocalFrame
-
 F64 = NDArray[np.float64]
 B1 = NDArray[np.bool_]
 
@@ -67,8 +65,3 @@ def in_envelope(range_m: F64, height_m: F64, min_range_m: F64, max_range_m: F64,
     (limits per row, bounds inclusive)."""
     return ((range_m >= min_range_m) & (range_m <= max_range_m) & (height_m >= min_altitude_m)
             & (height_m <= max_altitude_m))
-
-
-def intercept_height_m(frame: LocalFrame, point_m: F64) -> F64:
-    """Height above the spherical ground of intercept points (K, 3) ENU, metres (NaN stays NaN)."""
-    return frame.height_from_enu(point_m[:, 0], point_m[:, 1], point_m[:, 2])

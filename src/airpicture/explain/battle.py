@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,13 +42,6 @@ CAUSE_GROUPS: dict[str, tuple[str, ...]] = {
     "not engageable": ("envelope", "too_late", "tracked_late", "not_closing", "track_lost"),
     "missed": ("pk_draw", "correction_radius", "reached_asset", "target_gone"),
 }
-
-
-def cause_group(code: str) -> str:
-    for group, codes in CAUSE_GROUPS.items():
-        if code in codes:
-            return group
-    return "other"
 
 
 @dataclass
@@ -158,7 +151,7 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     cause_text[tgt[o]] = d["detail"][o]
     waits = np.flatnonzero((ev == "wait") & ok)
     until = np.where(np.isfinite(d["until_s"][waits]), d["until_s"][waits], end)
-    waited = np.bincount(tgt[waits], weights=np.maximum(until - t[waits], 0.0), minlength=n)
+    waited = cast(F64, np.bincount(tgt[waits], weights=np.maximum(until - t[waits], 0.0), minlength=n))
     waited_for: list[list[str]] = [[] for _ in range(n)]
     for j in waits[np.argsort(t[waits], kind="stable")].tolist():
         r = str(d["reason"][j])
@@ -254,10 +247,6 @@ def at_limit(run: RunData, times: F64) -> dict[str, NDArray[np.bool_]]:
 
 
 # ------------------------------------------------------------------------------------------------ sentences
-def fmt_s(t: float) -> str:
-    return f"{t:.0f} s"
-
-
 def span_text(spans: list[tuple[float, float]], end_s: float, step_s: float) -> str:
     """'178–610 s', 'from 560 s', or several spans ('44–90 s, 120–170 s'; at most three shown)."""
     parts = []

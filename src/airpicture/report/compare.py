@@ -194,11 +194,12 @@ def comparison_text(c: Comparison) -> str:
     width = max(len(r[1]) for r in c.rows)
     lines.append(f"{'':<{width}}  {'A':>10}  {'B':>10}  B - A")
     section = ""
-    for sec, label, va, vb, fmt in c.rows:
+    for sec, label, value_a, value_b, fmt in c.rows:
         if sec != section:
             lines.append(f"{sec}:")
             section = sec
-        lines.append(f"  {label:<{width - 2}}  {_fmt(va, fmt):>10}  {_fmt(vb, fmt):>10}  {_diff(va, vb, fmt)}")
+        lines.append(f"  {label:<{width - 2}}  {_fmt(value_a, fmt):>10}  {_fmt(value_b, fmt):>10}  "
+                     f"{_diff(value_a, value_b, fmt)}")
     lines += ["", "Verdict A: " + " ".join(verdict(c.a)[:2]), "Verdict B: " + " ".join(verdict(c.b)[:2])]
     return "\n".join(lines) + "\n"
 
@@ -216,7 +217,7 @@ def _series(b: Battle, column: str) -> tuple[np.ndarray, np.ndarray]:
     if column not in tl:
         return np.zeros(0), np.zeros(0)
     t, inv = np.unique(tl["time_s"], return_inverse=True)
-    v = np.bincount(inv, weights=np.nan_to_num(tl[column]), minlength=t.size)
+    v: np.ndarray = np.bincount(inv, weights=np.nan_to_num(tl[column]), minlength=t.size)
     if column == "tracks_held" or column == "track_capacity":  # the shared picture: the same for every battery
         v = np.zeros(t.size)
         np.maximum.at(v, inv, np.nan_to_num(tl[column]))

@@ -89,7 +89,8 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
             continue
         title = "Defence" if not faint and not titled else None
         titled = True
-        xs, ys = [], []
+        xs: list[Any] = []
+        ys: list[Any] = []
         for r in sel:
             x, y = _circle(r.e_km, r.n_km, r.radius_km)
             xs += [x, [np.nan]]
@@ -109,11 +110,11 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
     symbols = {"asset": ("Defended asset", "square", ASSET, 11), "radar": ("Radar", "triangle-up", RADAR, 11),
                "battery": ("Battery", "pentagon", BATTERY, 13)}
     for role, (label, symbol, colour, size) in symbols.items():
-        sel = [s for s in sites if s.role == role]
-        if not sel:
+        marks = [s for s in sites if s.role == role]
+        if not marks:
             continue
         traces.append(go.Scatter(
-            x=[s.e_km for s in sel], y=[s.n_km for s in sel], text=[s.name for s in sel], name=label,
+            x=[s.e_km for s in marks], y=[s.n_km for s in marks], text=[s.name for s in marks], name=label,
             mode="markers" if role != "asset" else "markers+text", textposition="bottom right",
             marker=dict(symbol=symbol, color=colour, size=size, line=dict(color="white", width=1)),
             hovertemplate=f"{label}: %{{text}}<br>east %{{x:.1f}} km, north %{{y:.1f}} km<extra></extra>",
@@ -415,7 +416,8 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
 
     palette = ["#1f4e9c", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
     if "truth" in series:
-        line(*series["truth"], "Targets in the sky (truth)", "#9a9a9a", 1, 1, width=1.5)
+        t_truth, v_truth = series["truth"]
+        line(t_truth, v_truth, "Targets in the sky (truth)", "#9a9a9a", 1, 1, width=1.5)
     for i, (name, (t, v)) in enumerate(series.get("tracks", {}).items()):
         line(t, v, f"Tracks held: {name}", palette[i % 5], 1, 1)
     for i, (t, v) in enumerate(series.get("capacity", {}).values()):
@@ -437,7 +439,8 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
     else:
         _not_available(fig, 2, 2, "not available: no timeline.parquet in this results folder")
     if "gospa" in series:
-        line(*series["gospa"], "GOSPA", "#000000", 3, 1, shape="linear", width=1.5)
+        t_gospa, v_gospa = series["gospa"]
+        line(t_gospa, v_gospa, "GOSPA", "#000000", 3, 1, shape="linear", width=1.5)
         colours = {"localisation": "#1f77b4", "missed": "#d62728", "false": "#7f7f7f"}
         for label, (t, v) in series.get("parts", {}).items():
             tt, vv = bucket_series(np.asarray(t, float), np.asarray(v, float) * 1e-6, SERIES_POINTS,

@@ -5,6 +5,8 @@ Only the run-wide false-track count is taken from summary.json (it needs the sco
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from airpicture.report.load import RunData
@@ -75,7 +77,8 @@ def _tracking(run: RunData) -> list[Row]:
     elif run.has("picture"):
         _, n = np.unique(run.get("picture")["time_s"], return_counts=True)
         rows.append(("Tracking", "Most confirmed tracks in the picture (capacity)", f"{_peak(n):.0f} ({cap})"))
-    tracking = run.summary.get("tracking") if isinstance(run.summary.get("tracking"), dict) else {}
+    section = run.summary.get("tracking")
+    tracking: dict[str, Any] = section if isinstance(section, dict) else {}
     rmse = tracking.get("rmse_position_m")
     if isinstance(rmse, int | float):
         vel = tracking.get("rmse_velocity_mps")

@@ -51,7 +51,8 @@ def _cols(spec: str, kind: ColumnKind, required: bool = True, nullable: bool = F
     return [Col(n, kind, required, nullable) for n in spec.split()]
 
 
-#: What the report reads from each table (a subset of what the stages write; extra columns are ignored).
+#: What the report reads from each table: a subset of the columns :data:`airpicture.outputs.TABLES` declares (the
+#: tests check it); extra columns are ignored.
 SCHEMAS: dict[str, list[Col]] = {
     "truth": [*_cols("time_s", "f"), *_cols("target_id", "i"), *_cols("kind", "s"), *_cols("hostile", "b"),
               *_cols("e_m n_m u_m", "f"), *_cols("ve_mps vn_mps", "f", required=False, nullable=True)],
@@ -90,7 +91,8 @@ SCHEMAS: dict[str, list[Col]] = {
 
 #: Tables every results folder has (written by the truth stage).
 REQUIRED_TABLES = ("truth", "targets")
-#: Tables written by later stages, read when present; each report section needs some of them.
+#: Tables written by later stages, read when present; each report section needs some of them. With
+#: REQUIRED_TABLES, every table of :data:`airpicture.outputs.TABLES` (tested); the order is the report's.
 OPTIONAL_TABLES = ("detections", "detection_labels", "tracks", "picture", "events", "timeline", "metrics",
                    "target_metrics", "decisions")
 #: The tables each later stage writes, by the section of summary.json that records the stage ran. A folder

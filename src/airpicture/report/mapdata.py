@@ -108,7 +108,11 @@ def sites_and_rings(run: RunData) -> tuple[list[Site], list[Ring]]:
 def battery_positions(run: RunData) -> dict[str, tuple[float, float]]:
     from airpicture.truth.threats import place_en
 
-    return {b.name: tuple(v * KM for v in place_en(b, run.frame)) for b in run.scenario.batteries}
+    out: dict[str, tuple[float, float]] = {}
+    for b in run.scenario.batteries:
+        e, n = place_en(b, run.frame)
+        out[b.name] = (e * KM, n * KM)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ truth

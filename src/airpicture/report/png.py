@@ -8,10 +8,12 @@ global state), without the software-version metadata so the same run gives the s
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
 
 from airpicture.report.engagements import engagement_timeline
 from airpicture.report.figures import TIMELINE_MAX_ROWS
@@ -183,7 +185,7 @@ def render_pngs(run: RunData) -> dict[str, bytes]:
     if chosen is not None:
         scan = scan_view(run, st, *chosen)
         fig = Figure(figsize=(9, 9))
-        ax = fig.add_subplot(projection="polar")
+        ax = cast(PolarAxes, fig.add_subplot(projection="polar"))
         ax.set_theta_zero_location("N")
         ax.set_theta_direction(-1)
         th = np.radians

@@ -4,6 +4,8 @@ height above the ground."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import Radar
 from airpicture.sensors.geometry import SensorGeometry
@@ -17,7 +19,8 @@ def antenna_height_m(radar: Radar, frame: LocalFrame) -> float:
     if radar.altitude_m is None:
         return float(radar.antenna_height_m)
     if radar.latitude_deg is not None:
-        e, n, u = frame.to_enu(radar.latitude_deg, radar.longitude_deg, radar.altitude_m + radar.antenna_height_m)
+        e, n, u = frame.to_enu(radar.latitude_deg, cast(float, radar.longitude_deg),
+                               radar.altitude_m + radar.antenna_height_m)
         return float(frame.height_from_enu(e, n, u))
     return float(radar.altitude_m - frame.altitude_m + radar.antenna_height_m)
 

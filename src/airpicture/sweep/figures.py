@@ -133,7 +133,7 @@ def sweep_curves(plan: SweepPlan, table: pa.Table, metric: str) -> list[Curve]:
                                  threats[rows])
         curve.points.append(CurvePoint(gp.index, gp.values[x_path], int(rows.sum()),
                                        int(np.sum((point_of == gp.index) & failed)), t_interval(yv, CONFIDENCE),
-                                       tuple(float(v) for v in p_pos), blocking, analytic))
+                                       (float(p_pos[0]), float(p_pos[1]), float(p_pos[2])), blocking, analytic))
     return list(curves.values())
 
 

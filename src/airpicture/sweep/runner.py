@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -60,7 +61,7 @@ class BarProgress:
             console=console or Console(stderr=True),
         )
         self._label = label
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._failed = 0
 
     def start(self, total: int, done: int, failed: int) -> None:

@@ -28,6 +28,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -193,12 +194,16 @@ def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget
     n_points = math.prod(len(v) for v in spec.grid.values())
     check_sweep_size(n_points, spec.seeds_per_point, source, budget or memory_budget(None))
     base = _load_base(spec.scenario, source, base_dir)
-    base_data = base.model_dump(mode="json")
-    scenario_dir = _scenario_dir(spec.scenario, base_dir)
+    return plan_from_base(spec, base, source, _scenario_dir(spec.scenario, base_dir))
 
-    fixed = _parse_paths(spec.fixed, "fixed", base_data, source)
-    grid = _parse_paths(spec.grid, "grid", base_data, source)
-    _check_overlaps(fixed, grid, source)
+
+def plan_from_base(spec: SweepSpec, base: Scenario, source: str, scenario_dir: Path | None = None) -> SweepPlan:
+    """The plan of ``spec`` over the scenario ``base`` (already loaded): every override path checked against it,
+    every value alone and every grid point validated; :class:`InputError` names the first problems."""
+    base_data = base.model_dump(mode="json")
+    fixed = parse_override_paths(spec.fixed, "fixed", base_data, source)
+    grid = parse_override_paths(spec.grid, "grid", base_data, source)
+    check_overlaps({"fixed": fixed, "grid": grid}, source)
     problems = [Problem(f'grid."{p}"', "give at least one value") for p, v in spec.grid.items() if not v]
     if problems:
         raise InputError(source, problems)
@@ -209,18 +214,8 @@ def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget
     _validate(fixed_data, source, scenario_dir, f"fixed (scenario '{base.name}')")
 
     # Each value alone first, so a bad value is named precisely; then every combination.
-    problems = []
-    for raw, tokens in grid.items():
-        for i, value in enumerate(spec.grid[raw]):
-            trial = copy.deepcopy(fixed_data)
-            set_at(trial, tokens, value)
-            try:
-                parse_scenario(trial, source, scenario_dir)
-            except InputError as exc:
-                detail = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems)
-                problems.append(Problem(f'grid."{raw}"[{i}]', f"value {value!r} is not accepted: {detail}"))
-    if problems:
-        raise InputError(source, problems)
+    check_values(fixed_data, {raw: (tokens, spec.grid[raw]) for raw, tokens in grid.items()}, "grid", source,
+                 scenario_dir)
 
     canon = {raw: format_path(tokens) for raw, tokens in grid.items()}
     points = []
@@ -249,6 +244,44 @@ def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget
                      _spec_hash(spec, canon, fixed, base_data))
 
 
+def override_scenario(base: Scenario, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
+    """``base`` with the field-path ``overrides`` applied (``{"raids[1].count": 40}``), re-validated.
+
+    The same checks and messages as a sweep's ``[fixed]`` and ``[grid]`` tables: a path that names nothing is
+    refused with a suggestion, then each value alone (``overrides."raids[1].count": value ... is not accepted``),
+    then all of them together. Unlike a sweep, ``seed`` may be overridden. Raises :class:`InputError`.
+    """
+    source = source or f"scenario '{base.name}'"
+    base_data = base.model_dump(mode="json")
+    paths = parse_override_paths(overrides, "overrides", base_data, source, allow_seed=True)
+    check_overlaps({"overrides": paths}, source)
+    check_values(base_data, {raw: (tokens, [overrides[raw]]) for raw, tokens in paths.items()}, "overrides",
+                 source, None, single=True)
+    data = copy.deepcopy(base_data)
+    for raw, tokens in paths.items():
+        set_at(data, tokens, overrides[raw])
+    return _validate(data, source, None, f"overrides {dict(overrides)}")
+
+
+def check_values(base_data: dict[str, Any], values: Mapping[str, tuple[tuple[Token, ...], list[Any]]], table: str,
+                 source: str, scenario_dir: Path | None, single: bool = False) -> None:
+    """Validate each value of each path alone on ``base_data``; one :class:`InputError` listing every value refused
+    (``table."path"[i]``, or ``table."path"`` when ``single``)."""
+    problems = []
+    for raw, (tokens, options) in values.items():
+        for i, value in enumerate(options):
+            trial = copy.deepcopy(base_data)
+            set_at(trial, tokens, value)
+            try:
+                parse_scenario(trial, source, scenario_dir)
+            except InputError as exc:
+                detail = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems)
+                where = f'{table}."{raw}"' if single else f'{table}."{raw}"[{i}]'
+                problems.append(Problem(where, f"value {value!r} is not accepted: {detail}"))
+    if problems:
+        raise InputError(source, problems)
+
+
 def _load_base(ref: str, source: str, base_dir: Path) -> Scenario:
     p = Path(ref)
     if p.suffix == ".toml" or "/" in ref:
@@ -269,8 +302,11 @@ def _scenario_dir(ref: str, base_dir: Path) -> Path | None:
     return None
 
 
-def _parse_paths(mapping: dict[str, Any], table: str, base_data: dict[str, Any], source: str
-                 ) -> dict[str, tuple[Token, ...]]:
+def parse_override_paths(mapping: Mapping[str, Any], table: str, base_data: dict[str, Any], source: str,
+                         allow_seed: bool = False) -> dict[str, tuple[Token, ...]]:
+    """Parse the field paths (keys of ``mapping``) and check that each names a field of ``base_data``;
+    :class:`InputError` lists every bad one as ``table."path"``. A sweep's run seeds derive from its own seed,
+    so ``seed`` is refused unless ``allow_seed``."""
     out: dict[str, tuple[Token, ...]] = {}
     problems = []
     for raw in mapping:
@@ -280,7 +316,7 @@ def _parse_paths(mapping: dict[str, Any], table: str, base_data: dict[str, Any],
         except PathError as exc:
             problems.append(Problem(f'{table}."{raw}"', str(exc)))
             continue
-        if tokens[0] == "seed":
+        if tokens[0] == "seed" and not allow_seed:
             problems.append(Problem(f'{table}."{raw}"', "run seeds derive from the sweep's own 'seed' and "
                                                         "'seeds_per_point'; set those instead"))
             continue
@@ -290,8 +326,9 @@ def _parse_paths(mapping: dict[str, Any], table: str, base_data: dict[str, Any],
     return out
 
 
-def _check_overlaps(fixed: dict[str, tuple[Token, ...]], grid: dict[str, tuple[Token, ...]], source: str) -> None:
-    entries = [("fixed", raw, t) for raw, t in fixed.items()] + [("grid", raw, t) for raw, t in grid.items()]
+def check_overlaps(tables: Mapping[str, dict[str, tuple[Token, ...]]], source: str) -> None:
+    """Refuse two paths (in any of the ``tables``) where one names the other or a node containing it."""
+    entries = [(table, raw, t) for table, paths in tables.items() for raw, t in paths.items()]
     problems = []
     for (ta, ra, a), (tb, rb, b) in itertools.combinations(entries, 2):
         if is_prefix(a, b) or is_prefix(b, a):

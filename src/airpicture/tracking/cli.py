@@ -138,10 +138,12 @@ def track(
     from airpicture.tracking.offline import window_limit_s
 
     check_track_budget(det, cap, picture_period, budget, window_limit_s(radars))
+    import numpy as np
+
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
     from airpicture.truth.threats import place_en
 
-    assets_en = [place_en(a, frame) for a in assets] or None
+    assets_en = np.asarray([place_en(a, frame) for a in assets], float) if assets else None
     tic = time.perf_counter()
     staging.start()  # removes what killed runs left in the same parent folder
     about = {"description": "tracks of detections from a file (airpicture track)", "detections": str(detections)}

@@ -156,17 +156,17 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     since = t[dele] - last_upd[dense[dele]]
     sig = sigma_of(dele)
     n_hits = _count_at_or_before(assoc_track, assoc_time, tid[dele], t[dele] + 1e-9)
-    text = {"misses": f"{delete_misses} consecutive missed looks",
-            "m_of_n": "can no longer reach confirmation",
-            "score": "its track score fell to the deletion threshold",
-            "sigma": "position uncertainty too large",
-            "coverage": "its prediction left every radar's coverage (range or horizon)",
-            "coast": "no radar update for the coast limit"}
+    why: dict[str, str] = {"misses": f"{delete_misses} consecutive missed looks",
+                           "m_of_n": "can no longer reach confirmation",
+                           "score": "its track score fell to the deletion threshold",
+                           "sigma": "position uncertainty too large",
+                           "coverage": "its prediction left every radar's coverage (range or horizon)",
+                           "coast": "no radar update for the coast limit"}
     rows.extend(int(dele.size), time_s=t[dele], stage="tracker", event="deleted", reason=reason,
                 track_id=tid[dele], target_id=followed(tid[dele]), hits=n_hits,
                 misses=np.where(np.asarray(reason, dtype=object) == "misses", delete_misses, -1),
                 position_sigma_m=sig, quality=quality[dele],
-                detail=[f"{text.get(r, r.replace('_', ' '))}; {h} hit{'s' if h != 1 else ''}; last update "
+                detail=[f"{why.get(r, r.replace('_', ' '))}; {h} hit{'s' if h != 1 else ''}; last update "
                         f"{s:.1f} s before; position sigma {g / 1000:.1f} km"
                         for r, h, s, g in zip(reason, n_hits.tolist(), since.tolist(), sig.tolist(), strict=True)])
 

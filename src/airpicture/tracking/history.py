@@ -130,12 +130,14 @@ class History:
         need = self._rows + n
         cap = self._t.shape[0]
         if need > cap:
-            old = (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr)
+            old: tuple[np.ndarray, ...] = (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p,
+                                           self._llr)
             while cap < need:
                 cap *= 2
             self._alloc(cap)
-            for new, prev in zip((self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p, self._llr),
-                                 old, strict=True):
+            new_arrays: tuple[np.ndarray, ...] = (self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p,
+                                                  self._llr)
+            for new, prev in zip(new_arrays, old, strict=True):
                 new[: self._rows] = prev[: self._rows]
         first = self._rows
         self._rows = need

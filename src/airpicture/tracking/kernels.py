@@ -1,7 +1,7 @@
 """Compiled per-track kernels: motion prediction, IMM mixing, polar measurement model, Joseph-form EKF update.
 
 Everything here works on one track's arrays at a time and is called from the batch loops below it (and from
-:mod:`airpicture.tracking.filters`). Written out by hand in Numba (``cache=True``) because a closed-form 6x6
+:mod:`airpicture.testing.filters`). Written out by hand in Numba (``cache=True``) because a closed-form 6x6
 update costs ~0.2-0.4 us per track against ~1.5 us for batched NumPy on (N, 6, 6) stacks, and because the
 tracker needs each track predicted to *its own* detection time, which has no batched-NumPy form without
 copies.

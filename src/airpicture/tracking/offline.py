@@ -20,13 +20,13 @@ import pyarrow as pa
 
 from airpicture.detections import Detections, Look
 from airpicture.geodesy import LocalFrame
-from airpicture.io import to_arrow
+from airpicture.outputs import TABLES
 from airpicture.picture import Picture
 from airpicture.scenario import Radar, TrackerConfig
 from airpicture.tracking.tracker import Tracker
 
-PICTURE_COLUMNS = ("time_s", "track_id", "e_m", "n_m", "u_m", "ve_mps", "vn_mps", "vu_mps", "pee_m2", "pnn_m2",
-                   "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "last_update_s")
+PICTURE = TABLES["picture"]
+PICTURE_COLUMNS = PICTURE.column_names
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,20 @@ def looks_between(radars: Sequence[Radar], t0: float, t1: float) -> list[Look]:
 
 
 def picture_rows(pictures: Sequence[Picture]) -> pa.Table:
-    """``picture.parquet``: one row per confirmed track and epoch (state and position covariance at the epoch)."""
+    """``picture.parquet`` (the schema of :data:`airpicture.outputs.TABLES`, as ``airpicture run`` writes it): one row
+    per confirmed track and epoch, its state at the epoch, position sigma, and ``target_id`` -1 (no truth here)."""
     cols: dict[str, list[np.ndarray]] = {c: [] for c in PICTURE_COLUMNS}
     for p in pictures:
         n = len(p)
         cols["time_s"].append(np.full(n, p.time_s))
-        cols["track_id"].append(p.track_id)
+        cols["track_id"].append(np.asarray(p.track_id, np.int64))
         for k, name in enumerate(("e_m", "n_m", "u_m", "ve_mps", "vn_mps", "vu_mps")):
             cols[name].append(p.x[:, k])
-        for name, (a, b) in zip(("pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2"),
-                                ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)), strict=True):
-            cols[name].append(p.P[:, a, b])
-        cols["last_update_s"].append(p.last_update_s)
-    empty_int = np.zeros(0, np.int64)
-    return to_arrow({c: (np.concatenate(v) if v else (empty_int if c == "track_id" else np.zeros(0)))
-                     for c, v in cols.items()})
+        cols["position_sigma_m"].append(np.sqrt(np.clip(np.trace(p.P[:, :3, :3], axis1=1, axis2=2), 0.0, None)))
+        cols["target_id"].append(np.full(n, -1, np.int64))
+    schema = PICTURE.schema
+    return pa.Table.from_arrays([pa.array(np.concatenate(cols[f.name]) if cols[f.name] else [], type=f.type)
+                                 for f in schema], schema=schema)
 
 
 def window_limit_s(radars: Sequence[Radar]) -> float:

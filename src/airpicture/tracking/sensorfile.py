@@ -100,8 +100,12 @@ def read_detections(path: str | Path, sensors: list[Radar]) -> Detections:
     """Detections of a CSV or Parquet file, validated row by row against the known ``sensors``.
 
     Without a ``sensor_id`` column the file is one radar's: then exactly one sensor must be known."""
-    source = str(path)
-    table = read_table(path)
+    return detections_from_table(read_table(path), sensors, str(path))
+
+
+def detections_from_table(table: pa.Table, sensors: list[Radar], source: str) -> Detections:
+    """Detections of an Arrow table with the columns of a detections file, validated as :func:`read_detections`
+    does (problems name ``source``, the row and the column)."""
     if table.num_rows == 0:
         raise InputError(source, "no detections (the file has no rows)")
     require_columns(table, REQUIRED, source)

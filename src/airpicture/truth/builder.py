@@ -86,7 +86,7 @@ class TruthBuilder:
 def _move(parts: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type) -> np.ndarray:
     """Concatenate ``parts`` (emptying the list as it goes) into one new array."""
     rows = sum(len(p) for p in parts)
-    out = np.empty((rows, *empty_shape[1:]), dtype=dtype)
+    out: np.ndarray = np.empty((rows, *empty_shape[1:]), dtype=dtype)
     at = 0
     while parts:
         part = parts.pop(0)

@@ -6,6 +6,8 @@ scenario ends (``running``). Frame: local ENU metres; azimuths at the boundary a
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -72,7 +74,7 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
         _add_ballistic(builder, scenario, raid, asset_i, prof, start, goal, t0, frame, callsigns)
         return
 
-    speed = float(raid.speed_mps)  # validated non-None for path profiles
+    speed = float(cast(float, raid.speed_mps))  # validated non-None for path profiles
     paths = PathBuilder()
     try:
         if isinstance(prof, LoiterProfile):
@@ -168,7 +170,7 @@ def _add_ballistic(builder: TruthBuilder, scenario: Scenario, raid: Raid, asset_
     z = np.zeros((owner.size, 1))
     a = np.concatenate([arcs.pos[owner, i0], z, arcs.vel[owner, i0], z], axis=1)
     b = np.concatenate([arcs.pos[owner, i0 + 1], z, arcs.vel[owner, i0 + 1], z], axis=1)
-    st = hermite(i0 * step, a, (i0 + 1) * step, b, tau)
+    st = hermite(cast(F64, i0 * step), a, cast(F64, (i0 + 1) * step), b, tau)
     # in-plane (downrange, up-from-centre) -> ENU; launch is at in-plane (0, R)
     p3 = centre + st[:, [0]] * down_hat[owner] + st[:, [1]] * up_hat[owner]
     v3 = st[:, [3]] * down_hat[owner] + st[:, [4]] * up_hat[owner]

@@ -134,9 +134,9 @@ def drive(tracker, radars: list[Radar], geometries: list[SensorGeometry], state:
     if out:  # the detections held back at the last window's end, with the last window's associations
         t1, det, lab, last = out[-1]
         rest = tracker.flush()
-        out[-1] = (t1, det, lab, Associations(*(np.concatenate([getattr(last, f), getattr(rest, f)])
-                                               for f in ("detection_index", "track_id", "started")),
-                                              last.first_index))
+        out[-1] = (t1, det, lab, Associations(np.concatenate([last.detection_index, rest.detection_index]),
+                                              np.concatenate([last.track_id, rest.track_id]),
+                                              np.concatenate([last.started, rest.started]), last.first_index))
     return out
 
 

@@ -9,7 +9,9 @@ for a given generator.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -194,14 +196,14 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
         in_flight = sum(1 for f in flights if f[0] <= t < f[1])
         timeline.append((t, b.name, len(busy_until), b.fire_channels, in_flight, b.max_in_flight, inventory,
                          inventory + b.reload_rounds, n_tracks[round(t)], b.track_capacity))
-    for tgt in np.flatnonzero(hostile & (state != 2)):
+    for tgt in np.flatnonzero(hostile & (state != 2)).tolist():
         reason = str(tg["end_reason"][tgt]) if "end_reason" in tg else ""
         if reason == "impact":
             rows.append((float(tg["end_s"][tgt]), "", -1, tgt, "leak", kinds[tgt], 0.0, np.nan, "reached asset"))
         elif tg["end_s"][tgt] >= sc.duration_s:
             rows.append((sc.duration_s, "", -1, tgt, "survived", kinds[tgt], 0.0, np.nan, ""))
     rows.sort(key=lambda r: (r[0], r[3]))
-    cols = list(zip(*rows, strict=True)) if rows else [[]] * 9
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[]] * 9
     write_parquet(d / "events.parquet", {
         "time_s": np.array(cols[0], float), "battery": np.array(cols[1], object),
         "track_id": np.array(cols[2], np.int64), "target_id": np.array(cols[3], np.int64),
@@ -258,37 +260,37 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
     end = sc.duration_s
     reaches = (tg["end_reason"] == "impact") & (tg["end_s"] <= end) if "end_reason" in tg else np.zeros(n, bool)
     impact = np.where(reaches, tg["end_s"], np.nan)
-    engaged_at = {}
+    engaged_at: dict[int, list[float]] = {}
     for i in np.flatnonzero(name == "engage").tolist():
         engaged_at.setdefault(int(tid[i]), []).append(float(t[i]))
     leak_t = {int(tid[i]): float(t[i]) for i in np.flatnonzero(name == "leak").tolist()}
     waited: dict[int, float] = {}
     engaged_ok: set[int] = set()
     for i in range(len(t)):
-        e, ti, g, trk = str(name[i]), float(t[i]), int(tid[i]), int(ev["track_id"][i])
+        e, ti, g, track = str(name[i]), float(t[i]), int(tid[i]), int(ev["track_id"][i])
         battery = str(ev["battery"][i])
         if e == "no-channel":
             later = [x for x in engaged_at.get(g, []) if x > ti]
             until = min([*later, leak_t.get(g, end), end])
             waited.setdefault(g, ti)
             rows.add(time_s=ti, stage="fire_control", event="wait", reason="channels", battery=battery,
-                     target_id=g, track_id=trk, until_s=until, detail="all fire channels busy")
+                     target_id=g, track_id=track, until_s=until, detail="all fire channels busy")
         elif e == "engage":
-            rows.add(time_s=ti, stage="fire_control", event="engage", battery=battery, target_id=g, track_id=trk,
+            rows.add(time_s=ti, stage="fire_control", event="engage", battery=battery, target_id=g, track_id=track,
                      interceptors=int(ev["interceptors"][i]), intercept_time_s=float(ev["intercept_time_s"][i]),
                      detail="engaged")
         elif e == "launch":
-            rows.add(time_s=ti, stage="fire_control", event="launch", battery=battery, target_id=g, track_id=trk,
+            rows.add(time_s=ti, stage="fire_control", event="launch", battery=battery, target_id=g, track_id=track,
                      interceptors=1, launcher=1, detail="launch")
         elif e in ("kill", "miss"):
             rows.add(time_s=ti, stage="fire_control", event="intercept",
                      reason="kill" if e == "kill" else "correction_radius", battery=battery, target_id=g,
-                     track_id=trk, detail=e)
+                     track_id=track, detail=e)
             rows.add(time_s=ti, stage="fire_control", event="assessed", reason=e, battery=battery, target_id=g,
-                     track_id=trk, detail=e)
+                     track_id=track, detail=e)
             engaged_ok.add(g)
             if e == "kill":
-                rows.add(time_s=ti, stage="outcome", event="killed", battery=battery, target_id=g, track_id=trk,
+                rows.add(time_s=ti, stage="outcome", event="killed", battery=battery, target_id=g, track_id=track,
                          impact_s=float(impact[g]), detail="destroyed")
         elif e in ("leak", "survived"):
             code, since = ("channels", waited[g]) if g in waited else (
