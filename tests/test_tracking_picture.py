@@ -11,10 +11,10 @@ import pytest
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import FixedAccuracy, Radar, TrackerConfig
 from airpicture.sensors.placement import radar_geometry
+from airpicture.testing.detections import drive, linear_targets
 from airpicture.tracking import Tracker
 from airpicture.tracking.coverage import CoverageTable
 from airpicture.tracking.management import swept, swept_unhit
-from airpicture.testing.detections import drive, linear_targets
 
 FRAME = LocalFrame.at(10.0, 20.0, 0.0)
 PERIOD = 4.0
