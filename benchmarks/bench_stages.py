@@ -191,11 +191,10 @@ def main() -> None:
                     help="also the default scenario scaled to N threats (as benchmarks/bench_memory.py builds it)")
     args = ap.parse_args()
     skipped = install()
+    import airpicture
     from airpicture.engine import run_into, run_scenario
     from airpicture.folders import staged
     from airpicture.scenario import load_scenario
-
-    import airpicture
 
     print(f"airpicture from {Path(airpicture.__file__).parent}")
     if skipped:

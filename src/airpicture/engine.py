@@ -484,8 +484,9 @@ _FREEZING = False
 
 def release_memory() -> None:
     """Give the memory freed by a finished stage back to the system: collect garbage (inside :func:`gc_frozen`,
-    only what was made since the last call), then ask glibc to return free heap pages (large NumPy arrays raise its mmap threshold, after which freed blocks stay in the heap).
-    Does nothing where ``malloc_trim`` does not exist."""
+    only what was made since the last call), then ask glibc to return free heap pages (large NumPy arrays raise
+    its mmap threshold, after which freed blocks stay in the heap). Does nothing where ``malloc_trim`` does not
+    exist."""
     import ctypes
     import ctypes.util
 
