@@ -229,7 +229,8 @@ def main() -> None:
                     cpus[stage].append(CLOCK.cpu.get(stage, 0.0))
                 shutil.rmtree(tmp / f"{sc.name}-{i}", ignore_errors=True)
             med_cpu = statistics.median(total_cpu)
-            print(f"\n{sc.name}: whole run_into median {statistics.median(totals):.2f} s wall, {med_cpu:.2f} s CPU "
+            what = "run_scenario (events only, as a sweep worker)" if args.sweep else "run_into"
+            print(f"\n{sc.name}: whole {what} median {statistics.median(totals):.2f} s wall, {med_cpu:.2f} s CPU "
                   f"({args.repeat} runs)")
             print(f"  {'stage':<24} {'wall s':>8} {'CPU s':>8} {'CPU %':>6}")
             for stage in [*STAGES, "other"]:
