@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_sweep import write_spec  # noqa: E402
+from bench_sweep import write_spec
 
 
 def main() -> None:
