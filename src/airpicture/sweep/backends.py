@@ -18,6 +18,11 @@ from airpicture.errors import InputError
 from airpicture.scenario import Scenario
 from airpicture.sweep.worker import RunRecord, RunTask, describe_error, die_with_sweep, execute_run
 
+#: Modules the fork server imports once, so that every worker forked from it starts with them (the simulation
+#: chain the engine imports lazily included): workers then pay only the load of the compiled kernels, once each,
+#: and keep them for all their runs.
+WORKER_PRELOAD = ("airpicture.sweep.worker", "airpicture.sensors.stage", "airpicture.tracking",
+                  "airpicture.engagement", "airpicture.metrics", "airpicture.decisions")
 #: Seconds to wait for a Dask scheduler before calling its address unreachable.
 DASK_CONNECT_TIMEOUT_S = 5.0
 
@@ -79,7 +84,7 @@ class LocalProcesses:
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["airpicture.sweep.worker"])
+            ctx.set_forkserver_preload(list(WORKER_PRELOAD))
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                              initializer=die_with_sweep, initargs=(os.getpid(),))
         return self._pool

@@ -16,7 +16,7 @@ from airpicture.errors import InputError
 from airpicture.exits import STOPPED, on_interrupt
 from airpicture.folders import check_output_path
 from airpicture.sweep.backends import Backend, DaskCluster, LocalProcesses, WorkerLost, available_cores
-from airpicture.sweep.runner import BarProgress, NoProgress, SweepResult, run_sweep
+from airpicture.sweep.runner import BarProgress, NoProgress, SweepResult, battles_per_minute, run_sweep
 from airpicture.sweep.spec import SweepPlan, load_sweep
 from airpicture.sweep.store import check_folder
 
@@ -114,7 +114,8 @@ def report(result: SweepResult, out: Console) -> None:
     """Headline lines after a sweep."""
     retried = f" ({result.retried} failed before)" if result.retried else ""
     out.print(f"[bold green]done[/]: {result.total_runs} runs ({result.resumed} already done, {result.ran} run now"
-              f"{retried}, {result.failed} failed) in {result.elapsed_s:.1f} s on {result.backend}", highlight=False)
+              f"{retried}, {result.failed} failed) in {result.elapsed_s:.1f} s on {result.backend} "
+              f"({battles_per_minute(result.ran, result.elapsed_s)} battles/min)", highlight=False)
     out.print(f"  rows: {result.table_path}", highlight=False)
     for p in result.figures:
         out.print(f"  figure: {p}", highlight=False)

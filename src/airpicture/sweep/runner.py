@@ -45,16 +45,25 @@ class NoProgress:
         pass
 
 
+def battles_per_minute(runs: int, elapsed_s: float) -> str:
+    """Runs finished per minute of wall time, as the progress line shows it ("--" before the first)."""
+    if runs <= 0 or elapsed_s <= 0:
+        return "--"
+    rate = 60.0 * runs / elapsed_s
+    return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
 class BarProgress:
-    """A rich progress line: runs done of total (resumed ones included), runs failed in this session, elapsed
-    and estimated time left."""
+    """A rich progress line: runs done of total (resumed ones included), runs failed in this session, battles
+    (runs) per minute in this session, elapsed and estimated time left."""
 
     def __init__(self, label: str, console: Console | None = None) -> None:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("runs, [red]{task.fields[failed]} failed[/]"),
+            TextColumn("runs, [red]{task.fields[failed]} failed[/],"),
+            TextColumn("{task.fields[rate]} battles/min"),
             TimeElapsedColumn(),
             TextColumn("left"),
             TimeRemainingColumn(),
@@ -63,17 +72,24 @@ class BarProgress:
         self._label = label
         self._task: TaskID | None = None
         self._failed = 0
+        self._ran = 0
+        self._t0 = 0.0
 
     def start(self, total: int, done: int, failed: int) -> None:
         self._failed = failed
+        self._ran = 0
+        self._t0 = time.perf_counter()
         self._progress.start()
-        self._task = self._progress.add_task(self._label, total=total, completed=done, failed=failed)
+        self._task = self._progress.add_task(self._label, total=total, completed=done, failed=failed,
+                                             rate=battles_per_minute(0, 0.0))
 
     def advance(self, failed: bool) -> None:
         if self._task is None:
             return
         self._failed += int(failed)
-        self._progress.update(self._task, advance=1, failed=self._failed)
+        self._ran += 1
+        self._progress.update(self._task, advance=1, failed=self._failed,
+                              rate=battles_per_minute(self._ran, time.perf_counter() - self._t0))
 
     def close(self) -> None:
         self._progress.stop()
