@@ -221,6 +221,9 @@ def test_run_counts_masked_looks_in_summary_decisions_and_report(tmp_path: Path)
     decisions = pq.read_table(out / "decisions.parquet").to_pandas()
     visible = decisions[decisions.event == "visible"]
     assert (visible.reason == "masked_by_terrain").any()
+    from airpicture.outputs import schema
+
+    assert pq.read_schema(out / "terrain.parquet").remove_metadata() == schema("terrain")
     terrain = pq.read_table(out / "terrain.parquet").to_pandas()
     assert set(terrain.sensor_id) == {1}
     assert terrain.visible_height_m.min() == 0.0 and terrain.visible_height_m.max() > 100.0

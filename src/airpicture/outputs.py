@@ -32,6 +32,8 @@ class OutputTable:
     name: str
     row: str
     columns: tuple[Column, ...]
+    #: written only by some runs (``terrain``: a scenario with ``[terrain]``)
+    optional: bool = False
 
     @property
     def file(self) -> str:
@@ -177,6 +179,15 @@ _TABLES = (
     )),
     OutputTable("decisions", "one decision of the tracker or fire control (or a fact it rests on) with its "
                              "reason and the numbers behind it", DECISION_COLUMNS),
+    OutputTable("terrain", "one radar (sensor_id; -1 without radars) and one cell of an east/north grid over the "
+                           "elevation model; only with [terrain]", (
+        Column("sensor_id", I, "", "the radar"),
+        Column("e_m", F, "m", "cell centre east of the site"),
+        Column("n_m", F, "m", "cell centre north of the site"),
+        Column("elevation_m", F, "m", "ground elevation above sea level"),
+        Column("visible_height_m", F, "m", "lowest height above the ground at which a target is in the radar's line "
+                                           "of sight (NaN beyond its range)"),
+    ), optional=True),
 )
 
 #: Every output table by name, in the order of the README's table of files.
