@@ -43,7 +43,7 @@ __all__ = ["Run", "Simulation", "Step", "Tracked", "load_run", "load_scenario", 
 
 #: The tables of a results folder, in the order the README lists them.
 TABLE_NAMES = ("truth", "targets", "detections", "detection_labels", "tracks", "picture", "metrics",
-               "target_metrics", "events", "timeline", "decisions")
+               "target_metrics", "events", "timeline", "decisions", "terrain")
 
 
 def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
