@@ -2,16 +2,20 @@
 flattened (``engagement.leakers``), and the arrival times the sweep worker adds.
 
 Listed here so that a misspelt output is refused, with a suggestion, before any run starts. A new summary field
-is analysable once it is added to :data:`KNOWN_OUTPUTS` (the tests check that every name listed here is a column
-the sweep rows really have).
+is analysable once it is added to :data:`COMMON_OUTPUTS` (the tests check that every name listed there is
+a column the sweep rows really have).
 """
 
 from __future__ import annotations
 
-KNOWN_OUTPUTS: tuple[str, ...] = (
-    "targets.total", "targets.threats", "targets.civil", "targets.by_kind.aircraft",
-    "targets.by_kind.cruise_missile", "targets.by_kind.drone", "targets.by_kind.airliner",
-    "targets.threats_reaching_asset_unopposed", "truth_rows", "sensing.detections", "sensing.target_detections",
+from airpicture.scenario import ALL_KINDS
+
+#: Targets per kind: a column only where the scenario has targets of that kind.
+BY_KIND: tuple[str, ...] = tuple(f"targets.by_kind.{kind}" for kind in ALL_KINDS)
+
+COMMON_OUTPUTS: tuple[str, ...] = (
+    "targets.total", "targets.threats", "targets.civil", "targets.threats_reaching_asset_unopposed", "truth_rows",
+    "sensing.detections", "sensing.target_detections",
     "sensing.false_alarms", "sensing.merged_detections", "sensing.targets_detected", "tracking.gospa_cutoff_m",
     "tracking.epochs", "tracking.gospa_mean_m", "tracking.gospa_localisation_mean_m2",
     "tracking.gospa_missed_mean_m2", "tracking.gospa_false_mean_m2", "tracking.id_switches", "tracking.track_breaks",
@@ -36,3 +40,5 @@ KNOWN_OUTPUTS: tuple[str, ...] = (
     "engagement.first_arrival_s", "engagement.arrival_p10_s", "engagement.arrival_p90_s",
     "engagement.last_arrival_s",
 )
+
+KNOWN_OUTPUTS: tuple[str, ...] = (*COMMON_OUTPUTS, *BY_KIND)

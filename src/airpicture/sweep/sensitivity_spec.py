@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from airpicture.errors import Problem
 from airpicture.scenario import Strict
 
 #: Most base samples a sensitivity sweep may ask for.
@@ -95,3 +96,22 @@ class SensitivitySettings(Strict):
         if seen:
             raise ValueError(f"output {seen[0]!r} is given twice")
         return v
+
+
+def quote_parameter_keys(problems: list[Problem], data: Any) -> list[Problem]:
+    """Problems inside ``[sensitivity.parameters]`` named by their quoted key, as the grid's are
+    (``sensitivity.parameters."sensors[0].pfa"`` rather than ``sensitivity.parameters.sensors[0].pfa``)."""
+    prefix = "sensitivity.parameters."
+    try:
+        keys = sorted(data["sensitivity"]["parameters"], key=len, reverse=True)
+    except (KeyError, TypeError):
+        return problems
+    out = []
+    for p in problems:
+        if p.field.startswith(prefix):
+            rest = p.field[len(prefix):]
+            key = next((k for k in keys if rest == k or rest.startswith(f"{k}.")), None)
+            if key is not None:
+                p = Problem(f'{prefix}"{key}"{rest[len(key):]}', p.message)
+        out.append(p)
+    return out

@@ -55,7 +55,7 @@ from airpicture.scenario import (
 )
 from airpicture.seeding import SWEEP, stream
 from airpicture.sweep.fieldpath import PathError, Token, format_path, get_at, is_prefix, parse_path, set_at
-from airpicture.sweep.sensitivity_spec import SensitivitySettings
+from airpicture.sweep.sensitivity_spec import SensitivitySettings, quote_parameter_keys
 
 BUILTIN_FOLDER = "sweeps"
 DEFAULT_SWEEP = "default"
@@ -206,7 +206,7 @@ def parse_spec(data: dict[str, Any], source: str) -> SweepSpec:
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise InputError(source, problems_from_validation(exc, data)) from None
+        raise InputError(source, quote_parameter_keys(problems_from_validation(exc, data), data)) from None
 
 
 def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget | None = None) -> SweepPlan:
