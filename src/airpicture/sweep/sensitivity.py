@@ -17,6 +17,7 @@ import copy
 import hashlib
 import itertools
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,9 @@ def plan_sensitivity(spec: SweepSpec, source: str, base_dir: Path, budget: Budge
     columns = [p.values(unit[:, i]) for i, p in enumerate(parameters)]
     tokens = list(swept.values())
     points = []
+    frozen = pickle.dumps(fixed_data, protocol=pickle.HIGHEST_PROTOCOL)  # a deep copy per point, 10x quicker
     for index in range(unit.shape[0]):
-        trial = copy.deepcopy(fixed_data)
+        trial = pickle.loads(frozen)
         values: dict[str, Any] = {}
         for p, toks, col in zip(parameters, tokens, columns, strict=True):
             set_at(trial, toks, col[index])

@@ -33,6 +33,19 @@ def _bars(plan: SweepPlan, r: OutputIndices) -> dict[str, Any]:
     return out
 
 
+def _x_range(results: list[OutputIndices]) -> tuple[float, float]:
+    """Common index axis: [0, 1] widened to every estimate and interval bound (estimators can stray past)."""
+    values = np.concatenate([np.r_[r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high] for r in results])
+    values = values[np.isfinite(values)]
+    lo = min(0.0, float(values.min()) - 0.03) if values.size else 0.0
+    hi = max(1.05, float(values.max()) + 0.05) if values.size else 1.05
+    return lo, hi
+
+
+def _empty(r: OutputIndices) -> bool:
+    return not np.any(np.isfinite(r.st))
+
+
 def _title(r: OutputIndices) -> str:
     words = METRIC_WORDS.get(r.output, (r.output,))[0]
     extra = f", noise share {r.noise_share:.2f}" if r.noise_share is not None else ""
@@ -53,18 +66,25 @@ def plotly_sobol(plan: SweepPlan, results: list[OutputIndices]) -> Any:
     n = len(results)
     d = len(plan.sensitivity.parameters)
     fig = make_subplots(rows=n, cols=1, subplot_titles=[_title(r) for r in results], vertical_spacing=0.25 / n)
+    x_range = _x_range(results)
     for row, r in enumerate(results, start=1):
         bars = _bars(plan, r)
+        if _empty(r):
+            axis = "" if row == 1 else str(row)
+            fig.add_annotation(text=r.note or "no indices", x=0.5 * (x_range[0] + x_range[1]), y=0.5,
+                               xref=f"x{axis}", yref=f"y{axis} domain", showarrow=False, font=dict(color="#666"))
         for key in ("ST", "S1"):
             y, minus, plus = bars[key]
             fig.add_trace(go.Bar(
                 y=bars["labels"], x=y, orientation="h", name=NAMES[key], legendgroup=key, showlegend=row == 1,
                 marker_color=COLORS[key], customdata=bars["paths"],
                 error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
+                text=[f"{v:.2f}" if np.isfinite(v) else "" for v in y] if key == "ST" else None,
+                textposition="outside", cliponaxis=False,
                 hovertemplate="%{customdata}: %{x:.3f}<extra>" + key + "</extra>",
             ), row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
-        fig.update_xaxes(range=[0, 1.05], title="Sobol' index (share of the output variance)", row=row, col=1)
+        fig.update_xaxes(range=list(x_range), title="Sobol' index (share of the output variance)", row=row, col=1)
     fig.update_layout(
         barmode="group", template="plotly_white", height=140 + n * (90 + 48 * d),
         title=dict(text="<br>".join(textwrap.wrap(_caption(plan), 140)), x=0.01, xanchor="left", font=dict(size=13)),
@@ -80,16 +100,30 @@ def matplotlib_sobol(plan: SweepPlan, results: list[OutputIndices]) -> Any:
     d = len(plan.sensitivity.parameters)
     fig = Figure(figsize=(8.5, 1.2 + n * (0.9 + 0.45 * d)), layout="constrained")
     axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    x_range = _x_range(results)
     for ax, r in zip(axes, results, strict=True):
         bars = _bars(plan, r)
+        if _empty(r):
+            ax.text(0.5, 0.5, r.note or "no indices", transform=ax.transAxes, ha="center", va="center", fontsize=8,
+                    color="#666")
+            ax.set_yticks(np.arange(d), bars["labels"], fontsize=8)
+            ax.invert_yaxis()
+            ax.set_xlim(*x_range)
+            ax.set_title(_title(r), fontsize=9)
+            continue
         pos = np.arange(d)
         for k, key in enumerate(("ST", "S1")):
             y, minus, plus = bars[key]
             ax.barh(pos + (k - 0.5) * 0.38, np.nan_to_num(y), height=0.38, color=COLORS[key], label=NAMES[key],
                     xerr=np.vstack([minus, plus]), capsize=2, error_kw={"elinewidth": 0.8})
+            if key == "ST":
+                for yi, v in zip(pos, y, strict=True):
+                    if np.isfinite(v):
+                        ax.annotate(f"{v:.2f}", (max(v, 0.0), yi - 0.19), xytext=(3, 0), textcoords="offset points",
+                                    va="center", fontsize=7)
         ax.set_yticks(pos, bars["labels"], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlim(0, 1.05)
+        ax.set_xlim(*x_range)
         ax.set_title(_title(r), fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     axes[0].legend(fontsize=7, loc="lower right")

@@ -1,0 +1,107 @@
+"""Speed of a global sensitivity study: the built-in ``sensitivity`` sweep (512 runs of the teaching scenario, six
+parameters of the default battery and radar, 64 base samples) end to end on two local worker processes.
+
+    python benchmarks/bench_sensitivity.py [--sweep sensitivity] [--workers 2] [--repeat 1] [--serial-runs 10]
+                                           [--json benchmarks/results/sensitivity.json]
+
+Measured, ``--repeat`` times:
+
+- ``airpicture sweep SWEEP --workers 2 --quiet`` in a fresh process, timed from outside (imports, planning of
+  every sample point, the runs, merging the rows, Sobol' indices, figures): the number the goal is about;
+- inside it, from the rows: the sum of the runs' own wall times, so worker utilisation = sum / (workers x wall);
+- in this process: planning alone (SALib's sample, one validated scenario per sample point) and the analysis alone
+  (indices, bootstrap, table, figures) on the finished rows;
+- beside each repeat, the serial cost of the plain teaching scenario (``run_scenario`` in a loop, ``--serial-runs``
+  seeds, after one warm-up run), so a machine shared with other work can be told from a slow sweep: the
+  ratio sweep wall / (runs x serial per run / workers) is the sweep's efficiency at that moment.
+
+The machine's load average is printed and recorded beside the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from airpicture.engine import run_scenario
+from airpicture.scenario import load_scenario
+from airpicture.sweep import load_sweep
+
+
+def serial_ms_per_run(runs: int) -> float:
+    scenario = load_scenario("teaching")
+    run_scenario(scenario)  # warm-up: numba cache load, first-call costs
+    t0 = time.perf_counter()
+    for seed in range(runs):
+        run_scenario(scenario.model_copy(update={"seed": 100 + seed}))
+    return 1000.0 * (time.perf_counter() - t0) / runs
+
+
+def timed_command(sweep: str, workers: int, out: Path) -> float:
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "airpicture.cli", "sweep", sweep, "--workers", str(workers), "--out",
+                    str(out), "--quiet"], check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sweep", default="sensitivity")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--serial-runs", type=int, default=10)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average at start "
+          f"{os.getloadavg()[0]:.1f}")
+    rounds = []
+    for r in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            load0 = os.getloadavg()[0]
+            before = serial_ms_per_run(args.serial_runs)
+            out = Path(tmp) / "out"
+            wall = timed_command(args.sweep, args.workers, out)
+            after = serial_ms_per_run(args.serial_runs)
+            rows = pq.read_table(out / "sweep.parquet")
+            run_sum = float(sum(rows.column("wall_time_s").to_pylist()))
+            n = len(rows)
+            t0 = time.perf_counter()
+            plan = load_sweep(args.sweep)
+            plan_s = time.perf_counter() - t0
+            from airpicture.sweep.sobol import write_sensitivity
+
+            t0 = time.perf_counter()
+            write_sensitivity(plan, rows, out)
+            analysis_s = time.perf_counter() - t0
+            serial = (before + after) / 2
+            ideal = n * serial / 1000.0 / args.workers
+            one = {"round": r + 1, "runs": n, "wall_s": wall, "serial_ms_per_run": serial,
+                   "run_wall_sum_s": run_sum, "mean_run_in_sweep_ms": 1000.0 * run_sum / n,
+                   "utilisation": run_sum / (args.workers * wall), "efficiency_vs_serial": ideal / wall,
+                   "plan_s": plan_s, "analysis_and_figures_s": analysis_s, "load_average": load0}
+            rounds.append(one)
+            print(f"round {r + 1}: {n} runs in {wall:.1f} s on {args.workers} workers (load {load0:.1f}); serial "
+                  f"teaching run {serial:.0f} ms, mean run inside the sweep {one['mean_run_in_sweep_ms']:.0f} ms, "
+                  f"utilisation {one['utilisation']:.0%}, efficiency vs serial {one['efficiency_vs_serial']:.0%}; "
+                  f"planning {plan_s:.1f} s, analysis + figures {analysis_s:.1f} s")
+    med = {k: statistics.median(x[k] for x in rounds) for k in rounds[0] if k != "round"}
+    print(f"median: {med['wall_s']:.1f} s for {int(med['runs'])} runs (goal < 120 s on 2 cores)")
+    if args.json:
+        args.json.write_text(json.dumps({"command": " ".join(sys.argv), "rounds": rounds, "median": med},
+                                        indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
