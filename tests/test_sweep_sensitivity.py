@@ -307,6 +307,8 @@ def test_bad_parameters_are_named(tmp_path, extra, where, expected):
     ({"sensitivity": {"confidence": 1.5}}, "sensitivity.confidence"),
     ({"grid": {"raids[0].count": [1, 2]}}, "sensitivity: give either a [grid] of values or a [sensitivity] table"),
     ({"figures": {"x": "raids[0].count"}}, "figures.x: a sensitivity sweep draws its own ranked figure"),
+    ({"sensitivity": {"fill": {"engagement.leakers": 0.0}}},
+     "sensitivity.fill: 'engagement.leakers' is not one of the outputs (targets.threats, engagement.threats)"),
     ({"fixed": {"duration_s": 5.0, "raids[0].count": 2}}, 'overlaps fixed."raids[0].count"'),
 ])
 def test_other_sensitivity_mistakes(tmp_path, changes, expected):
@@ -334,3 +336,32 @@ def test_cli_bad_sensitivity_exits_2_and_writes_nothing(tmp_path, cli):
     assert not out.exists()
     res = cli("validate", str(path))
     assert res.returncode == 2 and "value 1.5 is not accepted" in " ".join(res.stderr.split())
+
+
+def test_point_outputs_average_replications_fill_undefined_runs_and_estimate_the_noise(finished):
+    import dataclasses
+
+    import pyarrow as pa
+
+    from airpicture.sweep.sobol import point_outputs
+
+    plan, _ = finished
+    n = len(plan.points)
+    two = dataclasses.replace(plan, spec=plan.spec.model_copy(update={"seeds_per_point": 2}),
+                              sensitivity=dataclasses.replace(plan.sensitivity, fill=(("y", 7.0),)))
+    level = np.arange(n, dtype=float)  # the point means: 0, 1, ..., n - 1
+    point = np.repeat(np.arange(n), 2)
+    y = level[point] + np.tile([-0.5, 0.5], n)  # replication noise: variance 0.5 within every point
+    y[[2, 3]] = np.nan  # point 1: both runs leave the output undefined -> filled with 7
+    error = [None] * (2 * n)
+    error[4] = "ValueError: boom"  # point 2, first run failed: only its second run counts
+    table = pa.table({"point": pa.array(point, pa.int64()), "y": pa.array(y), "error": pa.array(error, pa.string())})
+    means, noise = point_outputs(two, table, "y")
+    expected = level.copy()
+    expected[1], expected[2] = 7.0, 2.5
+    np.testing.assert_allclose(means, expected)
+    within = 0.5 * (n - 2) / (n - 1)  # point 1 (filled, no spread) has none; point 2 has one run only
+    reps = 2.0
+    assert noise == pytest.approx(within / reps / np.var(expected, ddof=1))
+    plain, none = point_outputs(plan, table, "y")  # no fill, one replication: NaN, and no noise estimate
+    assert np.isnan(plain[1]) and none is None

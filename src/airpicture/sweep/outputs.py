@@ -41,4 +41,8 @@ COMMON_OUTPUTS: tuple[str, ...] = (
     "engagement.last_arrival_s",
 )
 
-KNOWN_OUTPUTS: tuple[str, ...] = (*COMMON_OUTPUTS, *BY_KIND)
+#: Columns present only in runs where they are defined (first saturation: only where a threat had to wait for a
+#: fire channel, an interceptor or a track slot). Give the sensitivity table a ``fill`` value for them.
+OPTIONAL_OUTPUTS: tuple[str, ...] = ("engagement.first_saturation_s",)
+
+KNOWN_OUTPUTS: tuple[str, ...] = (*COMMON_OUTPUTS, *OPTIONAL_OUTPUTS, *BY_KIND)

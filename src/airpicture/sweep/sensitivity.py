@@ -104,6 +104,7 @@ class SensitivityDesign:
     confidence: float
     bootstrap: int
     bootstrap_seed: int
+    fill: tuple[tuple[str, float], ...] = ()  #: (output, value where a successful run leaves it undefined)
 
     @property
     def block(self) -> int:
@@ -176,7 +177,7 @@ def plan_sensitivity(spec: SweepSpec, source: str, base_dir: Path, budget: Budge
         points.append(GridPoint(index, values, scenario))
 
     design = SensitivityDesign(parameters, settings.samples, unit, tuple(settings.outputs), settings.confidence,
-                               settings.bootstrap, bootstrap_seed(spec.seed))
+                               settings.bootstrap, bootstrap_seed(spec.seed), tuple(settings.fill.items()))
     paths = tuple(p.path for p in parameters)
     return SweepPlan(spec, source, base, tuple(points), paths, {p.path: p.dtype for p in parameters},
                      _design_hash(spec, fixed, parameters, base_data), sensitivity=design)

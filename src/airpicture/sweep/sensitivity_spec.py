@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from airpicture.errors import Problem
 from airpicture.scenario import Strict
@@ -69,6 +69,10 @@ class SensitivitySettings(Strict):
     parameters: dict[str, ParameterRange] = Field(description="Field path -> range or choices")
     outputs: list[str] = Field(default_factory=lambda: ["engagement.leakers"], min_length=1,
                                description="Sweep row columns analysed (e.g. engagement.leakers)")
+    fill: dict[str, float] = Field(
+        default_factory=dict,
+        description="Output -> value taken where a successful run does not define it, e.g. the run's duration for "
+                    "engagement.first_saturation_s when nothing saturated (otherwise such base samples are left out)")
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="Level of the bootstrap intervals")
     bootstrap: int = Field(default=1000, ge=10, le=100_000, description="Bootstrap resamples of the intervals")
 
@@ -95,6 +99,15 @@ class SensitivitySettings(Strict):
         seen = [o for i, o in enumerate(v) if o in v[:i]]
         if seen:
             raise ValueError(f"output {seen[0]!r} is given twice")
+        return v
+
+    @field_validator("fill")
+    @classmethod
+    def _fill_names_outputs(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        outputs = info.data.get("outputs") or []
+        for name in v:
+            if name not in outputs:
+                raise ValueError(f"{name!r} is not one of the outputs ({', '.join(outputs)})")
         return v
 
 

@@ -6,7 +6,9 @@ The estimators are SALib's (``SALib.analyze.sobol``: Saltelli et al. 2010 for th
 for the total index); the intervals are percentile intervals of SALib's bootstrap resamples of the base samples.
 
 A sample point's output is the mean of its runs (``seeds_per_point`` replications; failed runs and runs where
-the output is undefined, such as kills per interceptor when nothing was fired, are left out). A base sample
+the output is undefined, such as kills per interceptor when nothing was fired, are left out, unless the
+sensitivity table gives the output a ``fill`` value: the first saturation time of a run that never saturated
+can be taken as its duration). A base sample
 whose block of ``D + 2`` points lacks an output anywhere is left out of that output's analysis, so the
 estimators always see whole blocks; ``samples_used`` tells how many remained.
 
@@ -77,6 +79,9 @@ def point_outputs(plan: SweepPlan, table: pa.Table, output: str) -> tuple[F64, f
     point = table.column("point").to_numpy() if len(table) else np.zeros(0, int)
     ok = np.asarray(table.column("error").is_null().to_numpy(zero_copy_only=False), dtype=bool)
     y = _column(table, output)
+    fill = dict(plan.sensitivity.fill).get(output)
+    if fill is not None:
+        y = np.where(ok & np.isnan(y), fill, y)
     good = ok & np.isfinite(y) & (point < n_points)
     counts = np.bincount(point[good], minlength=n_points).astype(float)
     sums = np.bincount(point[good], weights=y[good], minlength=n_points)
@@ -176,6 +181,7 @@ def summary(plan: SweepPlan, table: pa.Table, results: list[OutputIndices]) -> d
                   "percentile bootstrap intervals over the base samples",
         "samples": design.samples, "sample_points": len(plan.points), "seeds_per_point": plan.spec.seeds_per_point,
         "runs": len(table), "runs_ok": ok, "confidence": design.confidence, "bootstrap": design.bootstrap,
+        "fill": dict(design.fill),
         "parameters": {p.path: p.describe() for p in design.parameters},
         "outputs": outputs,
     }
