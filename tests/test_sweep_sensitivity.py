@@ -365,3 +365,21 @@ def test_point_outputs_average_replications_fill_undefined_runs_and_estimate_the
     assert noise == pytest.approx(within / reps / np.var(expected, ddof=1))
     plain, none = point_outputs(plan, table, "y")  # no fill, one replication: NaN, and no noise estimate
     assert np.isnan(plain[1]) and none is None
+
+
+def test_cli_runs_a_sensitivity_sweep_and_validate_describes_it(tmp_path, cli):
+    path = write_sens(tmp_path, sensitivity={"samples": 4})
+    res = cli("validate", str(path))
+    assert res.returncode == 0, res.stderr
+    assert "24 sample points x 1 seeds = 24 runs of 'tiny'" in " ".join(res.stdout.split())
+    out = tmp_path / "out"
+    res = cli("sweep", str(path), "--out", str(out), "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "24 runs (0 already done, 24 run now" in text and f"table: {out / 'sobol.parquet'}" in text
+    assert "24 sample points (Saltelli)" in " ".join(res.stderr.split())
+    ranked = pq.read_table(out / "sobol.parquet").to_pylist()
+    assert ranked[0]["output"] == "targets.threats" and ranked[0]["parameter"] == "raids[0].count"
+    assert json.loads((out / "sweep.json").read_text())["sensitivity_results"]["samples"] == 4
+    res = cli("sweep", str(path), "--out", str(out), "--workers", "1")  # again: everything resumed
+    assert res.returncode == 0 and "24 already done, 0 run now" in " ".join(res.stdout.split())

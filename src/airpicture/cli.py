@@ -221,7 +221,8 @@ def _validate_sweep(ref: str, max_memory: str | None, workers: int | None) -> No
     plan = prepared.plan
     out.print(f"[bold green]valid[/]: {escape(ref)} (sweep)")
     lines = [f"{plan.spec.name}: {plan.spec.description}",
-             f"{len(plan.points)} grid points x {plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
+             f"{len(plan.points)} {'sample' if plan.sensitivity is not None else 'grid'} points x "
+             f"{plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
              f"'{plan.base.name}'",
              f"largest run: estimated peak memory {gb(prepared.largest_run.peak_bytes)}; "
              f"{prepared.concurrent} at once"]
