@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from airpicture.engine import run_scenario
 from airpicture.errors import InputError
-from airpicture.sweep import InProcess, LocalProcesses, load_sweep, run_sweep
+from airpicture.sweep import DaskCluster, InProcess, LocalProcesses, load_sweep, run_sweep
 from airpicture.sweep.outputs import BY_KIND, COMMON_OUTPUTS
 from airpicture.sweep.sensitivity import Parameter, SensitivityDesign, unit_sample
 from airpicture.sweep.sobol import analyse_output
@@ -158,11 +158,14 @@ def test_rows_hold_the_sampled_values(finished):
         assert row["targets.threats"] == gp.values["raids[0].count"] + 1  # one drone besides the raid
 
 
-def test_local_processes_give_the_same_rows(finished, tmp_path):
-    """Eight base samples on two worker processes: the same rows as the first eight of the in-process sweep."""
+@pytest.mark.parametrize("make_backend", [lambda: LocalProcesses(2),
+                                          lambda: DaskCluster("local", workers=2, processes=False)],
+                         ids=["local-processes", "dask"])
+def test_other_backends_give_the_same_rows(finished, tmp_path, make_backend):
+    """Eight base samples on two workers: the same rows as the first eight of the in-process sweep."""
     plan, result = finished
     small = load_sweep(write_sens(tmp_path, sensitivity={"samples": 8}))
-    backend = LocalProcesses(2)
+    backend = make_backend()
     try:
         other = run_sweep(small, tmp_path / "out", backend)
     finally:
