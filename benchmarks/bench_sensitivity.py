@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,15 @@ def serial_ms_per_run(runs: int) -> float:
     return 1000.0 * (time.perf_counter() - t0) / runs
 
 
+def top_parameters(folder: Path, n: int = 3) -> dict[str, list[tuple[str, float, float, float]]]:
+    """The ``n`` most influential parameters of each output (total index and its interval) from sobol.parquet."""
+    out: dict[str, list[tuple[str, float, float, float]]] = {}
+    for row in pq.read_table(folder / "sobol.parquet").to_pylist():
+        if row["rank"] <= n:
+            out.setdefault(row["output"], []).append((row["parameter"], row["ST"], row["ST_low"], row["ST_high"]))
+    return out
+
+
 def timed_command(sweep: str, workers: int, out: Path) -> float:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     t0 = time.perf_counter()
@@ -62,6 +72,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--serial-runs", type=int, default=10)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--keep", type=Path, default=None, help="Copy the last round's sweep folder here (a new folder)")
     args = ap.parse_args()
 
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average at start "
@@ -91,12 +102,17 @@ def main() -> None:
                    "run_wall_sum_s": run_sum, "mean_run_in_sweep_ms": 1000.0 * run_sum / n,
                    "utilisation": run_sum / (args.workers * wall), "efficiency_vs_serial": ideal / wall,
                    "plan_s": plan_s, "analysis_and_figures_s": analysis_s, "load_average": load0}
+            one["top"] = top_parameters(out)
             rounds.append(one)
+            if args.keep is not None:
+                shutil.copytree(out, args.keep)
             print(f"round {r + 1}: {n} runs in {wall:.1f} s on {args.workers} workers (load {load0:.1f}); serial "
                   f"teaching run {serial:.0f} ms, mean run inside the sweep {one['mean_run_in_sweep_ms']:.0f} ms, "
                   f"utilisation {one['utilisation']:.0%}, efficiency vs serial {one['efficiency_vs_serial']:.0%}; "
                   f"planning {plan_s:.1f} s, analysis + figures {analysis_s:.1f} s")
-    med = {k: statistics.median(x[k] for x in rounds) for k in rounds[0] if k != "round"}
+            for output, ranked in one["top"].items():
+                print(f"  {output}: " + ", ".join(f"{p} ST {st:.2f} [{lo:.2f}, {hi:.2f}]" for p, st, lo, hi in ranked))
+    med = {k: statistics.median(x[k] for x in rounds) for k in rounds[0] if k not in ("round", "top")}
     print(f"median: {med['wall_s']:.1f} s for {int(med['runs'])} runs (goal < 120 s on 2 cores)")
     if args.json:
         args.json.write_text(json.dumps({"command": " ".join(sys.argv), "rounds": rounds, "median": med},
