@@ -65,7 +65,7 @@ def plotly_sobol(plan: SweepPlan, results: list[OutputIndices]) -> Any:
 
     n = len(results)
     d = len(plan.sensitivity.parameters)
-    fig = make_subplots(rows=n, cols=1, subplot_titles=[_title(r) for r in results], vertical_spacing=0.25 / n)
+    fig = make_subplots(rows=n, cols=1, subplot_titles=[_title(r) for r in results], vertical_spacing=0.3 / n)
     x_range = _x_range(results)
     for row, r in enumerate(results, start=1):
         bars = _bars(plan, r)
@@ -84,11 +84,13 @@ def plotly_sobol(plan: SweepPlan, results: list[OutputIndices]) -> Any:
                 hovertemplate="%{customdata}: %{x:.3f}<extra>" + key + "</extra>",
             ), row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
-        fig.update_xaxes(range=list(x_range), title="Sobol' index (share of the output variance)", row=row, col=1)
+        fig.update_xaxes(range=list(x_range), row=row, col=1,
+                         title="Sobol' index (share of the output variance)" if row == n else None)
     fig.update_layout(
         barmode="group", template="plotly_white", height=140 + n * (90 + 48 * d),
         title=dict(text="<br>".join(textwrap.wrap(_caption(plan), 140)), x=0.01, xanchor="left", font=dict(size=13)),
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), margin=dict(t=120, l=60, r=20),
+        legend=dict(orientation="h", x=0, xanchor="left", y=0.01, yanchor="bottom", yref="container"),
+        margin=dict(t=120, b=90, l=60, r=20),
     )
     return fig
 
