@@ -76,7 +76,7 @@ class Parameter:
         if self.kind == "log_uniform":
             return [float(v) for v in np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))]
         if self.kind == "integer":
-            k = np.floor(lo + u * (hi - lo + 1.0))
+            k = lo + np.floor(u * (hi - lo + 1.0))  # lo + k exactly: k-th of the equal shares of [0, 1)
         elif self.kind == "log_integer":
             k = np.floor(np.exp(np.log(lo) + u * (np.log(hi + 1.0) - np.log(lo))))
         else:
