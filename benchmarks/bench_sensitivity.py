@@ -2,9 +2,12 @@
 parameters of the default battery and radar, 64 base samples) end to end on two local worker processes.
 
     python benchmarks/bench_sensitivity.py [--sweep sensitivity] [--workers 2] [--repeat 1] [--serial-runs 10]
+                                           [--ratio-runs 16] [--only-ratio] [--keep DIR]
                                            [--json benchmarks/results/sensitivity.json]
 
-Measured, ``--repeat`` times:
+First, what one run of the study costs in plain teaching runs: ``--ratio-runs`` sample points spread over the
+design, each timed one for one beside a plain teaching run in this process (both see the same machine, so the
+ratio holds on a busy machine too). Then, ``--repeat`` times:
 
 - ``airpicture sweep SWEEP --workers 2 --quiet`` in a fresh process, timed from outside (imports, planning of
   every sample point, the runs, merging the rows, Sobol' indices, figures): the number the goal is about;
@@ -48,6 +51,26 @@ def serial_ms_per_run(runs: int) -> float:
     return 1000.0 * (time.perf_counter() - t0) / runs
 
 
+def cost_ratio(sweep: str, runs: int) -> tuple[float, float, float]:
+    """Mean wall time of ``runs`` of the study's sample points (evenly spread over the design) and of as many
+    plain teaching runs, interleaved one for one in this process (so both see the same machine), and their
+    ratio: what one run of the study costs in teaching runs."""
+    plan = load_sweep(sweep)
+    teaching = load_scenario("teaching")
+    run_scenario(teaching)  # warm-up
+    picks = [plan.points[i] for i in range(0, len(plan.points), max(1, len(plan.points) // runs))][:runs]
+    t_study = t_plain = 0.0
+    for k, gp in enumerate(picks):
+        t0 = time.perf_counter()
+        run_scenario(gp.scenario.model_copy(update={"seed": plan.run_seed(gp.index, 0)}))
+        t1 = time.perf_counter()
+        run_scenario(teaching.model_copy(update={"seed": 200 + k}))
+        t2 = time.perf_counter()
+        t_study += t1 - t0
+        t_plain += t2 - t1
+    return 1000.0 * t_study / len(picks), 1000.0 * t_plain / len(picks), t_study / t_plain
+
+
 def top_parameters(folder: Path, n: int = 3) -> dict[str, list[tuple[str, float, float, float]]]:
     """The ``n`` most influential parameters of each output (total index and its interval) from sobol.parquet."""
     out: dict[str, list[tuple[str, float, float, float]]] = {}
@@ -72,11 +95,25 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--serial-runs", type=int, default=10)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--ratio-runs", type=int, default=16,
+                    help="Sample points timed one for one against plain teaching runs (0: skip)")
+    ap.add_argument("--only-ratio", action="store_true", help="Measure the cost ratio only (no sweep)")
     ap.add_argument("--keep", type=Path, default=None, help="Copy the last round's sweep folder here (a new folder)")
     args = ap.parse_args()
 
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average at start "
           f"{os.getloadavg()[0]:.1f}")
+    ratio = None
+    if args.ratio_runs:
+        study_ms, plain_ms, r = cost_ratio(args.sweep, args.ratio_runs)
+        ratio = {"runs": args.ratio_runs, "study_ms_per_run": study_ms, "teaching_ms_per_run": plain_ms, "ratio": r}
+        print(f"one run of the study costs {r:.2f} teaching runs ({study_ms:.0f} ms against {plain_ms:.0f} ms, "
+              f"{args.ratio_runs} of each, interleaved in one process; load {os.getloadavg()[0]:.1f})")
+    if args.only_ratio:
+        if args.json:
+            args.json.write_text(json.dumps({"command": " ".join(sys.argv), "cost_ratio": ratio}, indent=2) + "\n",
+                                 encoding="utf-8")
+        return
     rounds = []
     for r in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -115,7 +152,8 @@ def main() -> None:
     med = {k: statistics.median(x[k] for x in rounds) for k in rounds[0] if k not in ("round", "top")}
     print(f"median: {med['wall_s']:.1f} s for {int(med['runs'])} runs (goal < 120 s on 2 cores)")
     if args.json:
-        args.json.write_text(json.dumps({"command": " ".join(sys.argv), "rounds": rounds, "median": med},
+        args.json.write_text(json.dumps({"command": " ".join(sys.argv), "cost_ratio": ratio, "rounds": rounds,
+                                         "median": med},
                                         indent=2) + "\n", encoding="utf-8")
 
 
