@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.sweep.fieldpath import parse_path
 from airpicture.sweep.figures import METRIC_WORDS, field_label
 from airpicture.sweep.sobol import OutputIndices
 from airpicture.sweep.spec import SweepPlan
@@ -21,11 +22,24 @@ COLORS = {"ST": "#1f4e79", "S1": "#8fb8de"}
 NAMES = {"ST": "total index (with interactions)", "S1": "first-order index (alone)"}
 
 
+def _label(plan: SweepPlan, path: str) -> str:
+    """Short readable name of a parameter; a key of a table field keeps the field's name ("pk cruise missile")."""
+    short = field_label(plan, path)[1] or path
+    try:
+        tokens = parse_path(path)
+    except ValueError:
+        return short
+    last = str(tokens[-1]).replace("_", " ")
+    if len(tokens) >= 2 and isinstance(tokens[-2], str) and short.endswith(last):
+        return f"{short[: len(short) - len(last)]}{tokens[-2].replace('_', ' ')} {last}"
+    return short
+
+
 def _bars(plan: SweepPlan, r: OutputIndices) -> dict[str, Any]:
     """Bar data of one output, most influential parameter first."""
     order = r.ranking()
     paths = plan.sensitivity.paths
-    labels = [field_label(plan, paths[i])[1] or paths[i] for i in order]
+    labels = [_label(plan, paths[i]) for i in order]
     out: dict[str, Any] = {"labels": labels, "paths": [paths[i] for i in order]}
     for key, est, lo, hi in (("ST", r.st, r.st_low, r.st_high), ("S1", r.s1, r.s1_low, r.s1_high)):
         y = est[order]
