@@ -210,7 +210,7 @@ def _is_sweep_file(ref: str) -> bool:
     if not (path.suffix == ".toml" or "/" in ref) or not path.is_file():
         return False
     data = read_toml(path)
-    return "grid" in data and "scenario" in data and "site" not in data
+    return ("grid" in data or "sensitivity" in data) and "scenario" in data and "site" not in data
 
 
 def _validate_sweep(ref: str, max_memory: str | None, workers: int | None) -> None:
@@ -221,7 +221,8 @@ def _validate_sweep(ref: str, max_memory: str | None, workers: int | None) -> No
     plan = prepared.plan
     out.print(f"[bold green]valid[/]: {escape(ref)} (sweep)")
     lines = [f"{plan.spec.name}: {plan.spec.description}",
-             f"{len(plan.points)} grid points x {plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
+             f"{len(plan.points)} {'sample' if plan.sensitivity is not None else 'grid'} points x "
+             f"{plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of "
              f"'{plan.base.name}'",
              f"largest run: estimated peak memory {gb(prepared.largest_run.peak_bytes)}; "
              f"{prepared.concurrent} at once"]
@@ -299,7 +300,9 @@ def sweep(
 ) -> None:
     """Run a Monte Carlo sweep: a grid of scenario overrides x seeds, in parallel, resumable.
 
-    Writes sweep.parquet (one row per run) and saturation figures (HTML, PNG) into the sweep folder.
+    Writes sweep.parquet (one row per run) and saturation figures (HTML, PNG) into the sweep folder. A sweep
+    file with a [sensitivity] table instead of a grid runs Saltelli samples of parameter ranges and writes
+    Sobol' indices (sobol.parquet, a ranked figure, a summary in sweep.json).
 
     Examples:
 
@@ -310,6 +313,8 @@ def sweep(
       airpicture sweep my_sweep.toml --dask tcp://scheduler:8786
 
       airpicture sweep my_sweep.toml --out sweeps/s1 --retry-failed   # resume, re-running failed runs
+
+      airpicture sweep sensitivity --workers 2   # the built-in global sensitivity study (Sobol' indices)
     """
     from airpicture.sweep.command import sweep_command
 

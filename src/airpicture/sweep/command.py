@@ -86,7 +86,8 @@ def sweep_command(spec: str | None, out_dir: str | Path | None, dask: str | None
             what = "resuming" if resuming else "running"
             if resuming and retry_failed:
                 what += " (re-running failed runs)"
-            err.print(f"{what} sweep [bold]{escape(plan.spec.name)}[/]: {len(plan.points)} grid points x "
+            points = "sample points (Saltelli)" if plan.sensitivity is not None else "grid points"
+            err.print(f"{what} sweep [bold]{escape(plan.spec.name)}[/]: {len(plan.points)} {points} x "
                       f"{plan.spec.seeds_per_point} seeds = {plan.n_runs} runs of '{escape(plan.base.name)}' on "
                       f"{backend.description} -> {escape(str(folder))}", highlight=False)
         note = f"finished runs are kept in {folder}; run the same command again to resume"
@@ -118,7 +119,7 @@ def report(result: SweepResult, out: Console) -> None:
               f"({battles_per_minute(result.ran, result.elapsed_s)} battles/min)", highlight=False)
     out.print(f"  rows: {result.table_path}", highlight=False)
     for p in result.figures:
-        out.print(f"  figure: {p}", highlight=False)
+        out.print(f"  {'table' if p.suffix == '.parquet' else 'figure'}: {p}", highlight=False)
     if result.failed:
         errors = result.table.column("error").drop_null().to_pylist()
         for text in sorted(set(errors))[:3]:

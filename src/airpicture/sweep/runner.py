@@ -156,7 +156,11 @@ def run_sweep(plan: SweepPlan, out: Path, backend: Backend, progress: SweepProgr
             progress.close()
         table_path, table = store.write_table()
         figure_paths: list[Path] = []
-        if figures:
+        if plan.sensitivity is not None:  # Sobol' indices (table, figure, summary) instead of saturation curves
+            from airpicture.sweep.sobol import write_sensitivity
+
+            figure_paths = write_sensitivity(plan, table, out, figures=figures)
+        elif figures:
             from airpicture.sweep.figures import write_figures  # plotting imports only when drawing
 
             figure_paths = write_figures(plan, table, out / "figures")

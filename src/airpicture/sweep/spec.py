@@ -17,6 +17,9 @@ A sweep file (TOML)::
     [figures]
     x = "raids[1].count"           # horizontal axis (default: the first grid key)
 
+A ``[sensitivity]`` table instead of ``[grid]`` makes a global sensitivity sweep (parameter ranges, Saltelli
+samples, Sobol' indices): see :mod:`airpicture.sweep.sensitivity_spec`.
+
 Every grid point's scenario is validated before any run starts, so a wrong path or value is reported at once.
 """
 
@@ -35,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from airpicture.budget import Budget, check_sweep_size, memory_budget
 from airpicture.errors import InputError, Problem
@@ -53,6 +56,7 @@ from airpicture.scenario import (
 )
 from airpicture.seeding import SWEEP, stream
 from airpicture.sweep.fieldpath import PathError, Token, format_path, get_at, is_prefix, parse_path, set_at
+from airpicture.sweep.sensitivity_spec import SensitivitySettings, quote_parameter_keys
 
 BUILTIN_FOLDER = "sweeps"
 DEFAULT_SWEEP = "default"
@@ -86,7 +90,10 @@ class SweepSpec(Strict):
         description="Give replication r the same run seed at every grid point (smoother curves, correlated points)",
     )
     fixed: dict[str, Any] = Field(default_factory=dict, description="Field path -> value applied to every run")
-    grid: dict[str, list[Any]] = Field(description="Field path -> list of values; runs cover their product")
+    grid: dict[str, list[Any]] = Field(default_factory=dict,
+                                       description="Field path -> list of values; runs cover their product")
+    sensitivity: SensitivitySettings | None = Field(
+        default=None, description="Instead of a grid: parameter ranges whose Sobol' sensitivity indices are estimated")
     figures: FigureSettings = Field(default_factory=FigureSettings, description="Figure settings")
 
     _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))  # type: ignore[arg-type]
@@ -95,12 +102,26 @@ class SweepSpec(Strict):
     @classmethod
     def _grid_shape(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            if not v:
-                raise ValueError("the grid is empty; give at least one field path with a list of values")
             for path, values in v.items():
                 if not isinstance(values, list):
                     raise ValueError(f'"{path}" = {values!r}: expected a list of values, e.g. [{values!r}]')
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _grid_not_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("grid") == {}:
+            raise ValueError("grid: the grid is empty; give at least one field path with a list of values")
+        return data
+
+    @model_validator(mode="after")
+    def _grid_or_sensitivity(self) -> SweepSpec:
+        if self.grid and self.sensitivity is not None:
+            raise ValueError("sensitivity: give either a [grid] of values or a [sensitivity] table of ranges, "
+                             "not both")
+        if not self.grid and self.sensitivity is None:
+            raise ValueError("grid: required field is missing (or give a [sensitivity] table of parameter ranges)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,8 @@ class SweepPlan:
     grid_paths: tuple[str, ...]
     grid_types: dict[str, pa.DataType] = field(repr=False)
     spec_hash: str
+    #: The Saltelli design of a ``[sensitivity]`` sweep (points are its sample rows, in order); None for a grid.
+    sensitivity: Any = field(default=None, repr=False)
 
     @property
     def n_runs(self) -> int:
@@ -184,13 +207,17 @@ def parse_spec(data: dict[str, Any], source: str) -> SweepSpec:
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise InputError(source, problems_from_validation(exc, data)) from None
+        raise InputError(source, quote_parameter_keys(problems_from_validation(exc, data), data)) from None
 
 
 def plan_sweep(data: dict[str, Any], source: str, base_dir: Path, budget: Budget | None = None) -> SweepPlan:
     """Validate ``data`` (a parsed sweep file) and every grid point's scenario; a grid whose points and runs
     would not fit ``budget`` is refused before it is expanded."""
     spec = parse_spec(data, source)
+    if spec.sensitivity is not None:
+        from airpicture.sweep.sensitivity import plan_sensitivity
+
+        return plan_sensitivity(spec, source, base_dir, budget)
     n_points = math.prod(len(v) for v in spec.grid.values())
     check_sweep_size(n_points, spec.seeds_per_point, source, budget or memory_budget(None))
     base = _load_base(spec.scenario, source, base_dir)
