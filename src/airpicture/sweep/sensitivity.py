@@ -39,9 +39,9 @@ from airpicture.sweep.spec import (
     SweepSpec,
     _column_type,
     _load_base,
-    _parse_paths,
     _scenario_dir,
     _validate,
+    parse_override_paths,
 )
 
 F64 = NDArray[np.float64]
@@ -150,8 +150,8 @@ def plan_sensitivity(spec: SweepSpec, source: str, base_dir: Path, budget: Budge
     base_data = base.model_dump(mode="json")
     scenario_dir = _scenario_dir(spec.scenario, base_dir)
 
-    fixed = _parse_paths(spec.fixed, "fixed", base_data, source)
-    swept = _parse_paths(settings.parameters, TABLE, base_data, source)
+    fixed = parse_override_paths(spec.fixed, "fixed", base_data, source)
+    swept = parse_override_paths(settings.parameters, TABLE, base_data, source)
     _check_overlaps(fixed, swept, source)
     fixed_data = copy.deepcopy(base_data)
     for raw, tokens in fixed.items():
