@@ -138,8 +138,8 @@ def track(
     from airpicture.tracking.offline import window_limit_s
 
     check_track_budget(det, cap, picture_period, budget, window_limit_s(radars))
+    from airpicture.placement import place_en
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
-    from airpicture.truth.threats import place_en
 
     assets_en = [place_en(a, frame) for a in assets] or None
     tic = time.perf_counter()
