@@ -111,6 +111,10 @@ def run(
     staging.start()  # removes what killed runs left in the same parent folder
     try:
         _notes(staging.notes, quiet and not json_out)
+        if not quiet and sc.sensors:
+            from airpicture.compiled import first_run_notice
+
+            _notes([n for n in [first_run_notice()] if n], quiet)
         with reporter(quiet, err) as progress:
             result = run_into(sc, staging, source, report=not no_report, progress=progress)
     except BaseException:
