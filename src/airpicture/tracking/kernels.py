@@ -96,7 +96,7 @@ def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po) -> None:
         Po[i + 3, i + 3] += qvv
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def predict_model(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
     """Predict state ``x`` (6,) and covariance ``P`` (6, 6) by ``dt`` seconds with one motion model into
     ``xo``, ``Po`` (may not alias the inputs)."""
@@ -181,7 +181,7 @@ def imm_predict(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, 
         predict_model(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j])
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def combine(xm, Pm, w, xo, Po) -> None:
     """Moment-matched single Gaussian of the mixture ``sum_m w[m] N(xm[m], Pm[m])`` (weights sum to 1)."""
     m_models = xm.shape[0]
@@ -200,7 +200,7 @@ def combine(xm, Pm, w, xo, Po) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ measurement
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def measure(x, spos, srot, zp, H) -> None:
     """Predicted polar measurement ``zp`` (4,) = [r, az, el, rr] of state ``x`` seen from a sensor at ``spos``
     (3,) with axes ``srot`` (3, 3), and its Jacobian ``H`` (4, 6) with respect to the site-ENU state."""
@@ -260,7 +260,7 @@ def wrap_angle(a: float) -> float:
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tuple[float, float, bool]:
     """Innovation ``nu`` (m,), its covariance ``S`` (m, m), Cholesky factor ``L`` and ``PHt`` (6, m) of
     state (x, P) against measurement ``z`` with standard deviations ``sig``; m = 3 (r, az, el) or 4 (+ rr).
@@ -317,7 +317,7 @@ def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tup
     return d2, logdet, True
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def joseph_update(x, P, nu, sig, m: int, L, PHt, H, xo, Po, K, y, A, T) -> None:
     """EKF update in Joseph form, P+ = (I - K H) P (I - K H)^T + K R K^T, with K = P H^T S^-1 from the
     factors computed by :func:`innovation`. Writes ``xo`` (6,), ``Po`` (6, 6) (may alias x, P). ``K`` (6, 4),
@@ -383,7 +383,7 @@ def _joseph(x, P, sig, m, f, xo, Po) -> None:
     joseph_update(x, P, f[0], sig, m, f[2], f[3], f[4], xo, Po, f[7], f[6], f[8], f[9])
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=True)
 def _gate_position(x, P, dt, kind, q, z, sig, spos, srot, f, xp, Pp) -> tuple[float, float, bool]:
     """Squared Mahalanobis distance and log det S of a (range, azimuth, elevation) detection against a CV or
     ballistic track predicted by dt, computing only the predicted position and its 3x3 covariance (what S
