@@ -208,8 +208,7 @@ def _raid_flight_s(scenario: Scenario, i: int) -> float:
     speed = float(raid.speed_mps or 1.0)
     length = raid.start_distance_m
     if isinstance(prof, (WaypointProfile, CruiseProfile)) and prof.waypoints_m:
-        from airpicture.truth import frame_of
-        from airpicture.truth.threats import asset_positions
+        from airpicture.placement import asset_positions, frame_of
 
         goal = asset_positions(scenario, frame_of(scenario))[scenario.asset_index(raid.asset)]
         mid = math.radians(raid.azimuth_min_deg + ((raid.azimuth_max_deg - raid.azimuth_min_deg) % 360) / 2)

@@ -12,26 +12,21 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from airpicture import exits
 from airpicture.errors import InputError
-from airpicture.io import default_run_dir
-from airpicture.scenario import (
-    MAX_SEED,
-    Scenario,
-    builtin_names,
-    builtin_path,
-    load_scenario,
-    read_toml,
-    resolve_scenario_path,
-)
 from airpicture.tracking.cli import track
+
+if TYPE_CHECKING:
+    from airpicture.scenario import Scenario
+
+# Each command imports what it needs when it runs: `airpicture --help` loads neither the scenario models nor
+# NumPy, and no command loads the compiled kernels, pyarrow or the plotting libraries before it needs them.
 
 app = typer.Typer(
     name="airpicture",
@@ -57,6 +52,8 @@ MaxMemoryOption = Annotated[str | None, typer.Option(
 
 
 def _load(ref: str | None, seed: int | None = None) -> tuple[Scenario, str]:
+    from airpicture.scenario import MAX_SEED, load_scenario, resolve_scenario_path
+
     path = resolve_scenario_path(ref)
     scenario = load_scenario(path)
     if seed is not None:
@@ -100,6 +97,7 @@ def run(
     from airpicture.budget import check_run_budget, memory_budget
     from airpicture.engine import run_into
     from airpicture.folders import staged
+    from airpicture.io import default_run_dir
     from airpicture.progress import reporter
 
     sc, source = _load(scenario, seed)
@@ -113,6 +111,10 @@ def run(
     staging.start()  # removes what killed runs left in the same parent folder
     try:
         _notes(staging.notes, quiet and not json_out)
+        if not quiet and sc.sensors:
+            from airpicture.compiled import first_run_notice
+
+            _notes([n for n in [first_run_notice()] if n], quiet)
         with reporter(quiet, err) as progress:
             result = run_into(sc, staging, source, report=not no_report, progress=progress)
     except BaseException:
@@ -206,6 +208,8 @@ def validate(
 
 def _is_sweep_file(ref: str) -> bool:
     """A .toml file (not a built-in scenario name) whose top level has the keys of a sweep file."""
+    from airpicture.scenario import read_toml
+
     path = Path(ref)
     if not (path.suffix == ".toml" or "/" in ref) or not path.is_file():
         return False
@@ -236,6 +240,10 @@ def scenarios() -> None:
 
     Example: airpicture scenarios
     """
+    from rich.table import Table
+
+    from airpicture.scenario import builtin_names, builtin_path, read_toml
+
     table = Table("name", "description", box=None, pad_edge=False)
     for name in builtin_names():
         data = read_toml(builtin_path(name))

@@ -199,9 +199,9 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
     # imported here so that a truth-only run does not pay for compiling the tracker
     from airpicture.engagement import FireControl
     from airpicture.metrics import PictureScorer
+    from airpicture.placement import asset_positions
     from airpicture.sensors.stage import SensingStage
     from airpicture.tracking import Tracker
-    from airpicture.truth.threats import asset_positions
 
     frame = frame_of(scenario)
     n_targets = truth.n_targets

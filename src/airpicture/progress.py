@@ -1,4 +1,5 @@
-"""Progress reporting for long work: a rich progress bar per stage, or nothing (``--quiet``, library use)."""
+"""Progress reporting for long work: a rich progress bar per stage, plus a line while Numba compiles kernels (the
+first run on a machine), or nothing (``--quiet``, library use)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,36 @@ class Bar:
 
     def done(self) -> None:
         if self._task is not None:
-            task = self._p.tasks[-1]
+            task = next(t for t in self._p.tasks if t.id == self._task)
             if task.total is not None:
                 self._p.update(self._task, completed=task.total)
             self._task = None
+
+
+class CompileLine:
+    """A progress line of its own while Numba compiles kernels (the first run on a machine): how many are done,
+    which one is compiling, the seconds spent so far. Appears only if something is compiled."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._p = progress
+        self._task: int | None = None
+        self._seconds = 0.0
+
+    def start(self, name: str) -> None:
+        if self._task is None:
+            self._task = self._p.add_task("compile kernels", total=None, unit="")
+        self._p.update(self._task, unit=f"once for this machine · {name}")
+
+    def end(self, name: str, seconds: float) -> None:
+        self._seconds += seconds
+        if self._task is not None:
+            self._p.update(self._task, advance=1, unit=f"once for this machine · {self._seconds:.1f} s so far")
+
+    def close(self) -> None:
+        if self._task is not None:
+            task = next(t for t in self._p.tasks if t.id == self._task)
+            self._p.update(self._task, total=task.completed, unit=f"once for this machine · {self._seconds:.1f} s")
+            self._p.stop_task(self._task)
 
 
 @contextmanager
@@ -66,9 +93,13 @@ def reporter(quiet: bool, console: Console | None = None) -> Iterator[Reporter]:
         console=console or Console(stderr=True),
         transient=False,
     )
-    with progress:
+    from airpicture.compiled import watching  # loads Numba: only for work that compiles kernels
+
+    compiling = CompileLine(progress)
+    with progress, watching(compiling.start, compiling.end):
         bar = Bar(progress)
         try:
             yield bar
         finally:
             bar.done()
+            compiling.close()

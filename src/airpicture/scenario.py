@@ -787,7 +787,7 @@ def check_radars_above_ground(site: Site, sensors: Sequence[Radar]) -> None:
     """Refuse a radar whose antenna, given its ground ``altitude_m``, lies below the scenario's spherical ground
     model (the model has no terrain below the site's altitude)."""
     from airpicture.geodesy import LocalFrame
-    from airpicture.sensors.placement import antenna_height_m
+    from airpicture.placement import antenna_height_m
 
     frame = LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m)
     for i, radar in enumerate(sensors):

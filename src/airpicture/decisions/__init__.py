@@ -54,8 +54,8 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
     associations (detection index, track id, started), ``fire`` fire control after ``finish`` (or None)."""
     from airpicture.decisions.outcomes import outcome_rows, sensing_rows
     from airpicture.decisions.visibility import first_visibility
+    from airpicture.placement import asset_positions
     from airpicture.tracking.decisions import tracker_decisions
-    from airpicture.truth.threats import asset_positions
 
     n = truth.n_targets
     longest = max((r.scan_period_s for r in scenario.sensors), default=scenario.time_step_s)

@@ -22,10 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import antenna_height_m
 from airpicture.scenario import Radar
 from airpicture.sensors.look_geometry import look_geometry
 from airpicture.sensors.physics import above_horizon
-from airpicture.sensors.placement import antenna_height_m, radar_geometry
+from airpicture.sensors.placement import radar_geometry
 from airpicture.truth import Truth
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import asset_positions, place_en
 from airpicture.scenario import ALL_KINDS, Battery, Scenario
 from airpicture.seeding import ENGAGEMENT, IDENTIFICATION, stream
-from airpicture.truth.threats import asset_positions, place_en
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

@@ -47,9 +47,9 @@ from airpicture.engagement.threat import KIND_PRIORITY_BY_INDEX, threat_order
 from airpicture.engagement.trackbook import NO_CHANNEL, NO_INTERCEPTOR, NOT_WAITING, TrackBook
 from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
+from airpicture.placement import asset_positions
 from airpicture.scenario import ALL_KINDS, Scenario
 from airpicture.truth import Truth
-from airpicture.truth.threats import asset_positions
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

@@ -75,7 +75,7 @@ class Frames:
 # ------------------------------------------------------------------------------------------------ places
 def sites_and_rings(run: RunData) -> tuple[list[Site], list[Ring]]:
     """Assets, radars and batteries, with asset radii, radar coverage and engagement-envelope rings."""
-    from airpicture.truth.threats import place_en
+    from airpicture.placement import place_en
 
     sc, frame = run.scenario, run.frame
     sites: list[Site] = []
@@ -106,7 +106,7 @@ def sites_and_rings(run: RunData) -> tuple[list[Site], list[Ring]]:
 
 
 def battery_positions(run: RunData) -> dict[str, tuple[float, float]]:
-    from airpicture.truth.threats import place_en
+    from airpicture.placement import place_en
 
     out: dict[str, tuple[float, float]] = {}
     for b in run.scenario.batteries:

@@ -14,10 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.geodesy import LocalFrame, ecef_to_enu, enu_to_ecef
+from airpicture.placement import antenna_height_m
 from airpicture.report.load import RunData
 from airpicture.report.mapdata import SortedTruth
 from airpicture.scenario import Radar
-from airpicture.sensors.placement import antenna_height_m
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -80,8 +80,8 @@ def scan_view(run: RunData, st: SortedTruth, sensor: Radar, index: int) -> Scan:
     """Detections of ``sensor`` in rotation ``index`` and every truth target in the sky during the rotation and
     within the radar's instrumented range, at mid-rotation (or the nearest moment of its flight), converted to the
     radar's polar coordinates."""
+    from airpicture.placement import place_en
     from airpicture.report.mapdata import position_at
-    from airpicture.truth.threats import place_en
 
     det = run.get("detections")
     t0 = index * sensor.scan_period_s

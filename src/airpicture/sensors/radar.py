@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from airpicture.detections import DetectionLabels, Detections
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import antenna_height_m
 from airpicture.scenario import Radar
 from airpicture.seeding import SENSING, stream
 from airpicture.sensors.accuracy import measurement_sigmas
@@ -51,7 +52,7 @@ from airpicture.sensors.physics import (
     square_law_statistic,
     threshold_from_pfa,
 )
-from airpicture.sensors.placement import antenna_height_m, radar_geometry
+from airpicture.sensors.placement import radar_geometry
 from airpicture.sensors.resolution import merge_echoes, resolution_groups
 from airpicture.sensors.scan_timing import beam_crossings
 from airpicture.sensors.truth_index import TruthIndex

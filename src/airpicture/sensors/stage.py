@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 
 from airpicture.detections import DetectionLabels, Detections, Look
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import frame_of
 from airpicture.scenario import Scenario
 from airpicture.sensors.radar import RadarSimulator
 from airpicture.sensors.truth_index import TruthIndex
-from airpicture.truth import Truth, frame_of
+from airpicture.truth import Truth
 
 F64 = NDArray[np.float64]
 

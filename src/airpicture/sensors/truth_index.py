@@ -25,7 +25,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True, forceinline=True)
 def interpolate_one(sample_t: F64, sample_x: F64, first: int, last: int, t: float, out: F64) -> None:
     """(6,) state at time t from one target's samples ``first..last`` (inclusive) into ``out``: cubic Hermite
     between the bracketing samples (constant velocity from a lone or repeated sample)."""

@@ -140,8 +140,8 @@ def track(
     check_track_budget(det, cap, picture_period, budget, window_limit_s(radars))
     import numpy as np
 
+    from airpicture.placement import place_en
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
-    from airpicture.truth.threats import place_en
 
     assets_en = np.asarray([place_en(a, frame) for a in assets], float) if assets else None
     tic = time.perf_counter()

@@ -42,7 +42,7 @@ def gate_thresholds(gate_probability: float) -> F64:
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def _box_one(x, P, dt, q, spos, srot, out_z, out_var, Pp, p, d, g, h) -> None:
     """Predicted (r, az, el) at dt (constant velocity) and the variances h_k P_pos(dt) h_k^T. ``Pp``, ``g``
     (3, 3), ``p``, ``d``, ``h`` (3,) are scratch."""

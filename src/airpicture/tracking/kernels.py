@@ -86,7 +86,7 @@ def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po) -> None:
         Po[i + 3, i + 3] += qvv
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def predict_model(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
     """Predict state ``x`` (6,) and covariance ``P`` (6, 6) by ``dt`` seconds with one motion model into
     ``xo``, ``Po`` (may not alias the inputs)."""
@@ -171,7 +171,7 @@ def imm_predict(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, 
         predict_model(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def combine(xm, Pm, w, xo, Po) -> None:
     """Moment-matched single Gaussian of the mixture ``sum_m w[m] N(xm[m], Pm[m])`` (weights sum to 1)."""
     m_models = xm.shape[0]
@@ -190,7 +190,7 @@ def combine(xm, Pm, w, xo, Po) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ measurement
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def measure(x, spos, srot, zp, H) -> None:
     """Predicted polar measurement ``zp`` (4,) = [r, az, el, rr] of state ``x`` seen from a sensor at ``spos``
     (3,) with axes ``srot`` (3, 3), and its Jacobian ``H`` (4, 6) with respect to the site-ENU state."""
@@ -250,7 +250,7 @@ def wrap_angle(a: float) -> float:
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tuple[float, float, bool]:
     """Innovation ``nu`` (m,), its covariance ``S`` (m, m), Cholesky factor ``L`` and ``PHt`` (6, m) of
     state (x, P) against measurement ``z`` with standard deviations ``sig``; m = 3 (r, az, el) or 4 (+ rr).
@@ -307,7 +307,7 @@ def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tup
     return d2, logdet, True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def joseph_update(x, P, nu, sig, m: int, L, PHt, H, xo, Po, K, y, A, T) -> None:
     """EKF update in Joseph form, P+ = (I - K H) P (I - K H)^T + K R K^T, with K = P H^T S^-1 from the
     factors computed by :func:`innovation`. Writes ``xo`` (6,), ``Po`` (6, 6) (may alias x, P). ``K`` (6, 4),
@@ -373,14 +373,7 @@ def _joseph(x, P, sig, m, f, xo, Po) -> None:
     joseph_update(x, P, f[0], sig, m, f[2], f[3], f[4], xo, Po, f[7], f[6], f[8], f[9])
 
 
-@njit(cache=True)
-def _innovation_call(x, P, z, sig, m, spos, srot, f) -> tuple[float, float, bool]:
-    """:func:`innovation` as an ordinary call: for the IMM paths, so that the filter code is compiled once
-    rather than inlined into every loop (inlining is kept for the single-model hot paths)."""
-    return _innovation(x, P, z, sig, m, spos, srot, f)
-
-
-@njit(cache=True, inline="always")
+@njit(cache=True, forceinline=True)
 def _gate_position(x, P, dt, kind, q, z, sig, spos, srot, f, xp, Pp) -> tuple[float, float, bool]:
     """Squared Mahalanobis distance and log det S of a (range, azimuth, elevation) detection against a CV or
     ballistic track predicted by dt, computing only the predicted position and its 3x3 covariance (what S
@@ -442,9 +435,12 @@ def _gate_position(x, P, dt, kind, q, z, sig, spos, srot, f, xp, Pp) -> tuple[fl
     return d2, logdet, True
 
 
-# Each batch loop exists twice: a single-model version (plain EKF; the filter code inlined, the hot path) and an
-# IMM version (calls into compiled helpers). Compiling only what a configuration uses keeps the first-call
-# compile time down; the Python functions at the end pick the version from the number of models.
+# Each batch loop exists twice: a single-model version (plain EKF) and an IMM version. Compiling only what a
+# configuration uses keeps the first-call compile time down; the Python functions at the end pick the version
+# from the number of models. The filter steps (predict_model, innovation, joseph_update, ...) are ordinary
+# compiled calls, not inlined by Numba (inline="always" re-types a callee at every call site: it cost about
+# twice the compile time of the calls, measured by benchmarks/bench_first_run.py); LLVM still inlines them
+# where it pays. Only the tiny helpers (scratch allocation, argument unpacking, angle wrapping) are inlined.
 @njit(cache=True)
 def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
                  kappa, out_d2, out_lnn, gamma) -> None:
@@ -478,14 +474,14 @@ def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos
         m = det_m[j]
         imm_predict(xm[i], Pm[i], mu[i], det_t[j] - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
         combine(xo, Po, c, xc, Pc)
-        d2, logdet, ok = _innovation_call(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
+        d2, logdet, ok = _innovation(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
         out_d2[k] = d2 if ok else math.inf
         if not out_d2[k] <= gamma[m]:  # outside the gate: the pair is discarded, no likelihood needed
             out_lnn[k] = -math.inf
             continue
         best = -math.inf
         for mm in range(m_models):
-            d2, logdet, ok = _innovation_call(xo[mm], Po[mm], det_z[j], det_sig[j], m, spos, srot, f)
+            d2, logdet, ok = _innovation(xo[mm], Po[mm], det_z[j], det_sig[j], m, spos, srot, f)
             lnm[mm] = math.log(c[mm]) - 0.5 * (d2 + logdet + m * LOG_2PI) if ok else -math.inf
             best = max(best, lnm[mm])
         if best == -math.inf:
@@ -514,6 +510,17 @@ def _update_one(xm_i, Pm_i, mu_i, dt, z, sig, m, spos, srot, kinds, qs, omegas, 
         else:
             lnm[mm] = -math.inf
     return any_ok
+
+
+@njit(cache=True, inline="always")
+def _copy_models(xs, Ps, xd, Pd) -> None:
+    """Copy model states ``xs`` (M, 6), ``Ps`` (M, 6, 6) into ``xd``, ``Pd`` element by element (an array
+    assignment would compile a shape check and its error message)."""
+    for mm in range(xs.shape[0]):
+        for a in range(6):
+            xd[mm, a] = xs[mm, a]
+            for b in range(6):
+                Pd[mm, a, b] = Ps[mm, a, b]
 
 
 @njit(cache=True, inline="always")
@@ -562,9 +569,7 @@ def _assigned_imm(pslot, pdet, trk_t, x, P, xm, Pm, mu, det_t, det_z, det_sig, d
         if not ok:
             continue
         _normalise_log(lnm, mu[i])
-        for mm in range(m_models):
-            xm[i, mm] = xo[mm]
-            Pm[i, mm] = Po[mm]
+        _copy_models(xo, Po, xm[i], Pm[i])
         combine(xm[i], Pm[i], mu[i], x[i], P[i])
         trk_t[i] = det_t[j]
 
@@ -623,8 +628,6 @@ def _mixture_imm(tptr, pslot, pdet, beta, beta0, trk_t, x, P, xm, Pm, mu, det_t,
     xo, Po, c, x0, P0, f = _scratch(m_models)
     lnm = np.empty(m_models)
     wm = np.empty(m_models)
-    xa = np.empty(6)
-    Pa = np.empty((6, 6))
     kmax = 1
     for a in range(tptr.shape[0] - 1):
         kmax = max(kmax, tptr[a + 1] - tptr[a] + 1)
@@ -642,9 +645,8 @@ def _mixture_imm(tptr, pslot, pdet, beta, beta0, trk_t, x, P, xm, Pm, mu, det_t,
         ncomp = hi - lo + 1
         # missed-detection hypothesis: the prediction to t*
         imm_predict(xm[i], Pm[i], mu[i], t_star - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
+        _copy_models(xo, Po, cx[0], cP[0])
         for mm in range(m_models):
-            cx[0, mm] = xo[mm]
-            cP[0, mm] = Po[mm]
             cw[0, mm] = beta0[a] * c[mm]
         for k in range(lo, hi):
             j = pdet[k]
@@ -669,9 +671,7 @@ def _mixture_imm(tptr, pslot, pdet, beta, beta0, trk_t, x, P, xm, Pm, mu, det_t,
             total += mu[i, mm]
             for n in range(ncomp):
                 cw[n, mm] /= mu[i, mm]
-            combine(cx[:ncomp, mm], cP[:ncomp, mm], cw[:ncomp, mm], xa, Pa)
-            xm[i, mm] = xa
-            Pm[i, mm] = Pa
+            combine(cx[:ncomp, mm], cP[:ncomp, mm], cw[:ncomp, mm], xm[i, mm], Pm[i, mm])
         for mm in range(m_models):
             mu[i, mm] = max(mu[i, mm] / total, 1e-12)
         combine(xm[i], Pm[i], mu[i], x[i], P[i])

@@ -17,11 +17,12 @@ from numpy.typing import NDArray
 
 from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import antenna_height_m
 from airpicture.scenario import FixedAccuracy, Radar
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.false_alarms import sector_width_deg
 from airpicture.sensors.geometry import polar_to_cartesian
-from airpicture.sensors.placement import antenna_height_m, radar_geometry
+from airpicture.sensors.placement import radar_geometry
 from airpicture.tracking.coverage import CoverageTable
 
 F64 = NDArray[np.float64]

@@ -7,21 +7,15 @@ traffic and replayed flights, in that order of target ids.
 from __future__ import annotations
 
 from airpicture.errors import InputError, Problem
-from airpicture.geodesy import LocalFrame
+from airpicture.placement import frame_of
 from airpicture.scenario import Scenario
 from airpicture.seeding import TRUTH, stream
 from airpicture.truth.builder import TruthBuilder
 from airpicture.truth.civil import add_civil
-from airpicture.truth.replay import add_replay
 from airpicture.truth.table import Samples, Targets, Truth, hermite, interpolate
 from airpicture.truth.threats import add_raid
 
 __all__ = ["Samples", "Targets", "Truth", "frame_of", "generate_truth", "hermite", "interpolate"]
-
-
-def frame_of(scenario: Scenario) -> LocalFrame:
-    s = scenario.site
-    return LocalFrame.at(s.latitude_deg, s.longitude_deg, s.altitude_m)
 
 
 def generate_truth(scenario: Scenario, source: str = "scenario") -> Truth:
@@ -33,6 +27,8 @@ def generate_truth(scenario: Scenario, source: str = "scenario") -> Truth:
     for i, traffic in enumerate(scenario.civil_traffic):
         add_civil(builder, scenario, traffic, frame, stream(scenario.seed, TRUTH, 1, i))
     for i, replay in enumerate(scenario.replays):
+        from airpicture.truth.replay import add_replay  # reads CSV/Parquet: pyarrow only when a file is replayed
+
         try:
             add_replay(builder, scenario, i, replay, frame)
         except InputError as exc:

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from airpicture.errors import InputError
 from airpicture.geodesy import LocalFrame
+from airpicture.placement import asset_positions, place_en
 from airpicture.scenario import (
     BallisticProfile,
     CruiseProfile,
@@ -31,18 +32,6 @@ F64 = NDArray[np.float64]
 
 #: Threats whose states are computed together (see :func:`add_raid`).
 TARGET_BLOCK = 1000
-
-
-def asset_positions(scenario: Scenario, frame: LocalFrame) -> F64:
-    """(A, 2) east/north of every defended asset, metres."""
-    return np.array([place_en(a, frame) for a in scenario.assets], dtype=float).reshape(-1, 2)
-
-
-def place_en(place, frame: LocalFrame) -> tuple[float, float]:
-    """East/north of a :class:`~airpicture.scenario.Place` (e/n or lat/lon; missing means the site)."""
-    if place.latitude_deg is not None:
-        return frame.ground_point(place.latitude_deg, place.longitude_deg)
-    return (place.e_m or 0.0, place.n_m or 0.0)
 
 
 def sector_azimuths(rng: np.random.Generator, n: int, az_min_deg: float, az_max_deg: float) -> F64:

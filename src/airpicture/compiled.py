@@ -1,0 +1,131 @@
+"""The compiled (Numba) kernels of a run: whether this machine's on-disk cache already holds them, and a watch that
+reports each kernel while Numba compiles it.
+
+Numba compiles a kernel on its first call and keeps the machine code in its cache (``__pycache__`` beside the
+sources, or ``NUMBA_CACHE_DIR``), keyed by the function's code and this machine's CPU. So the first run after an
+installation (or an upgrade) spends most of its time compiling, and every later run loads the kernels in
+milliseconds. :func:`uncached_kernels` tells the command line beforehand, so that it can say so;
+:class:`CompileWatch` follows Numba's compile events, so that the progress display shows which kernel is being
+compiled instead of a bar that does not move.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from numba.core import event
+from numba.core.dispatcher import Dispatcher
+from numba.core.registry import cpu_target
+
+#: Modules holding the kernels a full run (sensing, tracking, fire control, scoring) compiles.
+RUN_KERNEL_MODULES = (
+    "airpicture.sensors.truth_index",
+    "airpicture.sensors.scan_timing",
+    "airpicture.sensors.look_geometry",
+    "airpicture.sensors.resolution",
+    "airpicture.tracking.kernels",
+    "airpicture.tracking.gating",
+    "airpicture.tracking.association",
+    "airpicture.tracking.management",
+    "airpicture.tracking.store",
+    "airpicture.tracking.history",
+    "airpicture.tracking.coverage",
+    "airpicture.engagement.kernels",
+    "airpicture.metrics.neighbours",
+)
+
+#: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first
+#: run with an empty cache minus a later run (benchmarks/bench_first_run.py; see BENCHMARKS.md, "First run"). The
+#: announcement scales it by the share of kernels not yet cached; a slower or busier machine takes longer.
+REFERENCE_COMPILE_S = 21.0
+
+
+def _dispatchers(module_names: Sequence[str]) -> list[Any]:
+    found = []
+    for name in module_names:
+        module = importlib.import_module(name)
+        found += [v for v in vars(module).values() if isinstance(v, Dispatcher) and v.__module__ == name]
+    return found
+
+
+def _cached_here(dispatcher: Any, magic: tuple) -> bool | None:
+    """Whether the on-disk cache holds at least one compiled version of ``dispatcher`` for this machine and this
+    source (None if that cannot be told: caching off, or a Numba whose cache is laid out differently)."""
+    try:
+        index = dispatcher._cache._cache_file._load_index()
+    except (AttributeError, OSError, EOFError, ValueError, TypeError):
+        return None
+    return any(len(key) > 1 and key[1] == magic for key in index)
+
+
+def uncached_kernels(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> tuple[int, int]:
+    """(kernels without a compiled version in this machine's cache, kernels) of the given modules; (0, n) when
+    the cache cannot be inspected. Importing the modules compiles nothing."""
+    magic = cpu_target.target_context.codegen().magic_tuple()
+    kernels = _dispatchers(module_names)
+    states = [_cached_here(d, magic) for d in kernels]
+    return sum(s is False for s in states), len(kernels)
+
+
+def first_run_notice(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> str | None:
+    """The sentence announcing the compilation a run is about to do, or None when the kernels are cached."""
+    cold, total = uncached_kernels(module_names)
+    if cold == 0 or total == 0:
+        return None
+    estimate = max(1, round(REFERENCE_COMPILE_S * cold / total))
+    return (f"compiling the simulation's kernels once for this machine, ~{estimate} s (later runs load them from "
+            "the cache)")
+
+
+class CompileWatch(event.Listener):
+    """Numba compile-event listener: calls ``on_start(name)`` when a kernel of this package starts compiling (not
+    the helpers it calls, which compile inside it) and ``on_end(name, seconds)`` when it is done."""
+
+    def __init__(self, on_start: Callable[[str], None], on_end: Callable[[str, float], None],
+                 prefix: str = "airpicture.") -> None:
+        self._prefix = prefix
+        self._on_start = on_start
+        self._on_end = on_end
+        self._depth = 0
+        self._t0 = 0.0
+        self.count = 0
+        self.seconds = 0.0
+
+    def _name(self, ev: event.Event) -> str | None:
+        """The kernel's name without the prefix (``tracking.kernels._gate_imm``); None for another package's."""
+        func = getattr(ev.data.get("dispatcher"), "py_func", None)
+        module = getattr(func, "__module__", None) or ""
+        if not (module + ".").startswith(self._prefix):
+            return None
+        return f"{(module + '.').removeprefix(self._prefix)}{func.__qualname__}"
+
+    def on_start(self, ev: event.Event) -> None:
+        self._depth += 1
+        if self._depth == 1:
+            self._t0 = time.perf_counter()
+            name = self._name(ev)
+            if name is not None:
+                self._on_start(name)
+
+    def on_end(self, ev: event.Event) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            name = self._name(ev)
+            if name is not None:
+                dt = time.perf_counter() - self._t0
+                self.count += 1
+                self.seconds += dt
+                self._on_end(name, dt)
+
+
+@contextmanager
+def watching(on_start: Callable[[str], None], on_end: Callable[[str, float], None],
+             prefix: str = "airpicture.") -> Iterator[CompileWatch]:
+    """Follow the compilations of the kernels in modules under ``prefix`` for the duration of the block."""
+    watch = CompileWatch(on_start, on_end, prefix)
+    with event.install_listener("numba:compile", watch):
+        yield watch
