@@ -66,7 +66,8 @@ def test_scenario_models_stand_alone() -> None:
     code = ("import sys, airpicture.scenario, airpicture.placement; "
             "print(sorted(m for m in sys.modules if m.startswith('airpicture.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert eval(out) == ["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario"]
+    assert eval(out) == ["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario",
+                         "airpicture.terrain", "airpicture.terrain.config"]  # the [terrain] models only
 
 
 PROBE_MODULE = textwrap.dedent("""
