@@ -99,7 +99,7 @@ class CompileWatch(event.Listener):
         """The kernel's name without the prefix (``tracking.kernels._gate_imm``); None for another package's."""
         func = getattr(ev.data.get("dispatcher"), "py_func", None)
         module = getattr(func, "__module__", None) or ""
-        if not (module + ".").startswith(self._prefix):
+        if func is None or not (module + ".").startswith(self._prefix):
             return None
         return f"{(module + '.').removeprefix(self._prefix)}{func.__qualname__}"
 

@@ -59,7 +59,7 @@ class CompileLine:
 
     def __init__(self, progress: Progress) -> None:
         self._p = progress
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._seconds = 0.0
 
     def start(self, name: str) -> None:

@@ -164,13 +164,13 @@ def plan_sensitivity(spec: SweepSpec, source: str, base_dir: Path, budget: Budge
 
     unit = unit_sample(len(parameters), settings.samples, spec.seed)
     columns = [p.values(unit[:, i]) for i, p in enumerate(parameters)]
-    tokens = list(swept.values())
+    token_paths = list(swept.values())
     points = []
     frozen = pickle.dumps(fixed_data, protocol=pickle.HIGHEST_PROTOCOL)  # a deep copy per point, 10x quicker
     for index in range(unit.shape[0]):
         trial = pickle.loads(frozen)
         values: dict[str, Any] = {}
-        for p, toks, col in zip(parameters, tokens, columns, strict=True):
+        for p, toks, col in zip(parameters, token_paths, columns, strict=True):
             set_at(trial, toks, col[index])
             values[p.path] = col[index]
         scenario = _validate(trial, source, scenario_dir, f"sample point {index} {values}")

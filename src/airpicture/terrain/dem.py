@@ -16,6 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -195,7 +196,7 @@ def read_geotiff(path: str | Path, source: str = "", field: str = "terrain.file"
                                                         "ModelTiepoint tags); expected a GeoTIFF DEM"))
             scale = tags[_PIXEL_SCALE].value
             tie = tags[_TIEPOINT].value
-            keys = tags[_GEOKEYS].value if _GEOKEYS in tags else ()
+            keys: Any = tags[_GEOKEYS].value if _GEOKEYS in tags else ()
             if nodata is None and _GDAL_NODATA in tags:
                 nodata = float(str(tags[_GDAL_NODATA].value).strip("\x00 "))
             if page.shape[0] * page.shape[1] > MAX_CELLS:

@@ -154,8 +154,8 @@ def grid_from_dem(dem: Dem, frame: LocalFrame) -> TerrainGrid:
     if nx * ny > MAX_NODES:  # coarsen rather than exhaust memory
         cell *= math.sqrt(nx * ny / MAX_NODES)
         nx, ny = int((e1 - e0) / cell) + 1, int((n1 - n0) / cell) + 1
-    e = e0 + cell * np.arange(nx)
-    n = n0 + cell * np.arange(ny)
+    e = np.asarray(e0 + cell * np.arange(nx), dtype=np.float64)
+    n = np.asarray(n0 + cell * np.arange(ny), dtype=np.float64)
     lat, lon = _geodetic_of_nodes(frame, e, n)
     h = dem.sample(lat, lon)
     covered = np.isfinite(h)

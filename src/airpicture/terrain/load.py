@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -119,7 +119,7 @@ def check_coverage(scenario: Scenario, grid: TerrainGrid, source: str) -> None:
     from airpicture.truth.threats import place_en
 
     frame = _frame(scenario)
-    places = [(f"sensors[{i}]", r) for i, r in enumerate(scenario.sensors)]
+    places: list[tuple[str, Any]] = [(f"sensors[{i}]", r) for i, r in enumerate(scenario.sensors)]
     places += [(f"batteries[{i}]", b) for i, b in enumerate(scenario.batteries)]
     places += [(f"assets[{i}]", a) for i, a in enumerate(scenario.assets)]
     problems = []
