@@ -341,7 +341,8 @@ class Tracker:
         items.sort(key=lambda it: it[0])
         return [(k, rows, look, may_hold) for _, k, rows, look, may_hold in items]
 
-    def _mk(self):
+    def _mk(self) -> tuple[I64, F64, F64, float]:
+        """The motion models' kernel arguments: kinds, process noises, turn rates, switching rate."""
         m = self.models
         return m.kinds, m.q, m.omega, m.kappa
 
@@ -367,7 +368,7 @@ class Tracker:
         self._set_pd(self.detection_probability(k))
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
-            log_birth = math.log(self._births_per_turn[k] / self._coverage[k])
+            log_birth: float | F64 = math.log(self._births_per_turn[k] / self._coverage[k])
             if np.count_nonzero(b.dim == 4):
                 log_birth = log_birth - np.where(b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
             np.maximum(b.log_clutter, log_birth, out=b.log_clutter)  # the batch's own array
@@ -500,7 +501,9 @@ class Tracker:
         free = (~used).nonzero()[0]
         if cand.size == 0 or free.size == 0:
             return none
-        kinds, q, omega, kappa = self.models.kinds, self._q_recovery, self.models.omega, self.models.kappa
+        q = self._q_recovery
+        assert q is not None  # only called with manoeuvre recovery on
+        kinds, omega, kappa = self.models.kinds, self.models.omega, self.models.kappa
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
         gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
