@@ -99,6 +99,14 @@ class TrackStore:
         score); returns how many confirmed tracks are among ``hit`` and among ``missed`` (for the Pd estimate)."""
         return _miss(missed, hit, ln_miss, self.status, self.n_looks, self.misses, self.llr)
 
+    def score_hits(self, slots: I64, increments: F64) -> None:
+        """Add ``increments`` to the scores of ``slots`` (distinct) and raise their peaks to match."""
+        _score_hits(slots, increments, self.llr, self.llr_max)
+
+    def settled_unhit(self, slots: I64, hit: I64, min_hits: int) -> I64:
+        """Of ``slots``: the confirmed tracks with at least ``min_hits`` hits that are not in ``hit``."""
+        return _settled_unhit(slots, hit, min_hits, self.size, self.status, self.n_hits)
+
     def hit(self, slots: I64, t: F64, sensor: int) -> None:
         """Book a hit by sensor number ``sensor`` at times ``t`` (s) on each slot: one more look and hit, the
         consecutive misses reset, the last hit and update times set."""
@@ -160,3 +168,41 @@ def _miss(missed, hit, ln_miss, status, n_looks, misses, llr) -> tuple[int, int]
         if status[i] == CONFIRMED:
             n_missed += 1
     return n_hit, n_missed
+
+
+@njit(cache=True)
+def _score_hits(slots, increments, llr, llr_max) -> None:
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        llr[i] += increments[k]
+        llr_max[i] = max(llr_max[i], llr[i])
+
+
+@njit(cache=True)
+def _settled_unhit(slots, hit, min_hits, size, status, n_hits):
+    mark = np.zeros(size, np.bool_)
+    for k in range(hit.shape[0]):
+        mark[hit[k]] = True
+    out = np.empty(slots.shape[0], np.int64)
+    n = 0
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        if status[i] == CONFIRMED and n_hits[i] >= min_hits and not mark[i]:
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@njit(cache=True)
+def without(slots, drop, size):
+    """``slots`` (ascending or not) without those in ``drop``, order kept; slot numbers below ``size``."""
+    mark = np.zeros(size, np.bool_)
+    for k in range(drop.shape[0]):
+        mark[drop[k]] = True
+    out = np.empty(slots.shape[0], np.int64)
+    n = 0
+    for k in range(slots.shape[0]):
+        if not mark[slots[k]]:
+            out[n] = slots[k]
+            n += 1
+    return out[:n]

@@ -87,7 +87,7 @@ from airpicture.tracking.management import (
 )
 from airpicture.tracking.models import motion_models
 from airpicture.tracking.sensors import DetectionBatch, SensorTable
-from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
+from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore, without
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -385,9 +385,7 @@ class Tracker:
         # misses: tracks the look swept over without a hit
         missed = _EMPTY
         if look is not None and pre.size:
-            mark = np.zeros(s.size, dtype=bool)
-            mark[hit] = True
-            others = pre[~mark[pre]]
+            others = without(pre, hit, s.size)
             if others.size:
                 missed = others[self._swept_unhit(others, look, k)]
                 if held.size:  # a held track's miss waits for its carried detections
@@ -488,13 +486,12 @@ class Tracker:
         """Manoeuvre recovery (see the module doc): the confirmed tracks of ``pre`` that this look swept without
         a detection try the detections nobody took (``~used``) again with the manoeuvre process noise; GNN over
         the pairs more likely target than clutter, and the Kalman update with that noise. Returns (updated slots,
-        their detection times, mask of the detections they took)."""
+        their detection times, mask of the detections they took -- empty when none was updated)."""
         s = self.store
         sensor = self.sensors.sensors[k]
         n_det = b.time_s.shape[0]
-        none = (_EMPTY, np.zeros(0), np.zeros(n_det, dtype=bool))
-        cand = pre[(s.status[pre] == CONFIRMED) & (s.n_hits[pre] >= SETTLED_HITS)]
-        cand = cand[~_member(cand, hit, s.size)]
+        none = _NO_RECOVERY
+        cand = s.settled_unhit(pre, hit, SETTLED_HITS)
         if cand.size == 0:
             return none
         cand = cand[self._swept_unhit(cand, look, k)]
@@ -507,7 +504,7 @@ class Tracker:
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
         gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
-        polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free].min()), float(b.time_s[free].max()),
+        polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free[0]]), float(b.time_s[free[-1]]),
                     sensor.position, sensor.rotation, b.sigma[free, :3].max(axis=0), gamma, PREGATE_MARGIN, lo, hi)
         ct, cd = candidate_pairs(lo, hi, b.z[free])
         if ct.size == 0:
@@ -526,8 +523,7 @@ class Tracker:
         cs, cdet = pslot[ch], pd[ch]
         kernels.update_assigned(cs, cdet, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, kinds, q, omega, kappa)
-        s.llr[cs] += self._ln_miss + score[ch]
-        s.llr_max[cs] = np.maximum(s.llr_max[cs], s.llr[cs])
+        s.score_hits(cs, self._ln_miss + score[ch])
         used_r = np.zeros(n_det, dtype=bool)
         used_r[cdet] = True
         self.counters["updates"] += int(cs.shape[0])
@@ -593,8 +589,7 @@ class Tracker:
         cs, cd = pslot[ch], pd[ch]
         kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, *self._mk())
-        s.llr[cs] += self._ln_miss + score[ch]
-        s.llr_max[cs] = np.maximum(s.llr_max[cs], s.llr[cs])
+        s.score_hits(cs, self._ln_miss + score[ch])
         used[cd] = True
         self.counters["updates"] += int(cs.shape[0])
         self.history.add_slots(s, cs, "update", sensor.radar.id)
@@ -619,8 +614,7 @@ class Tracker:
         kernels.update_mixture(tptr, pslot, pd, beta, beta0[starts], s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s,
                                b.z, b.sigma, b.dim, sensor.position, sensor.rotation, *self._mk())
         upd = pslot[starts]
-        s.llr[upd] += self._ln_miss + _log1p_sum_exp(score, starts)
-        s.llr_max[upd] = np.maximum(s.llr_max[upd], s.llr[upd])
+        s.score_hits(upd, self._ln_miss + _log1p_sum_exp(score, starts))
         self.counters["updates"] += int(upd.shape[0])
         self.history.add_slots(s, upd, "update", sensor.radar.id)
         used = np.bincount(pd, weights=beta, minlength=n_det) >= 0.5
@@ -730,6 +724,10 @@ class Tracker:
         sig = np.empty(cand.shape[0])
         kernels.position_sigma(cand, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), sig)
         self._delete(cand[sig > lim], t, "deleted_sigma")
+
+
+#: what :meth:`Tracker._recover` returns when it updates no track (read only)
+_NO_RECOVERY = (_EMPTY, np.zeros(0), np.zeros(0, dtype=bool))
 
 
 def _slots_in(slots: I64, size: int) -> I64:
