@@ -240,18 +240,11 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
 def load_run(folder: str | Path) -> Run:
     """A results folder written by ``airpicture run`` (or `Run.save`); tables are read when first used.
     `InputError` if it is not a complete results folder."""
-    from airpicture.report.load import _check_complete, _read_summary
+    from airpicture.report.load import _check_complete, _read_summary, check_results_folder
     from airpicture.scenario import parse_scenario, read_toml
 
     d = Path(folder)
-    if not d.exists():
-        raise InputError(str(d), "folder not found")
-    if not d.is_dir():
-        raise InputError(str(d), "is a file; expected a results folder written by 'airpicture run'")
-    if not (d / "scenario.toml").is_file() or not (d / "summary.json").is_file():
-        have = ", ".join(sorted(p.name for p in d.iterdir())[:8]) or "nothing"
-        raise InputError(str(d), "not a results folder: expected scenario.toml and summary.json written by "
-                                 f"'airpicture run' (the folder has: {have})")
+    check_results_folder(d)
     summary = _read_summary(d / "summary.json")
     _check_complete(d, summary)
     scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))

@@ -122,10 +122,8 @@ class RunData:
         return self.tables[name]
 
 
-def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunData:
-    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken.
-    ``only``: read just these tables (``targets`` always), e.g. for a quick explanation of the run."""
-    d = Path(run_dir)
+def check_results_folder(d: Path) -> None:
+    """:class:`InputError` unless ``d`` is a folder holding a run's ``scenario.toml`` and ``summary.json``."""
     if not d.exists():
         raise InputError(str(d), "folder not found")
     if not d.is_dir():
@@ -134,6 +132,13 @@ def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunDat
         have = ", ".join(sorted(p.name for p in d.iterdir())[:8]) or "nothing"
         raise InputError(str(d), "not a results folder: expected scenario.toml and summary.json written by "
                                  f"'airpicture run' (the folder has: {have})")
+
+
+def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunData:
+    """Read the results folder ``run_dir``; raise :class:`InputError` if it is not one or a file is broken.
+    ``only``: read just these tables (``targets`` always), e.g. for a quick explanation of the run."""
+    d = Path(run_dir)
+    check_results_folder(d)
     scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
     summary = _read_summary(d / "summary.json")
     site = scenario.site  # the frame as airpicture.truth.frame_of makes it (without importing the truth models)

@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 
 from airpicture.budget import Budget, check_sweep_size, memory_budget
 from airpicture.errors import InputError, Problem
-from airpicture.scenario import parse_scenario
 from airpicture.seeding import SWEEP, stream
 from airpicture.sweep.fieldpath import Token, format_path, get_at, is_prefix, set_at
 from airpicture.sweep.sensitivity_spec import ParameterRange, SensitivitySettings
@@ -42,6 +41,7 @@ from airpicture.sweep.spec import (
     _scenario_dir,
     _validate,
     parse_override_paths,
+    value_problem,
 )
 
 F64 = NDArray[np.float64]
@@ -258,13 +258,9 @@ def _check_values(parameters: tuple[Parameter, ...], swept: dict[str, tuple[Toke
         else:
             trials = [("min", p.low), ("max", p.high)]
         for label, value in trials:
-            trial = copy.deepcopy(fixed_data)
-            set_at(trial, tokens, value)
-            try:
-                parse_scenario(trial, source, scenario_dir)
-            except InputError as exc:
-                detail = "; ".join(f"{q.field}: {q.message}" if q.field else q.message for q in exc.problems)
-                problems.append(Problem(f'{TABLE}."{raw}".{label}', f"value {value!r} is not accepted: {detail}"))
+            problem = value_problem(fixed_data, tokens, value, source, scenario_dir, f'{TABLE}."{raw}".{label}')
+            if problem is not None:
+                problems.append(problem)
     if problems:
         raise InputError(source, problems)
 

@@ -297,16 +297,25 @@ def check_values(base_data: dict[str, Any], values: Mapping[str, tuple[tuple[Tok
     problems = []
     for raw, (tokens, options) in values.items():
         for i, value in enumerate(options):
-            trial = copy.deepcopy(base_data)
-            set_at(trial, tokens, value)
-            try:
-                parse_scenario(trial, source, scenario_dir)
-            except InputError as exc:
-                detail = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems)
-                where = f'{table}."{raw}"' if single else f'{table}."{raw}"[{i}]'
-                problems.append(Problem(where, f"value {value!r} is not accepted: {detail}"))
+            where = f'{table}."{raw}"' if single else f'{table}."{raw}"[{i}]'
+            problem = value_problem(base_data, tokens, value, source, scenario_dir, where)
+            if problem is not None:
+                problems.append(problem)
     if problems:
         raise InputError(source, problems)
+
+
+def value_problem(base_data: dict[str, Any], tokens: tuple[Token, ...], value: Any, source: str,
+                  scenario_dir: Path | None, where: str) -> Problem | None:
+    """The problem (named ``where``) of setting one field path of ``base_data`` to ``value`` alone, or None."""
+    trial = copy.deepcopy(base_data)
+    set_at(trial, tokens, value)
+    try:
+        parse_scenario(trial, source, scenario_dir)
+    except InputError as exc:
+        detail = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems)
+        return Problem(where, f"value {value!r} is not accepted: {detail}")
+    return None
 
 
 def _load_base(ref: str, source: str, base_dir: Path) -> Scenario:
