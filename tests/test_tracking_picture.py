@@ -108,5 +108,42 @@ def test_a_track_missed_too_often_leaves_the_picture_and_comes_back_under_its_id
     assert ids[8] == tid and ids[9] == tid  # one and two misses: shown
     assert ids[10] == [] and ids[11] == []  # three and four misses: hidden
     assert ids[12] == tid and ids[15] == tid  # seen again: the same track
-    unfiltered, _ = _picture_run(cfg.model_copy(update={"picture_max_misses": None}), pattern)
+    unfiltered, _ = _picture_run(cfg.model_copy(update={"picture_max_misses": None, "picture_max_age_scans": None}),
+                                 pattern)
     assert unfiltered[10] == tid and unfiltered[11] == tid
+
+
+def test_a_track_no_look_sweeps_leaves_the_picture_after_picture_max_age_scans():
+    """A target flying over the radar at 8 km crosses its cone of silence (above 45 degrees of elevation): no look
+    sweeps its track there, so no miss is counted and picture_max_misses never hides it; it coasts. With
+    picture_max_age_scans = 4 it is published while its last update is at most 4 scans old, then left out while
+    the tracker still holds it (up to the coast limit); without the age limit it is published throughout."""
+    r = _radar(elevation_max_deg=45.0)
+    x0 = np.array([[0.0, -40e3, 8e3, 0.0, 200.0, 0.0]])
+    cfg = TrackerConfig(detection_probability=0.7, detection_probability_estimate=False, picture_max_misses=2,
+                        picture_max_age_scans=4.0)
+
+    def run(config: TrackerConfig):
+        tracker = Tracker(config, [r], FRAME)
+        shown: list[tuple[float, list[int], list[int]]] = []
+
+        def after(t1: float) -> None:
+            if abs(t1 / PERIOD - round(t1 / PERIOD)) < 1e-9:
+                live = tracker.store.track_id[tracker.store.active()].tolist()
+                shown.append((t1, tracker.picture(t1).track_id.tolist(), live))
+
+        drive(tracker, [r], [radar_geometry(r, FRAME)], linear_targets(x0), 1, 60 * PERIOD, 1.0,
+              np.random.default_rng(5), after_window=after)
+        return shown, tracker
+
+    shown, tracker = run(cfg)
+    last_seen = 32e3 / 200.0  # the target enters the cone (elevation 45 degrees at 8 km) after 160 s
+    tid = [ids for t, ids, _ in shown if t <= last_seen - PERIOD][-1]
+    assert len(tid) == 1
+    coasting = [(t, ids, live) for t, ids, live in shown if t > last_seen and tid[0] in live]
+    young = [ids for t, ids, _ in coasting if t - last_seen < 4.0 * PERIOD - 1.0]
+    old = [ids for t, ids, _ in coasting if t - last_seen > 4.0 * PERIOD + 1.0]
+    assert young and all(ids == tid for ids in young)  # coasting without misses: still shown
+    assert old and all(ids == [] for ids in old)  # too old: left out, though the tracker holds it
+    unlimited, _ = run(cfg.model_copy(update={"picture_max_age_scans": None}))
+    assert all(ids == tid for t, ids, live in unlimited if t > last_seen and tid[0] in live)

@@ -735,6 +735,12 @@ class TrackerConfig(Strict):
         "it back, under the same id) but is left out of the published picture until then -- where Pd is low the "
         "score rule keeps a track through several misses, and a target that has landed or gone should not linger "
         "in the picture meanwhile; omit to publish every confirmed track", default=2, ge=0, le=1000)
+    picture_max_age_scans: float | None = _doc(
+        "A confirmed track not updated for longer than this many scans of the slowest radar is left out of the "
+        "published picture until a detection brings it back (same id) -- the tracks no look sweeps, so that "
+        "picture_max_misses never counts a miss: over a radar's cone of silence, beyond its range or below its "
+        "horizon. The default, 4, gives them one scan more than picture_max_misses = 2 gives a missed track; omit "
+        "to publish them however long they coast", default=4.0, gt=0, le=1e6)
     picture_in_coverage: bool = _doc(
         "Leave out of the published picture a confirmed track predicted above every radar's highest elevation "
         "(the cone of silence over a radar): it coasts on and comes back under the same id when a radar sees its "

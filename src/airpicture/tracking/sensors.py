@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from airpicture.detections import Detections
@@ -79,6 +80,8 @@ class SensorTable:
         self._fixed_sigma = [np.array(measurement_sigmas(r, np.zeros(1))).reshape(4) for r in radars]
         self._log_cell_density = [math.log(r.pfa / (r.range_resolution_m * math.radians(r.azimuth_cell_deg)
                                                     * math.radians(r.elevation_resolution_deg))) for r in radars]
+        #: per sensor: whether its batches take the compiled common path (fixed accuracy, no clutter regions)
+        self._plain = [isinstance(r.accuracy, FixedAccuracy) and not r.clutter for r in radars]
         ids = np.array([r.id for r in radars], dtype=np.int64)
         if len(set(ids.tolist())) != ids.shape[0]:
             raise ValueError("sensor ids must be unique")
@@ -109,6 +112,16 @@ class SensorTable:
         false alarms per m^3, or None to take the radar's own (:func:`radar_clutter_log_density`)."""
         s = self.sensors[k]
         n = rows.shape[0]
+        if self._plain[k] and clutter_density is None:
+            # the common case in one compiled pass: fixed accuracy, no clutter regions, no range rate
+            z = np.empty((n, 4))
+            sig = np.empty((n, 4))
+            dim = np.empty(n, np.int64)
+            log_clutter = np.empty(n)
+            t = np.empty(n)
+            if _plain_batch(rows, det.time_s, det.range_m, det.azimuth_deg, det.elevation_deg, det.range_rate_mps,
+                            self._fixed_sigma[k], self._log_cell_density[k], t, z, sig, dim, log_clutter):
+                return DetectionBatch(rows, t, z, sig, dim, log_clutter)
         z = np.empty((n, 4))
         z[:, 0] = det.range_m[rows]
         z[:, 1] = det.azimuth_deg[rows]
@@ -184,3 +197,27 @@ def radar_clutter_log_density(radar: Radar, r: F64, az: F64, el: F64) -> F64:
         volume = (region.range_max_m - region.range_min_m) * math.radians(width_deg) * max(el_hi - el_lo, 1e-9)
         density = density + np.where(inside, region.false_alarms_per_scan / volume, 0.0)
     return np.log(density)
+
+
+@njit(cache=True)
+def _plain_batch(rows, time_s, range_m, azimuth_deg, elevation_deg, range_rate_mps, sigma, log_density, t, z, sig,
+                 dim, log_clutter) -> bool:
+    """:meth:`SensorTable.batch` for fixed accuracy and noise false alarms only: the rows' times, polar
+    measurements (degrees to radians), sigmas, dimension 3 and the cell density. False (outputs incomplete) if a
+    row has a range rate: the caller takes the general path."""
+    deg = math.pi / 180.0
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        rr = range_rate_mps[i]
+        if math.isfinite(rr):
+            return False
+        t[k] = time_s[i]
+        z[k, 0] = range_m[i]
+        z[k, 1] = azimuth_deg[i] * deg
+        z[k, 2] = elevation_deg[i] * deg
+        z[k, 3] = rr
+        for j in range(4):
+            sig[k, j] = sigma[j]
+        dim[k] = 3
+        log_clutter[k] = log_density
+    return True

@@ -204,13 +204,16 @@ class Tracker:
             if look is not None:
                 t_end = max(t_end, float(look.end_s))
         hold = np.sort(np.concatenate(held)) if held else _EMPTY
-        self._carry, self._carry_index = det.take(hold), index[hold]
-        self.counters["carried_detections"] += int(hold.shape[0])
+        if hold.size:
+            self._carry, self._carry_index = det.take(hold), index[hold]
+            self.counters["carried_detections"] += int(hold.shape[0])
+        else:
+            self._carry, self._carry_index = _NO_DETECTIONS, _EMPTY
         if math.isfinite(t_end):
             self._prune(t_end)
             self._time = max(self._time, t_end)
         if out:
-            di, ti, st = (np.concatenate([o[c] for o in out]) for c in range(3))
+            di, ti, st = out[0] if len(out) == 1 else (np.concatenate([o[c] for o in out]) for c in range(3))
             order = np.argsort(index[di], kind="stable")
             return Associations(index[di[order]], ti[order], st[order], first)
         return Associations(_EMPTY, _EMPTY, np.zeros(0, bool), first)
@@ -222,13 +225,16 @@ class Tracker:
 
     def picture(self, t: float) -> Picture:
         """Confirmed tracks predicted to ``t`` (s), sorted by track id -- those the sensors support: missed by at
-        most ``picture_max_misses`` looks in a row, and (``picture_in_coverage``) not predicted above every radar's
-        highest elevation. Does not change the tracker."""
+        most ``picture_max_misses`` looks in a row, updated within ``picture_max_age_scans`` scans of the slowest
+        radar, and (``picture_in_coverage``) not predicted above every radar's highest elevation. Does not change
+        the tracker."""
         s = self.store
         act = s.active()
         shown = s.status[act] == CONFIRMED
         if self.config.picture_max_misses is not None:
             shown &= s.misses[act] <= self.config.picture_max_misses
+        if self.config.picture_max_age_scans is not None:
+            shown &= (float(t) - s.last_update_s[act]) <= self.config.picture_max_age_scans * self._longest_scan_s
         conf = act[shown]
         conf = conf[np.argsort(s.track_id[conf], kind="stable")]
         if conf.size == 0:
@@ -364,7 +370,7 @@ class Tracker:
         out_det: list[I64] = []
         out_trk: list[I64] = []
         hit = _EMPTY
-        hit_time = np.zeros(0)
+        hit_time = _NO_SCORE
         self._set_pd(self.detection_probability(k))
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
@@ -459,16 +465,28 @@ class Tracker:
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used, hold, _EMPTY
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
-        associate = self._update_gnn if cfg.association == "gnn" else self._update_jpda
+        gnn = cfg.association == "gnn"
         if not cfg.confirmed_first:
-            return (*associate(k, b, pt, pd, pslot, score, n, out_det, out_trk), hold, _EMPTY)
-        # confirmed tracks first; tentative tracks take what they leave by GNN
+            if gnn:
+                return (*self._apply_gnn(k, b, *self._choose_gnn(b, pt, pd, pslot, score, n), out_det, out_trk),
+                        hold, _EMPTY)
+            return (*self._update_jpda(k, b, pt, pd, pslot, score, n, out_det, out_trk), hold, _EMPTY)
+        # confirmed tracks first; tentative tracks take what they leave by GNN. With GNN both stages are chosen
+        # first and updated in one call (their tracks are distinct, and neither choice reads an updated state)
         conf = (s.status[pslot] == CONFIRMED) & (s.n_hits[pslot] >= SETTLED_HITS)
-        hit_c, time_c, used_c = associate(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det, out_trk)
+        if gnn:
+            cs_c, cd_c, inc_c = self._choose_gnn(b, pt[conf], pd[conf], pslot[conf], score[conf], n)
+            hit_c, time_c = cs_c, b.time_s[cd_c]
+            used_c = np.zeros(b.time_s.shape[0], dtype=bool)
+            used_c[cd_c] = True
+        else:
+            hit_c, time_c, used_c = self._update_jpda(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det,
+                                                      out_trk)
+        hit_r = _EMPTY
         if self._q_recovery is not None and look is not None and not used_c.all():
             hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
             if hit_r.size:
-                hit_c, time_c = np.concatenate([hit_c, hit_r]), np.concatenate([time_c, time_r])
+                time_c = np.concatenate([time_c, time_r])
                 used_c = used_c | used_r
         rest = (~conf & ~used_c[pd]).nonzero()[0]
         held = _EMPTY
@@ -477,9 +495,16 @@ class Tracker:
             hold[pd[rest[~keep]]] = True
             held = _slots_in(pslot[rest[~keep]], s.size)
             rest = rest[keep]
-        hit_t, time_t, used_t = self._update_gnn(k, b, pt[rest], pd[rest], pslot[rest], score[rest], n, out_det,
-                                                 out_trk)
-        return np.concatenate([hit_c, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold, held
+        cs_t, cd_t, inc_t = self._choose_gnn(b, pt[rest], pd[rest], pslot[rest], score[rest], n)
+        if gnn:
+            cs_t, cd_t, inc_t = (np.concatenate([cs_c, cs_t]), np.concatenate([cd_c, cd_t]),
+                                 np.concatenate([inc_c, inc_t]))
+        hit_t, time_t, used_t = self._apply_gnn(k, b, cs_t, cd_t, inc_t, out_det, out_trk)
+        if gnn:  # the confirmed tracks lead hit_t: keep the order hit by stage (confirmed, recovered, tentative)
+            n_c = cs_c.shape[0]
+            hit_t, time_t = hit_t[n_c:], time_t[n_c:]
+        return (np.concatenate([hit_c, hit_r, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold,
+                held)
 
     def _recover(self, k: int, b: DetectionBatch, pre: I64, look: Look, hit: I64, used: NDArray[np.bool_],
                  out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
@@ -574,22 +599,29 @@ class Tracker:
         held[label[carried[pd] | ~late]] = False  # a cluster with an earlier detection is decided now
         return ~held[label]
 
-    def _update_gnn(self, k: int, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64, n: int,
-                    out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
-        """Global-nearest-neighbour assignment of the gated pairs and the Kalman update of the chosen ones.
+    def _choose_gnn(self, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64,
+                    n: int) -> tuple[I64, I64, F64]:
+        """Global-nearest-neighbour assignment of the gated pairs: the best joint assignment, then the gated
+        leftovers (see :func:`~.association.assign_gnn_leftovers`). Returns (chosen slots, their detections,
+        their score increments)."""
+        if pt.size == 0:
+            return _EMPTY, _EMPTY, _NO_SCORE
+        ch = assign_gnn_leftovers(pt, pd, score, score - self._ln_pd_ratio + b.log_clutter[pd], n,
+                                  b.time_s.shape[0])
+        return pslot[ch], pd[ch], self._ln_miss + score[ch]
+
+    def _apply_gnn(self, k: int, b: DetectionBatch, cs: I64, cd: I64, inc: F64, out_det: list,
+                   out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
+        """The Kalman update of the chosen pairs (slots ``cs``, detections ``cd``, score increments ``inc``).
         Returns (updated slots, their detection times, mask of the detections they took)."""
         s = self.store
-        sensor = self.sensors.sensors[k]
         used = np.zeros(b.time_s.shape[0], dtype=bool)
-        if pt.size == 0:
-            return _EMPTY, np.zeros(0), used
-        n_det = b.time_s.shape[0]
-        # the best joint assignment, then the gated leftovers (see assign_gnn_leftovers)
-        ch = assign_gnn_leftovers(pt, pd, score, score - self._ln_pd_ratio + b.log_clutter[pd], n, n_det)
-        cs, cd = pslot[ch], pd[ch]
+        if cs.size == 0:
+            return _EMPTY, _NO_SCORE, used
+        sensor = self.sensors.sensors[k]
         kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
                                 sensor.position, sensor.rotation, *self._mk())
-        s.score_hits(cs, self._ln_miss + score[ch])
+        s.score_hits(cs, inc)
         used[cd] = True
         self.counters["updates"] += int(cs.shape[0])
         self.history.add_slots(s, cs, "update", sensor.radar.id)
@@ -726,6 +758,10 @@ class Tracker:
         self._delete(cand[sig > lim], t, "deleted_sigma")
 
 
+#: no score increments, no times (read only)
+_NO_SCORE = np.zeros(0)
+#: no detections carried to the next call (read only)
+_NO_DETECTIONS = Detections.empty()
 #: what :meth:`Tracker._recover` returns when it updates no track (read only)
 _NO_RECOVERY = (_EMPTY, np.zeros(0), np.zeros(0, dtype=bool))
 
