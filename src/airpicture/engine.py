@@ -43,10 +43,11 @@ from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
 from airpicture.io import to_arrow, write_json
 from airpicture.progress import Reporter, Silent
-from airpicture.scenario import ALL_KINDS, Scenario, scenario_to_toml_dict
+from airpicture.scenario import Scenario, scenario_to_toml_dict
 from airpicture.streams import MemoryStream, Streams
 from airpicture.tables import targets_table, truth_chunks
 from airpicture.truth import Truth, frame_of, generate_truth
+from airpicture.vocab import ALL_KINDS, EndReason
 
 if TYPE_CHECKING:
     from airpicture.engagement import FireControl
@@ -463,7 +464,7 @@ def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:
             "threats": hostile,
             "civil": len(t) - hostile,
             "by_kind": by_kind,
-            "threats_reaching_asset_unopposed": int(np.sum(t.hostile & (t.end_reason == "impact"))),
+            "threats_reaching_asset_unopposed": int(np.sum(t.hostile & (t.end_reason == EndReason.IMPACT))),
         },
         "truth_rows": len(truth.samples),
     }

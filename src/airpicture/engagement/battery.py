@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 
 from airpicture.geodesy import LocalFrame
 from airpicture.placement import asset_positions, place_en
-from airpicture.scenario import ALL_KINDS, Battery, Scenario
+from airpicture.scenario import Battery, Scenario
 from airpicture.seeding import ENGAGEMENT, IDENTIFICATION, stream
+from airpicture.vocab import ALL_KINDS, Identity, TargetKind
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -99,8 +100,8 @@ class Engagement:
     track_id: int
     slot: int
     target_id: int
-    kind: str
-    identity: str
+    kind: TargetKind
+    identity: Identity
     asset: int
     start_s: float
     launch_s: F64

@@ -17,13 +17,15 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.vocab import ThreatStatus
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: ``status`` values: not a threat (not a candidate, or closing on no asset); a threat whose intercept point is
 #: outside the envelope (or that cannot be caught); a threat caught inside the envelope only after it reaches its
 #: asset; an engageable threat.
-NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE, ENGAGEABLE = 0, 1, 2, 3
+NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE, ENGAGEABLE = (int(s) for s in ThreatStatus)
 
 
 @numba.njit(cache=True, nogil=True)
