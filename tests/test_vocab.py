@@ -27,8 +27,8 @@ from airpicture.vocab import (
     TrackEvent,
     TrackStatus,
     WaitCode,
-    WaitReason,
     Waiting,
+    WaitReason,
 )
 
 

@@ -10,8 +10,8 @@ Usage::
 Each scenario runs in a fresh process (``python -m airpicture.cli run NAME --seed 1 --quiet --out TMP``) with
 ``PYTHONPATH`` set to the ``src`` folder measured, into a fresh temporary folder. Text files that name the
 checkout (the air-traffic scenario's replay file is an absolute path in ``scenario.toml`` and
-``manifest.json``) are hashed with that path replaced by ``<SRC>``, so two checkouts compare equal when their
-outputs are.
+``manifest.json``) are hashed with that path replaced by ``<SRC>`` (and the manifest's byte counts of such files
+taken after the replacement), so two checkouts compare equal when their outputs are.
 """
 
 from __future__ import annotations
@@ -29,13 +29,24 @@ from pathlib import Path
 TEXT_SUFFIXES = {".toml", ".json", ".txt", ".csv", ".html"}
 
 
-def digest(path: Path, src: Path) -> str:
-    """sha256 (hex) of one file; text files with the checkout's path replaced by ``<SRC>``."""
+def normalised(path: Path, src: Path) -> bytes:
+    """The bytes of one file; text files with the checkout's path replaced by ``<SRC>``."""
     data = path.read_bytes()
     if path.suffix in TEXT_SUFFIXES:
-        for root in {str(src), str(src.parent)}:
+        for root in sorted({str(src), str(src.parent)}, key=len, reverse=True):
             data = data.replace(root.encode(), b"<SRC>")
-    return hashlib.sha256(data).hexdigest()
+    if path.name == "manifest.json":  # byte counts of the files whose text names the checkout
+        manifest = json.loads(data)
+        for entry in manifest.get("contents", []):
+            if "bytes" in entry and (path.parent / entry["name"]).is_file():
+                entry["bytes"] = len(normalised(path.parent / entry["name"], src))
+        data = json.dumps(manifest, indent=2).encode()
+    return data
+
+
+def digest(path: Path, src: Path) -> str:
+    """sha256 (hex) of one file as :func:`normalised` gives it."""
+    return hashlib.sha256(normalised(path, src)).hexdigest()
 
 
 def run_one(name: str, src: Path, tmp: Path) -> dict[str, str]:

@@ -41,7 +41,7 @@ from airpicture.engagement.battery import BatteryUnit, Engagement
 from airpicture.engagement.decisions import CHANNELS, IN_FLIGHT, READY_ROUNDS, FireDecisions
 from airpicture.engagement.events import EventLog, Timeline
 from airpicture.engagement.intercept import solve_intercept
-from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, evaluate_tracks
+from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, Evaluation, evaluate_tracks
 from airpicture.engagement.leakers import leak_times
 from airpicture.engagement.threat import KIND_PRIORITY_BY_INDEX, threat_order
 from airpicture.engagement.trackbook import NO_CHANNEL, NO_INTERCEPTOR, NOT_WAITING, TrackBook
@@ -273,14 +273,9 @@ class FireControl:
             cand |= unknown
         cand &= (book.engaged_by[slots] < 0) & (book.shots[b, slots] < unit.max_engagements)
         cand &= ~(book.destroyed[slots] | book.abandoned[b, slots])
-        k = track_id.shape[0]
-        status = np.empty(k, np.int8)
-        tgo = np.empty(k)
-        asset = np.empty(k, np.int64)
-        t_int = np.empty(k)
-        evaluate_tracks(x, cand, kind, unit.asset_en, unit.asset_radius_m, unit.launcher_m, c.interceptor_speed_mps,
-                        t, t + c.reaction_time_s, unit.min_range_m, unit.max_range_m, unit.min_altitude_m,
-                        unit.max_altitude_m, self.frame.earth_radius_m, status, tgo, asset, t_int)
+        ev = Evaluation.empty(track_id.shape[0])
+        evaluate_tracks(x, cand, kind, t, t + c.reaction_time_s, unit.tables, ev)
+        status, tgo, asset, t_int = ev
         blocked = np.flatnonzero((status == OUT_OF_ENVELOPE) | (status == TOO_LATE))
         if blocked.size:
             first = blocked[~book.out_reported[b, slots[blocked]]]
