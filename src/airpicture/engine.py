@@ -18,6 +18,9 @@ The loop. Truth is generated first (a pure function of the scenario). Then time 
 4. at every picture epoch the picture is recorded (``picture.parquet``) and scored against the targets in the
    sky at that time (``metrics.parquet``).
 
+The engine talks to the stages only through the protocols of :mod:`airpicture.stages` (sensing, tracking, fire
+control): new capacity refusals come from ``TrackingStage.take_refusals``, never from the tracker's own lists.
+
 Tables go through :class:`~airpicture.streams.Streams`: appended window by window (truth in time order at the
 start, the track history once its rows can no longer change), into the results folder or memory.
 """
