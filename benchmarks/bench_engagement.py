@@ -38,8 +38,9 @@ from airpicture.truth import frame_of, generate_truth
 
 def numpy_evaluate(*args):
     """``evaluate_tracks`` signature, NumPy reference inside."""
-    *inputs, status, tgo, asset, t_int = args
-    status[:], tgo[:], asset[:], t_int[:] = evaluate_tracks_numpy(*inputs)
+    *inputs, out = args
+    for o, r in zip(out, evaluate_tracks_numpy(*inputs), strict=True):
+        o[:] = r
 
 
 def deep_magazine(sc):
@@ -72,15 +73,15 @@ LOAD = """
 import sys, time
 import numba
 import numpy as np
-from airpicture.engagement.kernels import evaluate_tracks
+from airpicture.engagement.kernels import Evaluation, InterceptTables, evaluate_tracks
 t0 = time.perf_counter()
 if sys.argv[1] == "warm":  # another compiled function ran first, as the sensors' and metrics' kernels do in a run
     numba.njit(lambda v: v + 1)(1)
 t1 = time.perf_counter()
 k = 4
-evaluate_tracks(np.zeros((k, 6)), np.ones(k, bool), np.zeros(k, np.int64), np.zeros((1, 2)), np.ones(1),
-                np.zeros(3), 1200.0, 0.0, 5.0, np.zeros(6), np.ones(6), np.zeros(6), np.ones(6), 6.4e6,
-                np.empty(k, np.int8), np.empty(k), np.empty(k, np.int64), np.empty(k))
+tab = InterceptTables(np.zeros((1, 2)), np.ones(1), np.zeros(3), 1200.0, np.zeros(6), np.ones(6), np.zeros(6),
+                      np.ones(6), 6.4e6)
+evaluate_tracks(np.zeros((k, 6)), np.ones(k, bool), np.zeros(k, np.int64), 0.0, 5.0, tab, Evaluation.empty(k))
 print(time.perf_counter() - t1)
 """
 

@@ -18,6 +18,8 @@ from airpicture.engagement.kernels import (
     NOT_THREAT,
     OUT_OF_ENVELOPE,
     TOO_LATE,
+    Evaluation,
+    InterceptTables,
     evaluate_tracks,
     evaluate_tracks_numpy,
 )
@@ -126,9 +128,9 @@ def test_compiled_kernel_equals_numpy_reference(k, seed):
     radius = rng.uniform(500, 3000, 3)
     launcher = np.array([1000.0, -500.0, 0.0])
     limits = (rng.uniform(0, 5e3, 6), rng.uniform(20e3, 150e3, 6), rng.uniform(0, 100, 6), rng.uniform(5e3, 3e4, 6))
-    args = (x, cand, kind, assets, radius, launcher, 1200.0, 50.0, 55.0, *limits, 6.371e6)
-    out = (np.empty(k, np.int8), np.empty(k), np.empty(k, np.int64), np.empty(k))
-    evaluate_tracks(*args, *out)
+    args = (x, cand, kind, 50.0, 55.0, InterceptTables(assets, radius, launcher, 1200.0, *limits, 6.371e6))
+    out = Evaluation.empty(k)
+    evaluate_tracks(*args, out)
     ref = evaluate_tracks_numpy(*args)
     assert out[0].tolist() == ref[0].tolist()
     assert np.allclose(out[1], ref[1], rtol=1e-12, atol=0) or np.array_equal(out[1], ref[1])

@@ -18,6 +18,9 @@ The loop. Truth is generated first (a pure function of the scenario). Then time 
 4. at every picture epoch the picture is recorded (``picture.parquet``) and scored against the targets in the
    sky at that time (``metrics.parquet``).
 
+The engine talks to the stages only through the protocols of :mod:`airpicture.stages` (sensing, tracking, fire
+control): new capacity refusals come from ``TrackingStage.take_refusals``, never from the tracker's own lists.
+
 Tables go through :class:`~airpicture.streams.Streams`: appended window by window (truth in time order at the
 start, the track history once its rows can no longer change), into the results folder or memory.
 """
@@ -37,16 +40,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import tomli_w
 
-from airpicture import __version__
+from airpicture import __version__, stages
 from airpicture.decisions.summary import add_decision_summary
 from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
 from airpicture.io import to_arrow, write_json
 from airpicture.progress import Reporter, Silent
-from airpicture.scenario import ALL_KINDS, Scenario, scenario_to_toml_dict
+from airpicture.scenario import Scenario, scenario_to_toml_dict
 from airpicture.streams import MemoryStream, Streams
 from airpicture.tables import targets_table, truth_chunks
 from airpicture.truth import Truth, frame_of, generate_truth
+from airpicture.vocab import ALL_KINDS, EndReason
 
 if TYPE_CHECKING:
     from airpicture.engagement import FireControl
@@ -205,16 +209,17 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
 
     frame = frame_of(scenario)
     n_targets = truth.n_targets
-    sensing = SensingStage(scenario, truth, frame)
-    tracker = Tracker(scenario.tracker, scenario.sensors, frame, capacity=scenario.track_capacity,
-                      assets_en=asset_positions(scenario, frame))
+    sensing: stages.SensingStage = SensingStage(scenario, truth, frame)
+    tracker: stages.TrackingStage = Tracker(scenario.tracker, scenario.sensors, frame,
+                                            capacity=scenario.track_capacity,
+                                            assets_en=asset_positions(scenario, frame))
     fire = FireControl(scenario, frame, truth, scenario.seed) if scenario.batteries else None
-    kill_time = fire.kill_time_s if fire is not None else np.full(n_targets, np.inf)
+    engagement: stages.EngagementStage | None = fire
+    kill_time = engagement.kill_time_s if engagement is not None else np.full(n_targets, np.inf)
     following = TrackFollowing()
     scorer = PictureScorer(scenario.metrics.gospa_cutoff_m, batch_rows=SCORING_BATCH_ROWS,
                            batch_pairs=SCORING_BATCH_PAIRS)
     tally = _SensingTally(scenario, n_targets)
-    index = sensing.truth_index
     start_s, end_s = truth.targets.start_s, truth.targets.end_s
     edges, is_step, is_epoch = window_edges(scenario.duration_s, scenario.time_step_s,
                                             scenario.metrics.picture_period_s)
@@ -224,7 +229,6 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
     # the decision log reads the whole track history and a few columns of every detection at the end
     history = streams["tracks"] if streams.wants("tracks") else MemoryStream()
     det_columns = _DetectionColumns()
-    n_refused = 0
     assoc_parts: list[Any] = []  # every window's associations, for the decision log
     prev_target_id = np.zeros(0, np.int64)  # labels of the previous window's detections
     window_starts: list[float] = []
@@ -244,33 +248,29 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
             scorer.add_detections(det.time_s, lab.target_id)
             if keep_detections:
                 batches.add_detections(det, lab)
-        refused_ids = tracker.refused_track_ids
-        if fire is not None and len(refused_ids) > n_refused:
-            new = np.asarray(refused_ids[n_refused:], np.int64)
-            for when, target in zip(tracker.refused_times_s[n_refused:], following.followed(new).tolist(),
-                                    strict=True):
+        refused_s, refused_ids = tracker.take_refusals()
+        if engagement is not None and refused_ids.size:
+            for when, target in zip(refused_s.tolist(), following.followed(refused_ids).tolist(), strict=True):
                 if target >= 0:
-                    fire.record_capacity_refused(float(when), int(target))
-        n_refused = len(refused_ids)
-        if len(following) > 2 * tracker.store.capacity + 10_000:  # forget tracks deleted since (never reused)
-            store = tracker.store
-            following.retain(store.track_id[store.active()])
+                    engagement.record_capacity_refused(float(when), int(target))
+        if len(following) > 2 * tracker.track_slots() + 10_000:  # forget tracks deleted since (never reused)
+            following.retain(tracker.live_track_ids())
         if is_step[w] or is_epoch[w]:
             picture = tracker.picture(t1)
             followed = following.followed(picture.track_id)
-            if fire is not None and is_step[w]:
-                fire.step(t1, picture, followed)
+            if engagement is not None and is_step[w]:
+                engagement.step(t1, picture, followed)
             if is_epoch[w]:
                 alive = np.flatnonzero((start_s <= t1) & (t1 <= end_s) & ~(kill_time <= t1))
-                scorer.add_epoch(t1, alive, index.state_at(alive, np.full(alive.size, t1)), picture.track_id,
+                scorer.add_epoch(t1, alive, sensing.states_at(alive, np.full(alive.size, t1)), picture.track_id,
                                  picture.x)
                 if keep_picture:
                     pos_sigma = np.sqrt(np.clip(np.trace(picture.P[:, :3, :3], axis1=1, axis2=2), 0.0, None))
                     batches.add_picture(t1, picture.track_id, picture.x, followed, pos_sigma)
         # track events older than the window before last can no longer change: write them out now and then
         window_starts.append(t0)
-        if len(window_starts) >= 3 and len(tracker.history) >= STREAM_BATCH_ROWS:
-            history.append(tracker.history.drain(window_starts[-3]))
+        if len(window_starts) >= 3 and tracker.history_rows() >= STREAM_BATCH_ROWS:
+            history.append(tracker.drain_history(window_starts[-3]))
         progress.update(round(t1))
         published = bool(is_step[w] or is_epoch[w])
         yield Window(t0, t1, bool(is_step[w]), bool(is_epoch[w]), det, lab, picture if published else None,
@@ -278,8 +278,8 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
     assoc = tracker.flush()  # detections held back at the last window's end
     assoc_parts.append(assoc)
     following.add(assoc.track_id, prev_target_id[assoc.detection_index - assoc.first_index + prev_target_id.size])
-    if fire is not None:
-        fire.finish(scenario.duration_s)
+    if engagement is not None:
+        engagement.finish(scenario.duration_s)
 
     progress.stage("metrics", total=1)
     scores = scorer.finish(truth.targets.target_id)
@@ -292,7 +292,7 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
             streams["detection_labels"].append(DetectionLabels.concat([]).to_table(Detections.empty()))
         streams.close("detections")
         streams.close("detection_labels")
-    history.append(tracker.history.table())
+    history.append(tracker.history_table())
     if streams.wants("tracks"):
         streams.close("tracks")
         tracks = (pq.read_table(streams.folder / "tracks.parquet", columns=list(DECISION_TRACK_COLUMNS))
@@ -306,13 +306,13 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
         streams.close("picture")
     streams.put("metrics", scores.metrics)
     streams.put("target_metrics", scores.targets)
-    if fire is not None:
-        streams.put("events", fire.events_table())
-        streams.put("timeline", fire.timeline_table())
+    if engagement is not None:
+        streams.put("events", engagement.events_table())
+        streams.put("timeline", engagement.timeline_table())
     summary = result.summary
     summary["sensing"] = tally.summary()
     if scenario.terrain is not None:
-        masked = [sim.masked_looks for sim in sensing.radars]
+        masked = sensing.masked_looks()
         summary["sensing"]["terrain_masked_looks"] = int(sum(masked))
         for entry, n in zip(summary["sensing"]["sensors"], masked, strict=True):
             entry["terrain_masked_looks"] = int(n)
@@ -326,10 +326,10 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
         "capacity_drops": stats["dropped"],
         "peak_confirmed_tracks": stats["max_confirmed"],
     }
-    if fire is not None:
-        summary["engagement"] = fire.summary()
+    if engagement is not None:
+        summary["engagement"] = engagement.summary()
     # the decision log is built last: what it does not need goes first (the track store, the radars' state)
-    del tracker, sensing, index, scorer, scores, batches, history
+    del tracker, sensing, scorer, scores, batches, history
     if streams.folder is not None:
         release_memory()
     det, lab = det_columns.detections()
@@ -463,7 +463,7 @@ def truth_summary(scenario: Scenario, truth: Truth) -> dict[str, Any]:
             "threats": hostile,
             "civil": len(t) - hostile,
             "by_kind": by_kind,
-            "threats_reaching_asset_unopposed": int(np.sum(t.hostile & (t.end_reason == "impact"))),
+            "threats_reaching_asset_unopposed": int(np.sum(t.hostile & (t.end_reason == EndReason.IMPACT))),
         },
         "truth_rows": len(truth.samples),
     }

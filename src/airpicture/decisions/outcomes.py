@@ -31,14 +31,17 @@ from numpy.typing import NDArray
 
 from airpicture.decisions.schema import OUTCOME_CAUSES, WAIT_REASONS, Rows
 from airpicture.decisions.visibility import Visibility
+from airpicture.vocab import Cause, Decision, Hidden, InterceptResult, Stage, WaitReason
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-HIDDEN_TEXT = {"below_horizon": "below the radar horizon", "out_of_range": "beyond radar range",
-               "out_of_elevation": "outside the radars' elevation cover", "masked_by_terrain": "masked by the terrain"}
-WAIT_TEXT = {"channels": "fire channels busy", "in_flight": "in-flight limit reached",
-             "ready_rounds": "no ready rounds", "track_slot": "no track slot"}
+HIDDEN_TEXT: dict[str, str] = {Hidden.BELOW_HORIZON: "below the radar horizon",
+                               Hidden.OUT_OF_RANGE: "beyond radar range",
+                               Hidden.OUT_OF_ELEVATION: "outside the radars' elevation cover",
+                               Hidden.MASKED_BY_TERRAIN: "masked by the terrain"}
+WAIT_TEXT: dict[str, str] = {WaitReason.CHANNELS: "fire channels busy", WaitReason.IN_FLIGHT: "in-flight limit reached",
+                             WaitReason.READY_ROUNDS: "no ready rounds", WaitReason.TRACK_SLOT: "no track slot"}
 
 
 def sensing_rows(vis: Visibility, first_detection: Mapping[str, NDArray], radar_names: Mapping[int, str]) -> Rows:
@@ -47,7 +50,7 @@ def sensing_rows(vis: Visibility, first_detection: Mapping[str, NDArray], radar_
     rows = Rows()
     seen = np.flatnonzero(np.isfinite(vis.first_visible_s))
     hid = vis.hidden[seen]
-    rows.extend(int(seen.size), time_s=vis.first_visible_s[seen], stage="sensing", event="visible",
+    rows.extend(int(seen.size), time_s=vis.first_visible_s[seen], stage=Stage.SENSING, event=Decision.VISIBLE,
                 reason=hid, target_id=seen, sensor_id=vis.sensor_id[seen], range_m=vis.range_m[seen],
                 detail=[f"in view of {radar_names.get(s, f'radar {s}')} at {r / 1000:.0f} km"
                         + (f" ({HIDDEN_TEXT[h]} before)" if h else "")
@@ -57,8 +60,8 @@ def sensing_rows(vis: Visibility, first_detection: Mapping[str, NDArray], radar_
     det = np.flatnonzero(np.isfinite(ft))
     sid = first_detection["sensor_id"][det]
     rng = first_detection["range_m"][det]
-    rows.extend(int(det.size), time_s=ft[det], stage="sensing", event="detected", target_id=det, sensor_id=sid,
-                detection_index=first_detection["detection_index"][det], range_m=rng,
+    rows.extend(int(det.size), time_s=ft[det], stage=Stage.SENSING, event=Decision.DETECTED, target_id=det,
+                sensor_id=sid, detection_index=first_detection["detection_index"][det], range_m=rng,
                 detail=[f"first detection, by {radar_names.get(s, f'radar {s}')} at {r / 1000:.0f} km"
                         for s, r in zip(sid.tolist(), rng.tolist(), strict=True)])
     return rows
@@ -91,18 +94,19 @@ def outcome_rows(cols: Mapping[str, NDArray], outcomes: Mapping[str, NDArray], v
         battery = target_battery[i]
         if outcomes["killed"][i]:
             kt = float(outcomes["kill_time_s"][i])
-            kill = r[(ev[r] == "intercept") & (reason[r] == "kill")]
+            kill = r[(ev[r] == Decision.INTERCEPT) & (reason[r] == InterceptResult.KILL)]
             by = f" by {cols['battery'][kill[0]]}" if kill.size else ""
             track = int(cols["track_id"][kill[0]]) if kill.size else -1
-            rows.add(time_s=kt, stage="outcome", event="killed", battery=battery, target_id=i, track_id=track,
-                     impact_s=float(impact[i]), detail=f"destroyed{by} at {kt:.1f} s")
+            rows.add(time_s=kt, stage=Stage.OUTCOME, event=Decision.KILLED, battery=battery, target_id=i,
+                     track_id=track, impact_s=float(impact[i]), detail=f"destroyed{by} at {kt:.1f} s")
             continue
         leaked = bool(outcomes["leaked"][i])
         end = float(outcomes["leak_time_s"][i]) if leaked else float(t_end)
         code, since, text, track = first_cause(cols, r, i, end, leaked, vis, float(first_detection_s[i]),
                                                float(target_start_s[i]), time_step_s, float(reaction_time_s[i]),
                                                tracking_time_s)
-        rows.add(time_s=end, stage="outcome", event="leaked" if leaked else "survived", reason=code,
+        rows.add(time_s=end, stage=Stage.OUTCOME,
+                 event=Decision.LEAKED if leaked else Decision.SURVIVED, reason=code,
                  battery=battery, target_id=i, track_id=track, cause_s=since, impact_s=float(impact[i]),
                  detail=("got through: " if leaked else "still flying at the end: ") + text)
     return rows
@@ -117,28 +121,28 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
     r_all = r
     r = r[time_s[r] <= end + 1e-9]
     stage = cols["stage"]
-    track_rows = r[stage[r] == "tracker"]
+    track_rows = r[stage[r] == Stage.TRACKER]
     last_track = int(cols["track_id"][track_rows[-1]]) if track_rows.size else -1
-    conf = r[ev[r] == "confirmed"]
+    conf = r[ev[r] == Decision.CONFIRMED]
     vis_t = float(vis.first_visible_s[target])
     hidden = str(vis.hidden[target])
     if conf.size == 0:  # 1. never tracked
-        refused = r[(ev[r] == "refused") | ((ev[r] == "wait") & (reason[r] == "track_slot"))]
-        born = r[ev[r] == "born"]
+        refused = r[(ev[r] == Decision.REFUSED) | ((ev[r] == Decision.WAIT) & (reason[r] == WaitReason.TRACK_SLOT))]
+        born = r[ev[r] == Decision.BORN]
         if not np.isfinite(first_det) or first_det > end:
             if not np.isfinite(vis_t) or vis_t > end:
                 what = HIDDEN_TEXT.get(hidden, "out of view")
                 tail = "all the way to its asset" if leaked else "for the whole run"
-                return hidden or "below_horizon", start_s, f"never tracked: {what} {tail}", last_track
+                return hidden or Cause.BELOW_HORIZON, start_s, f"never tracked: {what} {tail}", last_track
             if hidden and vis_t > start_s + 1.5 * time_step_s and end - vis_t < tracking_time_s:
                 return (hidden, start_s, f"never tracked: {HIDDEN_TEXT[hidden]} until {_ago(vis_t, end, leaked)} "
                         "(never detected after)", last_track)
-            return ("not_detected", vis_t, f"never tracked: in view from {vis_t:.0f} s "
+            return (Cause.NOT_DETECTED, vis_t, f"never tracked: in view from {vis_t:.0f} s "
                     f"({_ago(vis_t, end, leaked)}) but never detected", last_track)
         if refused.size:
             t0 = float(time_s[refused[0]])
-            n_ref = int(np.count_nonzero(ev[refused] == "refused"))
-            return ("track_slots_full", t0, f"never tracked: track slots full from {t0:.0f} s (refused "
+            n_ref = int(np.count_nonzero(ev[refused] == Decision.REFUSED))
+            return (Cause.TRACK_SLOTS_FULL, t0, f"never tracked: track slots full from {t0:.0f} s (refused "
                     f"{n_ref} time{'s' if n_ref != 1 else ''}); first detected {_ago(first_det, end, leaked)}",
                     last_track)
         if hidden and vis_t > start_s + 1.5 * time_step_s and end - vis_t < tracking_time_s:
@@ -146,18 +150,18 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
                     f"first detected {_ago(first_det, end, leaked)}", last_track)
         n_born = int(born.size)
         seen = f"in view from {_ago(vis_t, end, leaked)}, " if np.isfinite(vis_t) else ""
-        return ("not_confirmed", first_det, f"never tracked: {seen}first detected at {first_det:.0f} s "
+        return (Cause.NOT_CONFIRMED, first_det, f"never tracked: {seen}first detected at {first_det:.0f} s "
                 f"({_ago(first_det, end, leaked)}); {n_born} track{'s' if n_born != 1 else ''} started, none "
                 "confirmed", last_track)
     t_conf = float(time_s[conf[0]])
     tracked = f"tracked from {t_conf:.0f} s ({_ago(t_conf, end, leaked)})"
-    eng = r[ev[r] == "engage"]
-    waits = r[(ev[r] == "wait") & (reason[r] != "track_slot")]
+    eng = r[ev[r] == Decision.ENGAGE]
+    waits = r[(ev[r] == Decision.WAIT) & (reason[r] != WaitReason.TRACK_SLOT)]
     if eng.size == 0 and end - t_conf <= reaction_s + 2.0 * time_step_s:  # 2a. tracked too late to act on
         if hidden and vis_t > start_s + 1.5 * time_step_s:
             return (hidden, start_s, f"tracked only {end - t_conf:.0f} s before impact: {HIDDEN_TEXT[hidden]} until "
                     f"{_ago(vis_t, end, leaked)}", last_track)
-        return ("tracked_late", t_conf, f"tracked too late to engage: {tracked}, less than the reaction time",
+        return (Cause.TRACKED_LATE, t_conf, f"tracked too late to engage: {tracked}, less than the reaction time",
                 last_track)
     if eng.size == 0:  # 2. tracked, never engaged
         if waits.size:
@@ -165,22 +169,22 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
             code = str(reason[w0])
             t0 = float(time_s[w0])
             seq = _then(cols, waits, code)
-            gave_up = r[ev[r] == "abandon"]
+            gave_up = r[ev[r] == Decision.ABANDON]
             tail = f"; given up at {float(time_s[gave_up[0]]):.0f} s" if gave_up.size else ""
             return (code, t0, f"{WAIT_TEXT[code]} from {t0:.0f} s{seq}; never engaged{tail}; {tracked}",
                     last_track)
-        out = r[ev[r] == "out_of_envelope"]
+        out = r[ev[r] == Decision.OUT_OF_ENVELOPE]
         if out.size:
             code = str(reason[out[0]])
             t0 = float(time_s[out[0]])
             return (code, t0, f"{OUTCOME_CAUSES[code]} from {t0:.0f} s; {tracked}", last_track)
-        dele = r[(ev[r] == "deleted") | (ev[r] == "dropped")]
+        dele = r[(ev[r] == Decision.DELETED) | (ev[r] == Decision.DROPPED)]
         live_confirmed = _confirmed_live_at(cols, r, end)
         if dele.size and not live_confirmed:
             t0 = float(time_s[dele[-1]])
-            return ("track_lost", t0, f"its track was lost at {t0:.0f} s ({cols['reason'][dele[-1]]}) and not "
+            return (Cause.TRACK_LOST, t0, f"its track was lost at {t0:.0f} s ({cols['reason'][dele[-1]]}) and not "
                     f"re-established; {tracked}", last_track)
-        return ("not_closing", t_conf, f"its track never closed on a defended asset as fire control saw it; "
+        return (Cause.NOT_CLOSING, t_conf, f"its track never closed on a defended asset as fire control saw it; "
                 f"{tracked}", last_track)
     # 3. engaged, not killed
     e0 = eng[0]
@@ -188,30 +192,31 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
     track = int(cols["track_id"][e0])
     n_int = int(cols["interceptors"][e0])
     # the first engagement's interceptors: the first n_int intercepts of its track after the decision
-    ints = r_all[(ev[r_all] == "intercept") & (cols["track_id"][r_all] == track) & (time_s[r_all] >= t_eng)][:n_int]
+    ints = r_all[(ev[r_all] == Decision.INTERCEPT) & (cols["track_id"][r_all] == track)
+                 & (time_s[r_all] >= t_eng)][:n_int]
     codes = [str(x) for x in reason[ints].tolist()]
     before = waits[time_s[waits] < t_eng]
     waited = (f" after waiting ({WAIT_TEXT[str(reason[before[0]])]}) from {float(time_s[before[0]]):.0f} s"
               if before.size else "")
     head = f"engaged at {t_eng:.0f} s by {cols['battery'][e0]} with {n_int} interceptor{'s' if n_int != 1 else ''}"
-    if "pk_draw" in codes:
-        k = ints[[c == "pk_draw" for c in codes]]
+    if InterceptResult.PK_DRAW in codes:
+        k = ints[[c == InterceptResult.PK_DRAW for c in codes]]
         draws = ", ".join(f"{float(cols['draw'][j]):.2f}" for j in k.tolist())
         text = (f"missed: inside the correction radius but failed the Pk draw (draw {draws} vs Pk "
                 f"{float(cols['pk'][k[0]]):g})")
-        code = "pk_draw"
-    elif "correction_radius" in codes:
-        k = ints[[c == "correction_radius" for c in codes]]
+        code = Cause.PK_DRAW
+    elif InterceptResult.CORRECTION_RADIUS in codes:
+        k = ints[[c == InterceptResult.CORRECTION_RADIUS for c in codes]]
         d = float(np.nanmin(cols["miss_distance_m"][k]))
         text = (f"missed: true target {d:.0f} m from the aim point (correction radius "
                 f"{float(cols['correction_radius_m'][k[0]]):g} m)")
-        code = "correction_radius"
-    elif "reached_asset" in codes:
-        text, code = "missed: the intercept came after it reached its asset", "reached_asset"
+        code = Cause.CORRECTION_RADIUS
+    elif InterceptResult.REACHED_ASSET in codes:
+        text, code = "missed: the intercept came after it reached its asset", Cause.REACHED_ASSET
     elif not codes:
-        text, code = "interceptors still flying at the end of the run", "target_gone"
+        text, code = "interceptors still flying at the end of the run", Cause.TARGET_GONE
     else:
-        text, code = f"missed ({', '.join(dict.fromkeys(codes))})", "target_gone"
+        text, code = f"missed ({', '.join(dict.fromkeys(codes))})", Cause.TARGET_GONE
     t_miss = float(time_s[ints[0]]) if ints.size else t_eng
     later = waits[time_s[waits] > t_miss]
     more = f"; engaged {eng.size} times" if eng.size > 1 else ""
@@ -235,6 +240,6 @@ def _then(cols: Mapping[str, Any], waits: I64, first_code: str) -> str:
 def _confirmed_live_at(cols: Mapping[str, Any], r: I64, t: float) -> bool:
     """Was some track of these rows confirmed and not yet deleted at ``t``?"""
     ev, trk = cols["event"], cols["track_id"]
-    conf = {int(trk[j]) for j in r.tolist() if ev[j] == "confirmed"}
-    gone = {int(trk[j]) for j in r.tolist() if ev[j] in ("deleted", "dropped") and cols["time_s"][j] <= t}
+    conf = {int(trk[j]) for j in r.tolist() if ev[j] == Decision.CONFIRMED}
+    gone = {int(trk[j]) for j in r.tolist() if ev[j] in (Decision.DELETED, Decision.DROPPED) and cols["time_s"][j] <= t}
     return bool(conf - gone)

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from airpicture.vocab import Cause, Decision, Stage, WaitReason
+
 
 @dataclass(frozen=True)
 class Column:
@@ -68,88 +70,89 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 SCHEMA = pa.schema([(c.name, c.type) for c in COLUMNS])
 
-STAGES: tuple[str, ...] = ("sensing", "tracker", "fire_control", "outcome")
+STAGES: tuple[Stage, ...] = tuple(Stage)
 
 #: Every event, by stage, with its meaning (the README's table is made from this).
 EVENTS: dict[str, dict[str, str]] = {
-    "sensing": {
-        "visible": "the target first comes into view of a radar (reason: what hid it before: below_horizon, "
-                   "out_of_range, out_of_elevation, masked_by_terrain; empty when in view from its start)",
-        "detected": "the target's first detection by any radar",
+    Stage.SENSING: {
+        Decision.VISIBLE: "the target first comes into view of a radar (reason: what hid it before: "
+                          "below_horizon, out_of_range, out_of_elevation, masked_by_terrain; empty when in view from "
+                          "its start)",
+        Decision.DETECTED: "the target's first detection by any radar",
     },
-    "tracker": {
-        "born": "a track starts from one detection (detection_index)",
-        "confirmed": "a tentative track is confirmed (hits: its detections so far; quality)",
-        "coasting": "a confirmed track goes without a detection for longer than 2.5 rotations of the slowest "
-                    "radar, i.e. misses two looks or more (until_s: next update or deletion; reason: resumed, "
-                    "deleted or run_end)",
-        "deleted": "a track is deleted (reason: the tracker's rule, e.g. misses, m_of_n, sigma, coast)",
-        "refused": "a candidate reaching confirmation is refused a slot at capacity (other_track_id: the least "
-                   "threatening confirmed track holding one)",
-        "dropped": "a confirmed track is dropped for a more threatening candidate (keep_threatening)",
+    Stage.TRACKER: {
+        Decision.BORN: "a track starts from one detection (detection_index)",
+        Decision.CONFIRMED: "a tentative track is confirmed (hits: its detections so far; quality)",
+        Decision.COASTING: "a confirmed track goes without a detection for longer than 2.5 rotations of the "
+                           "slowest radar, i.e. misses two looks or more (until_s: next update or deletion; reason: "
+                           "resumed, deleted or run_end)",
+        Decision.DELETED: "a track is deleted (reason: the tracker's rule, e.g. misses, m_of_n, sigma, coast)",
+        Decision.REFUSED: "a candidate reaching confirmation is refused a slot at capacity (other_track_id: the "
+                          "least threatening confirmed track holding one)",
+        Decision.DROPPED: "a confirmed track is dropped for a more threatening candidate (keep_threatening)",
     },
-    "fire_control": {
-        "ranked": "a threat first becomes engageable for a battery: its rank and time to go",
-        "out_of_envelope": "a threat track first seen unengageable (reason: envelope or too_late)",
-        "firm": "a threat track engageable but held back for a rough velocity becomes firm "
-                "(firm_track_velocity_sigma_mps) and may be engaged",
-        "engage": "a battery commits a fire channel and a salvo to a threat",
-        "launch": "one interceptor leaves its launcher",
-        "reload": "a launcher starts reloading (until_s: rounds ready)",
-        "wait": "an engageable threat waits (reason: channels, in_flight, ready_rounds, track_slot; until_s: end "
-                "of the episode)",
-        "intercept": "one interceptor reaches its aim point (reason: kill, pk_draw, correction_radius, "
-                     "reached_asset, target_gone, destroyed, after_end)",
-        "assessed": "the battery assesses an engagement (reason: kill or miss)",
-        "abandon": "a battery gives up a threat that waited longer than max_wait_s",
+    Stage.FIRE_CONTROL: {
+        Decision.RANKED: "a threat first becomes engageable for a battery: its rank and time to go",
+        Decision.OUT_OF_ENVELOPE: "a threat track first seen unengageable (reason: envelope or too_late)",
+        Decision.FIRM: "a threat track engageable but held back for a rough velocity becomes firm "
+                       "(firm_track_velocity_sigma_mps) and may be engaged",
+        Decision.ENGAGE: "a battery commits a fire channel and a salvo to a threat",
+        Decision.LAUNCH: "one interceptor leaves its launcher",
+        Decision.RELOAD: "a launcher starts reloading (until_s: rounds ready)",
+        Decision.WAIT: "an engageable threat waits (reason: channels, in_flight, ready_rounds, track_slot; until_s: "
+                       "end of the episode)",
+        Decision.INTERCEPT: "one interceptor reaches its aim point (reason: kill, pk_draw, correction_radius, "
+                            "reached_asset, target_gone, destroyed, after_end)",
+        Decision.ASSESSED: "the battery assesses an engagement (reason: kill or miss)",
+        Decision.ABANDON: "a battery gives up a threat that waited longer than max_wait_s",
     },
-    "outcome": {
-        "killed": "the threat was destroyed",
-        "leaked": "the threat reached its asset (reason: its first cause, below)",
-        "survived": "the threat was still flying at the end (reason: why it was not killed, as for leaks)",
+    Stage.OUTCOME: {
+        Decision.KILLED: "the threat was destroyed",
+        Decision.LEAKED: "the threat reached its asset (reason: its first cause, below)",
+        Decision.SURVIVED: "the threat was still flying at the end (reason: why it was not killed, as for leaks)",
     },
 }
 
 #: Codes of the first cause of a leak (or of a survivor not killed), in the order they are tested along the
 #: chain detection -> track -> engagement -> kill, with a short label.
 OUTCOME_CAUSES: dict[str, str] = {
-    "below_horizon": "never tracked: below the radar horizon",
-    "out_of_range": "never tracked: beyond radar range",
-    "out_of_elevation": "never tracked: outside the radars' elevation cover",
-    "not_detected": "never tracked: in view but not detected",
-    "track_slots_full": "never tracked: track slots full",
-    "not_confirmed": "never tracked: tracks started but not confirmed",
-    "tracked_late": "tracked too late to engage",
-    "channels": "fire channels busy",
-    "in_flight": "in-flight limit reached",
-    "ready_rounds": "no ready rounds",
-    "envelope": "out of the engagement envelope",
-    "too_late": "no intercept before it reached its asset",
-    "not_closing": "its track never closed on a defended asset",
-    "track_lost": "its track was lost before it could be engaged",
-    "pk_draw": "missed: interceptors failed the Pk draw",
-    "correction_radius": "missed: outside the correction radius",
-    "reached_asset": "missed: intercept after it reached its asset",
-    "target_gone": "missed: the target was gone, or the interceptors were still flying at the end",
+    Cause.BELOW_HORIZON: "never tracked: below the radar horizon",
+    Cause.OUT_OF_RANGE: "never tracked: beyond radar range",
+    Cause.OUT_OF_ELEVATION: "never tracked: outside the radars' elevation cover",
+    Cause.NOT_DETECTED: "never tracked: in view but not detected",
+    Cause.TRACK_SLOTS_FULL: "never tracked: track slots full",
+    Cause.NOT_CONFIRMED: "never tracked: tracks started but not confirmed",
+    Cause.TRACKED_LATE: "tracked too late to engage",
+    Cause.CHANNELS: "fire channels busy",
+    Cause.IN_FLIGHT: "in-flight limit reached",
+    Cause.READY_ROUNDS: "no ready rounds",
+    Cause.ENVELOPE: "out of the engagement envelope",
+    Cause.TOO_LATE: "no intercept before it reached its asset",
+    Cause.NOT_CLOSING: "its track never closed on a defended asset",
+    Cause.TRACK_LOST: "its track was lost before it could be engaged",
+    Cause.PK_DRAW: "missed: interceptors failed the Pk draw",
+    Cause.CORRECTION_RADIUS: "missed: outside the correction radius",
+    Cause.REACHED_ASSET: "missed: intercept after it reached its asset",
+    Cause.TARGET_GONE: "missed: the target was gone, or the interceptors were still flying at the end",
 }
 
 #: First causes that only a scenario with ``[terrain]`` can give (counted in ``leak_causes`` only there, so the
 #: summaries of scenarios without terrain keep their keys).
 TERRAIN_CAUSES: dict[str, str] = {
-    "masked_by_terrain": "never tracked: masked by the terrain",
+    Cause.MASKED_BY_TERRAIN: "never tracked: masked by the terrain",
 }
 #: Every first-cause code with its label.
 CAUSE_LABELS: dict[str, str] = {**OUTCOME_CAUSES, **TERRAIN_CAUSES}
 
 #: Wait reasons (fire-control rows) and what they mean.
 WAIT_REASONS: dict[str, str] = {
-    "channels": "every fire channel busy",
-    "in_flight": "the in-flight limit reached",
-    "ready_rounds": "no ready round on any launcher",
-    "track_slot": "no track slot free for the threat",
+    WaitReason.CHANNELS: "every fire channel busy",
+    WaitReason.IN_FLIGHT: "the in-flight limit reached",
+    WaitReason.READY_ROUNDS: "no ready round on any launcher",
+    WaitReason.TRACK_SLOT: "no track slot free for the threat",
 }
 
-_STAGE_ORDER = {s: i for i, s in enumerate(STAGES)}
+_STAGE_ORDER: dict[str, int] = {s: i for i, s in enumerate(STAGES)}
 _DEFAULTS: dict[str, Any] = {}
 for _c in COLUMNS:
     if pa.types.is_integer(_c.type):

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES, TERRAIN_CAUSES
+from airpicture.vocab import Decision
 
 
 def add_decision_summary(summary: dict[str, Any], table: pa.Table, terrain: bool = False) -> None:
@@ -21,7 +22,7 @@ def add_decision_summary(summary: dict[str, Any], table: pa.Table, terrain: bool
     summary["decisions"] = {"rows": table.num_rows, **{s: int(np.count_nonzero(stage == s)) for s in STAGES}}
     eng = summary.get("engagement")
     if isinstance(eng, dict):
-        leaked = pc.equal(table.column("event"), "leaked")
+        leaked = pc.equal(table.column("event"), Decision.LEAKED)
         reasons = table.filter(leaked).column("reason").to_pylist()
         codes = {**OUTCOME_CAUSES, **TERRAIN_CAUSES} if terrain else OUTCOME_CAUSES
         eng["leak_causes"] = {code: reasons.count(code) for code in codes}

@@ -28,6 +28,7 @@ from airpicture.sensors.look_geometry import look_geometry
 from airpicture.sensors.physics import above_horizon
 from airpicture.sensors.placement import radar_geometry
 from airpicture.truth import Truth
+from airpicture.vocab import Hidden
 
 if TYPE_CHECKING:
     from airpicture.terrain.grid import TerrainGrid
@@ -36,7 +37,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Hidden-reason codes, in the order they are tested.
-HIDDEN = ("below_horizon", "out_of_range", "out_of_elevation", "masked_by_terrain")
+HIDDEN: tuple[Hidden, ...] = tuple(Hidden)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def first_visibility(radars: list[Radar], frame: LocalFrame, truth: Truth,
     s = truth.samples
     if n == 0 or len(s) == 0 or not radars:
         if n and not radars:
-            out.hidden[:] = "out_of_range"
+            out.hidden[:] = Hidden.OUT_OF_RANGE
         return out
     offsets = np.searchsorted(s.target_id, np.arange(n + 1, dtype=np.int64))
     lo = 0

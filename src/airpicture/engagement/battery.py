@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.engagement.kernels import InterceptTables
 from airpicture.geodesy import LocalFrame
 from airpicture.placement import asset_positions, place_en
-from airpicture.scenario import ALL_KINDS, Battery, Scenario
+from airpicture.scenario import Battery, Scenario
 from airpicture.seeding import ENGAGEMENT, IDENTIFICATION, stream
+from airpicture.vocab import ALL_KINDS, Identity, TargetKind
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -99,8 +101,8 @@ class Engagement:
     track_id: int
     slot: int
     target_id: int
-    kind: str
-    identity: str
+    kind: TargetKind
+    identity: Identity
     asset: int
     start_s: float
     launch_s: F64
@@ -152,6 +154,7 @@ class BatteryUnit:
     pk: F64
     unknown_kind_index: int
     max_engagements: int
+    tables: InterceptTables  # the above as the compiled threat evaluation takes them
     magazine: Magazine
     outcome_rng: np.random.Generator
     identity_rng: np.random.Generator
@@ -171,20 +174,27 @@ class BatteryUnit:
         all_en = asset_positions(scenario, frame)
         radius = np.array([a.radius_m for a in scenario.assets], float)
         env = [config.envelopes[k] for k in ALL_KINDS]
+        tables = InterceptTables(
+            asset_en=all_en[asset_idx], asset_radius_m=radius[asset_idx], launcher_m=launcher,
+            speed_mps=float(config.interceptor_speed_mps),
+            min_range_m=np.array([v.min_range_m for v in env]), max_range_m=np.array([v.max_range_m for v in env]),
+            min_altitude_m=np.array([v.min_altitude_m for v in env]),
+            max_altitude_m=np.array([v.max_altitude_m for v in env]), earth_radius_m=float(frame.earth_radius_m))
         return cls(
             index=index,
             config=config,
             launcher_m=launcher,
             asset_index=asset_idx,
-            asset_en=all_en[asset_idx],
-            asset_radius_m=radius[asset_idx],
-            min_range_m=np.array([v.min_range_m for v in env]),
-            max_range_m=np.array([v.max_range_m for v in env]),
-            min_altitude_m=np.array([v.min_altitude_m for v in env]),
-            max_altitude_m=np.array([v.max_altitude_m for v in env]),
+            asset_en=tables.asset_en,
+            asset_radius_m=tables.asset_radius_m,
+            min_range_m=tables.min_range_m,
+            max_range_m=tables.max_range_m,
+            min_altitude_m=tables.min_altitude_m,
+            max_altitude_m=tables.max_altitude_m,
             pk=np.array([config.pk[k] for k in ALL_KINDS]),
             unknown_kind_index=ALL_KINDS.index(config.unknown_kind),
             max_engagements=config.max_shots if config.doctrine == "shoot_look_shoot" else 1,
+            tables=tables,
             magazine=Magazine.of(config),
             outcome_rng=stream(seed, ENGAGEMENT, index),
             identity_rng=stream(seed, IDENTIFICATION, index),

@@ -16,13 +16,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.decisions.schema import Rows
+from airpicture.vocab import AbandonReason, Decision, Envelope, Identity, InterceptResult, Stage, WaitCode, WaitReason
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Wait reason codes (index into ``WAIT_NAMES``); 0 = not waiting.
-CHANNELS, IN_FLIGHT, READY_ROUNDS = 1, 2, 3
-WAIT_NAMES = ("", "channels", "in_flight", "ready_rounds")
+CHANNELS, IN_FLIGHT, READY_ROUNDS = int(WaitCode.CHANNELS), int(WaitCode.IN_FLIGHT), int(WaitCode.READY_ROUNDS)
+WAIT_NAMES: tuple[WaitReason | str, ...] = ("", WaitReason.CHANNELS, WaitReason.IN_FLIGHT, WaitReason.READY_ROUNDS)
 _WAIT_TEXT = ("", "all {limit} fire channels busy", "{in_use} of {limit} interceptors in flight or committed",
               "no ready round on any launcher")
 
@@ -72,7 +73,7 @@ class FireDecisions:
         n = int(track_id.shape[0])
         if n == 0:
             return
-        self.rows.extend(n, time_s=float(t), stage="fire_control", event="ranked", battery=battery,
+        self.rows.extend(n, time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.RANKED, battery=battery,
                          track_id=track_id, target_id=target_id, rank=rank, time_to_go_s=time_to_go_s,
                          intercept_time_s=intercept_time_s,
                          detail=[f"ranked {r} of {total} engageable threats (time to go {g:.0f} s)"
@@ -85,36 +86,38 @@ class FireDecisions:
             return
         why = ("no intercept before the threat reaches its asset" if too_late
                else "intercept point outside the envelope")
-        self.rows.extend(n, time_s=float(t), stage="fire_control", event="out_of_envelope",
-                         reason="too_late" if too_late else "envelope", battery=battery, track_id=track_id,
-                         target_id=target_id, time_to_go_s=time_to_go_s, intercept_time_s=intercept_time_s,
-                         detail=why)
+        self.rows.extend(n, time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.OUT_OF_ENVELOPE,
+                         reason=Envelope.TOO_LATE if too_late else Envelope.ENVELOPE, battery=battery,
+                         track_id=track_id, target_id=target_id, time_to_go_s=time_to_go_s,
+                         intercept_time_s=intercept_time_s, detail=why)
 
     def engage(self, t: float, battery: str, track_id: int, target_id: int, rank: int, total: int,
-               time_to_go_s: float, interceptors: int, intercept_time_s: float, identity: str, asset: str) -> None:
-        self.rows.add(time_s=float(t), stage="fire_control", event="engage", battery=battery, track_id=track_id,
-                      target_id=target_id, rank=rank, time_to_go_s=time_to_go_s, interceptors=interceptors,
-                      intercept_time_s=intercept_time_s,
+               time_to_go_s: float, interceptors: int, intercept_time_s: float, identity: Identity,
+               asset: str) -> None:
+        self.rows.add(time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.ENGAGE, battery=battery,
+                      track_id=track_id, target_id=target_id, rank=rank, time_to_go_s=time_to_go_s,
+                      interceptors=interceptors, intercept_time_s=intercept_time_s,
                       detail=f"{identity}; ranked {rank} of {total}; {asset} in {time_to_go_s:.0f} s; "
                              f"{interceptors} interceptor{'s' if interceptors != 1 else ''}")
 
     def firm(self, t: float, battery: str, track_id: int, target_id: int, since_s: float, sigma_mps: float,
              limit_mps: float) -> None:
         """A track engageable since ``since_s`` but held back for a rough velocity is firm at ``t``."""
-        self.rows.add(time_s=float(t), stage="fire_control", event="firm", battery=battery, track_id=track_id,
-                      target_id=target_id, until_s=float(t),
+        self.rows.add(time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.FIRM, battery=battery,
+                      track_id=track_id, target_id=target_id, until_s=float(t),
                       detail=f"velocity known to {sigma_mps:.0f} m/s (firm at {limit_mps:g} m/s); engageable "
                              f"since {since_s:.0f} s, held back for it")
 
     def launch(self, t: float, battery: str, track_id: int, target_id: int, launcher: int,
                intercept_time_s: float) -> None:
-        self.rows.add(time_s=float(t), stage="fire_control", event="launch", battery=battery, track_id=track_id,
-                      target_id=target_id, interceptors=1, launcher=launcher, intercept_time_s=intercept_time_s,
+        self.rows.add(time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.LAUNCH, battery=battery,
+                      track_id=track_id, target_id=target_id, interceptors=1, launcher=launcher,
+                      intercept_time_s=intercept_time_s,
                       detail=f"launcher {launcher}")
 
     def reload(self, t: float, battery: str, launcher: int, rounds: int, done_s: float) -> None:
-        self.rows.add(time_s=float(t), stage="fire_control", event="reload", battery=battery, interceptors=rounds,
-                      launcher=launcher, until_s=done_s,
+        self.rows.add(time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.RELOAD, battery=battery,
+                      interceptors=rounds, launcher=launcher, until_s=done_s,
                       detail=f"launcher {launcher} reloading {rounds} round{'s' if rounds != 1 else ''} until "
                              f"{done_s:.0f} s")
 
@@ -149,7 +152,7 @@ class FireDecisions:
         first = len(self.rows)
         codes = reason[changed].tolist()
         use, lim = in_use[changed].tolist(), limit[changed].tolist()
-        self.rows.extend(int(changed.size), time_s=float(t), stage="fire_control", event="wait",
+        self.rows.extend(int(changed.size), time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.WAIT,
                          reason=[WAIT_NAMES[c] for c in codes], battery=battery, track_id=track_id[changed],
                          target_id=target_id[changed], rank=rank[changed], time_to_go_s=time_to_go_s[changed],
                          in_use=in_use[changed], limit=limit[changed],
@@ -168,7 +171,8 @@ class FireDecisions:
         self._close(self._open_row[b, slots], t)
         self._open_row[b, slots] = -1
         self._open_reason[b, slots] = 0
-        self.rows.extend(int(slots.size), time_s=float(t), stage="fire_control", event="abandon", reason="max_wait",
+        self.rows.extend(int(slots.size), time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.ABANDON,
+                         reason=AbandonReason.MAX_WAIT,
                          battery=battery, track_id=track_id, target_id=target_id,
                          detail=f"waited {max_wait_s:g} s (max_wait_s)")
 
@@ -177,8 +181,8 @@ class FireDecisions:
         if self._slot_row[target_id] >= 0:
             return
         self._slot_row[target_id] = self.rows.add(
-            time_s=float(t), stage="fire_control", event="wait", reason="track_slot", battery=battery,
-            target_id=target_id, in_use=capacity, limit=capacity,
+            time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.WAIT, reason=WaitReason.TRACK_SLOT,
+            battery=battery, target_id=target_id, in_use=capacity, limit=capacity,
             detail=f"the tracker refused it a track slot: all {capacity} held")
 
     def slot_wait_end(self, t: float, followed_targets: I64) -> None:
@@ -191,30 +195,32 @@ class FireDecisions:
             self._close(rows[open_], t)
             self._slot_row[followed_targets[open_]] = -1
 
-    def intercepts(self, battery: str, track_id: int, target_id: int, intercept_s: F64, reasons: list[str],
+    def intercepts(self, battery: str, track_id: int, target_id: int, intercept_s: F64, reasons: list[InterceptResult],
                    miss_distance_m: F64, correction_radius_m: float, pk: float, draw: F64) -> None:
         """One row per interceptor at its intercept time: the truth's verdict on it."""
-        text = {"kill": "hit: within the correction radius and draw < Pk",
-                "pk_draw": "inside the correction radius, but the draw failed the Pk",
-                "correction_radius": "true target outside the correction radius of the aim point",
-                "reached_asset": "the threat had reached its asset before the intercept",
-                "target_gone": "the target was no longer in the sky",
-                "destroyed": "the target had already been destroyed",
-                "after_end": "intercept after the end of the scenario"}
+        R = InterceptResult
+        text = {R.KILL: "hit: within the correction radius and draw < Pk",
+                R.PK_DRAW: "inside the correction radius, but the draw failed the Pk",
+                R.CORRECTION_RADIUS: "true target outside the correction radius of the aim point",
+                R.REACHED_ASSET: "the threat had reached its asset before the intercept",
+                R.TARGET_GONE: "the target was no longer in the sky",
+                R.DESTROYED: "the target had already been destroyed",
+                R.AFTER_END: "intercept after the end of the scenario"}
         for j, why in enumerate(reasons):
             d = float(miss_distance_m[j])
             extra = f" ({d:.0f} m from the aim point, radius {correction_radius_m:g} m)" if np.isfinite(d) else ""
-            self.rows.add(time_s=float(intercept_s[j]), stage="fire_control", event="intercept", reason=why,
+            self.rows.add(time_s=float(intercept_s[j]), stage=Stage.FIRE_CONTROL, event=Decision.INTERCEPT, reason=why,
                           battery=battery, track_id=track_id, target_id=target_id, interceptors=1,
                           intercept_time_s=float(intercept_s[j]), miss_distance_m=d,
                           correction_radius_m=correction_radius_m, pk=pk, draw=float(draw[j]),
                           detail=f"interceptor {j + 1}: {text.get(why, why)}" + (
-                              extra if why in ("correction_radius", "pk_draw", "kill") else "")
-                          + (f"; draw {float(draw[j]):.2f} vs Pk {pk:g}" if why in ("pk_draw", "kill") else ""))
+                              extra if why in (R.CORRECTION_RADIUS, R.PK_DRAW, R.KILL) else "")
+                          + (f"; draw {float(draw[j]):.2f} vs Pk {pk:g}" if why in (R.PK_DRAW, R.KILL) else ""))
 
     def assessed(self, t: float, battery: str, track_id: int, target_id: int, killed: bool, interceptors: int,
                  detail: str) -> None:
-        self.rows.add(time_s=float(t), stage="fire_control", event="assessed", reason="kill" if killed else "miss",
+        self.rows.add(time_s=float(t), stage=Stage.FIRE_CONTROL, event=Decision.ASSESSED,
+                      reason=InterceptResult.KILL if killed else InterceptResult.MISS,
                       battery=battery, track_id=track_id, target_id=target_id, interceptors=interceptors,
                       detail=detail)
 
@@ -229,7 +235,7 @@ class FireDecisions:
         self._slot_row[:] = -1
         c = self.rows.cols
         for i, (ev, tgt) in enumerate(zip(c["event"], c["target_id"], strict=True)):
-            if ev == "wait" and 0 <= tgt < leak_time_s.shape[0]:
+            if ev == Decision.WAIT and 0 <= tgt < leak_time_s.shape[0]:
                 lt = float(leak_time_s[tgt])
                 if c["until_s"][i] != c["until_s"][i] or c["until_s"][i] > lt:  # NaN (never closed) or past
                     c["until_s"][i] = max(min(lt, float(t_end)), c["time_s"][i])

@@ -15,21 +15,10 @@ import pyarrow as pa
 from numpy.typing import ArrayLike
 
 from airpicture.outputs import schema
+from airpicture.vocab import EngagementEvent
 
-#: Every value of the ``event`` column.
-EVENT_KINDS: tuple[str, ...] = (
-    "engage",  # a battery commits a fire channel and rounds to a track
-    "launch",  # one interceptor leaves its launcher (one row per interceptor)
-    "kill",  # the engagement destroyed its target (time: the intercept)
-    "miss",  # the engagement's interceptors all failed (time: the last intercept); detail says why
-    "leak",  # a threat came within its asset's radius before being destroyed
-    "survived",  # a threat neither destroyed nor leaked by the end of the scenario
-    "no-channel",  # an engageable threat starts waiting: every fire channel busy
-    "no-interceptor",  # an engageable threat starts waiting: no ready round or the in-flight limit reached
-    "capacity-refused",  # the tracker refused a threat a track slot (start of a refusal episode)
-    "out-of-envelope",  # a threat track first seen unengageable (outside the envelope, or too late)
-    "abandon",  # a battery gives up a threat that waited longer than ``max_wait_s``
-)
+#: Every value of the ``event`` column (meanings: :class:`airpicture.vocab.EngagementEvent`).
+EVENT_KINDS: tuple[EngagementEvent, ...] = tuple(EngagementEvent)
 
 EVENT_SCHEMA = schema("events")
 TIMELINE_SCHEMA = schema("timeline")
@@ -46,8 +35,8 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._cols["time_s"])
 
-    def add(self, time_s: float, battery: str, track_id: int | np.integer, target_id: int | np.integer, event: str,
-            kind: str = "",
+    def add(self, time_s: float, battery: str, track_id: int | np.integer, target_id: int | np.integer,
+            event: EngagementEvent, kind: str = "",
             interceptors: int = 0, intercept_time_s: float = _NAN, assessment_time_s: float = _NAN,
             miss_distance_m: float = _NAN, detail: str = "") -> None:
         c = self._cols
@@ -63,7 +52,7 @@ class EventLog:
         c["miss_distance_m"].append(float(miss_distance_m))
         c["detail"].append(detail)
 
-    def extend(self, time_s: float, battery: str, track_id: ArrayLike, target_id: ArrayLike, event: str,
+    def extend(self, time_s: float, battery: str, track_id: ArrayLike, target_id: ArrayLike, event: EngagementEvent,
                kind: Sequence[str], detail: str = "") -> None:
         """Add one event per track (arrays of equal length), same time and type."""
         tid = np.asarray(track_id, np.int64).tolist()
@@ -82,7 +71,7 @@ class EventLog:
             c[name].extend([_NAN] * m)
         c["detail"].extend([detail] * m)
 
-    def times_of(self, events: Sequence[str]) -> list[float]:
+    def times_of(self, events: Sequence[EngagementEvent]) -> list[float]:
         ev = self._cols["event"]
         return [t for t, e in zip(self._cols["time_s"], ev, strict=True) if e in events]
 

@@ -41,21 +41,20 @@ from airpicture.engagement.battery import BatteryUnit, Engagement
 from airpicture.engagement.decisions import CHANNELS, IN_FLIGHT, READY_ROUNDS, FireDecisions
 from airpicture.engagement.events import EventLog, Timeline
 from airpicture.engagement.intercept import solve_intercept
-from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, evaluate_tracks
+from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, Evaluation, evaluate_tracks
 from airpicture.engagement.leakers import leak_times
 from airpicture.engagement.threat import KIND_PRIORITY_BY_INDEX, threat_order
 from airpicture.engagement.trackbook import NO_CHANNEL, NO_INTERCEPTOR, NOT_WAITING, TrackBook
 from airpicture.geodesy import LocalFrame
 from airpicture.picture import Picture
 from airpicture.placement import asset_positions
-from airpicture.scenario import ALL_KINDS, Scenario
+from airpicture.scenario import Scenario
 from airpicture.truth import Truth
+from airpicture.vocab import ALL_KINDS, SATURATION_EVENTS, EngagementEvent, Identity, InterceptResult
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B1 = NDArray[np.bool_]
-
-SATURATION_EVENTS = ("no-channel", "no-interceptor", "capacity-refused")
 
 
 class FireControl:
@@ -75,7 +74,7 @@ class FireControl:
         #: decision with the intercept time, so the sensors stop seeing the target from then on.
         self.kill_time_s: F64 = np.full(n, np.inf)
         self._killer = np.full(n, -1, np.int64)  # engagement credited with the scheduled kill
-        code = {k: i for i, k in enumerate(ALL_KINDS)}
+        code: dict[str, int] = {k: i for i, k in enumerate(ALL_KINDS)}
         self._kind_index = np.array([code[str(k)] for k in tg.kind.tolist()], np.int64)
         self._hostile = np.asarray(tg.hostile, bool)
         asset_en = asset_positions(scenario, frame)
@@ -148,7 +147,7 @@ class FireControl:
         self._refusing[target_id] = True
         asset = int(self.truth.targets.asset_index[target_id])
         battery = self._asset_battery[asset] if asset >= 0 else ""
-        self._events.add(t, battery, -1, target_id, "capacity-refused",
+        self._events.add(t, battery, -1, target_id, EngagementEvent.CAPACITY_REFUSED,
                          kind=ALL_KINDS[self._kind_index[target_id]], detail="no track slot free")
         self.decisions.slot_wait(t, battery, target_id, self._picture_capacity)
 
@@ -178,7 +177,8 @@ class FireControl:
             asset = int(tg.asset_index[target])
             self._events.add(self._leak_time_s[target] if leak else t_end,
                              self._asset_battery[asset] if asset >= 0 else "", self._last_track[target], target,
-                             "leak" if leak else "survived", kind=ALL_KINDS[self._kind_index[target]],
+                             EngagementEvent.LEAK if leak else EngagementEvent.SURVIVED,
+                             kind=ALL_KINDS[self._kind_index[target]],
                              detail=(f"within {self.scenario.assets[asset].radius_m:g} m of "
                                      f"{self.scenario.assets[asset].name}") if leak else "")
         self._outcome = {
@@ -251,9 +251,9 @@ class FireControl:
                                         t_end),
             "peak_in_flight": self._peak_in_flight(engs, t_end),
             "first_saturation_s": min(sat) if sat else None,
-            "civil_engaged": sum(1 for g in engs if g.identity == "misidentified civil"),
+            "civil_engaged": sum(1 for g in engs if g.identity == Identity.MISIDENTIFIED_CIVIL),
             "civil_killed": int(o["civil_killed"].sum()),
-            "unknown_engaged": sum(1 for g in engs if g.identity == "unknown"),
+            "unknown_engaged": sum(1 for g in engs if g.identity == Identity.UNKNOWN),
             "unresolved_engagements": sum(1 for g in engs if not g.resolved),
             "threat_arrivals": int(self._arrivals.sum()),
             "blocked_no_channel": int(self._blocked.sum()),
@@ -273,14 +273,9 @@ class FireControl:
             cand |= unknown
         cand &= (book.engaged_by[slots] < 0) & (book.shots[b, slots] < unit.max_engagements)
         cand &= ~(book.destroyed[slots] | book.abandoned[b, slots])
-        k = track_id.shape[0]
-        status = np.empty(k, np.int8)
-        tgo = np.empty(k)
-        asset = np.empty(k, np.int64)
-        t_int = np.empty(k)
-        evaluate_tracks(x, cand, kind, unit.asset_en, unit.asset_radius_m, unit.launcher_m, c.interceptor_speed_mps,
-                        t, t + c.reaction_time_s, unit.min_range_m, unit.max_range_m, unit.min_altitude_m,
-                        unit.max_altitude_m, self.frame.earth_radius_m, status, tgo, asset, t_int)
+        ev = Evaluation.empty(track_id.shape[0])
+        evaluate_tracks(x, cand, kind, t, t + c.reaction_time_s, unit.tables, ev)
+        status, tgo, asset, t_int = ev
         blocked = np.flatnonzero((status == OUT_OF_ENVELOPE) | (status == TOO_LATE))
         if blocked.size:
             first = blocked[~book.out_reported[b, slots[blocked]]]
@@ -290,7 +285,7 @@ class FireControl:
                                   (TOO_LATE, "no intercept before the threat reaches its asset")):
                     j = first[status[first] == code]
                     if j.size:
-                        self._events.extend(t, unit.name, track_id[j], tt[j], "out-of-envelope",
+                        self._events.extend(t, unit.name, track_id[j], tt[j], EngagementEvent.OUT_OF_ENVELOPE,
                                             [ALL_KINDS[q] for q in kind[j].tolist()], why)
                         self.decisions.out_of_envelope(t, unit.name, track_id[j], tt[j], code == TOO_LATE, tgo[j],
                                                        t_int[j])
@@ -331,7 +326,8 @@ class FireControl:
                     reason[order[pos:]] = NO_INTERCEPTOR
                     break
                 i = int(elig[j])
-                identity = "hostile" if hostile[i] else ("misidentified civil" if civil[i] else "unknown")
+                identity = (Identity.HOSTILE if hostile[i] else Identity.MISIDENTIFIED_CIVIL if civil[i]
+                            else Identity.UNKNOWN)
                 self._engage(unit, t, n_int, int(track_id[i]), int(slots[i]), int(tt[i]), int(kind[i]), x[i],
                              identity, int(unit.asset_index[asset[i]]), float(tgo[i]), (int(rank[j]), elig.size))
                 free -= 1
@@ -401,7 +397,7 @@ class FireControl:
             return
         unit.waiting = True
         started = row_reason[ws] != wr
-        for code, name in ((NO_CHANNEL, "no-channel"), (NO_INTERCEPTOR, "no-interceptor")):
+        for code, name in ((NO_CHANNEL, EngagementEvent.NO_CHANNEL), (NO_INTERCEPTOR, EngagementEvent.NO_INTERCEPTOR)):
             m = started & (wr == code)
             if m.any():
                 j = wk[m]
@@ -418,12 +414,12 @@ class FireControl:
                 book.abandoned[b, g] = True
                 row_reason[g] = NOT_WAITING
                 row_since[g] = np.nan
-                self._events.extend(t, unit.name, track_id[j], tt[j], "abandon",
+                self._events.extend(t, unit.name, track_id[j], tt[j], EngagementEvent.ABANDON,
                                     [ALL_KINDS[q] for q in kind[j].tolist()], f"waited {max_wait:g} s")
                 self.decisions.abandon(t, b, unit.name, g, track_id[j], tt[j], max_wait)
 
     def _engage(self, unit: BatteryUnit, t: float, n: int, track_id: int, slot: int, target: int, kind: int,
-                state: F64, identity: str, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
+                state: F64, identity: Identity, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
         c = unit.config
         launch: F64 = t + c.reaction_time_s + c.launch_interval_s * np.arange(n, dtype=np.float64)
         rep = np.repeat(state[None, :], n, axis=0)
@@ -466,10 +462,11 @@ class FireControl:
         self._engagements.append(g)
         ev = self._events
         threatened = self.scenario.assets[asset].name
-        ev.add(t, unit.name, track_id, target, "engage", kind=g.kind, interceptors=n, intercept_time_s=t_int[0],
-               assessment_time_s=g.release_s, detail=f"{identity}; {threatened} in {tgo:.0f} s")
+        ev.add(t, unit.name, track_id, target, EngagementEvent.ENGAGE, kind=g.kind, interceptors=n,
+               intercept_time_s=t_int[0], assessment_time_s=g.release_s,
+               detail=f"{identity}; {threatened} in {tgo:.0f} s")
         for j in range(n):
-            ev.add(launch[j], unit.name, track_id, target, "launch", kind=g.kind, interceptors=1,
+            ev.add(launch[j], unit.name, track_id, target, EngagementEvent.LAUNCH, kind=g.kind, interceptors=1,
                    intercept_time_s=t_int[j], detail=f"launcher {int(launchers[j]) + 1}")
         d = self.decisions
         d.engage(t, unit.name, track_id, target, rank[0], rank[1], tgo, n, float(t_int[0]), identity, threatened)
@@ -500,7 +497,8 @@ class FireControl:
         if tgt >= 0 and self._killer[tgt] == g.id:
             g.killed = True
             j = int(np.flatnonzero(g.hit & (g.intercept_s == g.kill_s))[0])
-            self._events.add(g.kill_s, unit.name, g.track_id, tgt, "kill", kind=g.kind, interceptors=g.interceptors,
+            self._events.add(g.kill_s, unit.name, g.track_id, tgt, EngagementEvent.KILL, kind=g.kind,
+                             interceptors=g.interceptors,
                              intercept_time_s=g.kill_s, assessment_time_s=g.release_s,
                              miss_distance_m=g.miss_distance_m[j], detail=f"interceptor {j + 1} of {g.interceptors}")
             self.decisions.assessed(g.release_s, unit.name, g.track_id, tgt, True, g.interceptors,
@@ -522,7 +520,7 @@ class FireControl:
         else:
             why = f"interceptors failed (single-shot Pk {unit.pk[ALL_KINDS.index(g.kind)]:g})"
         miss = float(np.nanmin(g.miss_distance_m)) if np.isfinite(g.miss_distance_m).any() else float("nan")
-        self._events.add(g.last_intercept_s, unit.name, g.track_id, tgt, "miss", kind=g.kind,
+        self._events.add(g.last_intercept_s, unit.name, g.track_id, tgt, EngagementEvent.MISS, kind=g.kind,
                          interceptors=g.interceptors, intercept_time_s=g.last_intercept_s,
                          assessment_time_s=g.release_s, miss_distance_m=miss, detail=why)
         self.decisions.assessed(g.release_s, unit.name, g.track_id, tgt, False, g.interceptors, f"miss: {why}")
@@ -531,23 +529,24 @@ class FireControl:
         """Each interceptor of ``g`` into the decision log with the truth's verdict on it."""
         tgt = g.target_id
         radius = unit.config.correction_radius_m
-        reasons = []
+        reasons: list[InterceptResult] = []
         for j in range(g.interceptors):
             t_j = float(g.intercept_s[j])
             if t_j > self.scenario.duration_s:
-                why = "after_end"
+                why = InterceptResult.AFTER_END
             elif tgt >= 0 and self.kill_time_s[tgt] < t_j:
-                why = "destroyed"
+                why = InterceptResult.DESTROYED
             elif g.hit[j]:
-                why = "kill" if tgt >= 0 and self._killer[tgt] == g.id and t_j == g.kill_s else "destroyed"
+                why = (InterceptResult.KILL if tgt >= 0 and self._killer[tgt] == g.id and t_j == g.kill_s
+                       else InterceptResult.DESTROYED)
             elif not g.alive[j]:
-                why = "target_gone"
+                why = InterceptResult.TARGET_GONE
             elif not g.before_leak[j]:
-                why = "reached_asset"
+                why = InterceptResult.REACHED_ASSET
             elif not g.miss_distance_m[j] <= radius:
-                why = "correction_radius"
+                why = InterceptResult.CORRECTION_RADIUS
             else:
-                why = "pk_draw"
+                why = InterceptResult.PK_DRAW
             reasons.append(why)
         self.decisions.intercepts(unit.name, g.track_id, tgt, g.intercept_s, reasons, g.miss_distance_m, radius,
                                   g.pk, g.draw)

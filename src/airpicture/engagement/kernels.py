@@ -12,10 +12,13 @@ Frame and units: local ENU metres, m/s, seconds.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numpy.typing import NDArray
+
+from airpicture.vocab import ThreatStatus
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -23,16 +26,47 @@ I64 = NDArray[np.int64]
 #: ``status`` values: not a threat (not a candidate, or closing on no asset); a threat whose intercept point is
 #: outside the envelope (or that cannot be caught); a threat caught inside the envelope only after it reaches its
 #: asset; an engageable threat.
-NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE, ENGAGEABLE = 0, 1, 2, 3
+NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE, ENGAGEABLE = (int(s) for s in ThreatStatus)
+
+
+class InterceptTables(NamedTuple):
+    """A battery's fixed inputs of the threat evaluation: the defended assets, the launcher, the interceptor and
+    the engagement envelope per target kind (indexed like ``ALL_KINDS``). Site ENU metres, m/s."""
+
+    asset_en: F64  # (A, 2) east/north of the defended assets
+    asset_radius_m: F64  # (A,) radius within which a threat has reached its asset
+    launcher_m: F64  # (3,) launcher position (e, n, u)
+    speed_mps: float  # mean interceptor speed
+    min_range_m: F64  # (kinds,) envelope: slant range of the intercept point from the launcher
+    max_range_m: F64
+    min_altitude_m: F64  # (kinds,) envelope: height of the intercept point above the spherical ground
+    max_altitude_m: F64
+    earth_radius_m: float  # radius of the site frame's spherical ground model
+
+
+class Evaluation(NamedTuple):
+    """Per track (K,), what :func:`evaluate_tracks` fills in."""
+
+    status: NDArray[np.int8]  # NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE or ENGAGEABLE
+    time_to_go_s: F64  # to the asset it reaches first (inf: none)
+    asset: I64  # index into ``InterceptTables.asset_en`` (-1: none)
+    intercept_time_s: F64  # planned intercept (inf: none)
+
+    @classmethod
+    def empty(cls, k: int) -> Evaluation:
+        return cls(np.empty(k, np.int8), np.empty(k), np.empty(k, np.int64), np.empty(k))
 
 
 @numba.njit(cache=True, nogil=True)
-def evaluate_tracks(x: F64, candidate: NDArray[np.bool_], kind: I64, asset_en: F64, asset_radius_m: F64,
-                    launcher_m: F64, speed_mps: float, t: float, launch_time_s: float, min_range_m: F64,
-                    max_range_m: F64, min_altitude_m: F64, max_altitude_m: F64, earth_radius_m: float,
-                    status: NDArray[np.int8], time_to_go_s: F64, asset: I64, intercept_time_s: F64) -> None:
-    """Fill ``status``, ``time_to_go_s``, ``asset`` (index into ``asset_en``, -1 none) and ``intercept_time_s``
-    (K,) for tracks ``x`` (K, 6) predicted to ``t``; interceptors launched at ``launch_time_s``."""
+def evaluate_tracks(x: F64, candidate: NDArray[np.bool_], kind: I64, t: float, launch_time_s: float,
+                    tab: InterceptTables, out: Evaluation) -> None:
+    """Fill ``out`` for tracks ``x`` (K, 6) predicted to ``t`` (s), of kinds ``kind`` (K,) where ``candidate``
+    (K,); interceptors launched at ``launch_time_s`` (s) from the battery described by ``tab``."""
+    asset_en, asset_radius_m, launcher_m = tab.asset_en, tab.asset_radius_m, tab.launcher_m
+    speed_mps, earth_radius_m = tab.speed_mps, tab.earth_radius_m
+    min_range_m, max_range_m = tab.min_range_m, tab.max_range_m
+    min_altitude_m, max_altitude_m = tab.min_altitude_m, tab.max_altitude_m
+    status, time_to_go_s, asset, intercept_time_s = out.status, out.time_to_go_s, out.asset, out.intercept_time_s
     k_n = x.shape[0]
     a_n = asset_en.shape[0]
     for k in range(k_n):
@@ -96,15 +130,17 @@ def evaluate_tracks(x: F64, candidate: NDArray[np.bool_], kind: I64, asset_en: F
         status[k] = ENGAGEABLE if t_int < t + best else TOO_LATE
 
 
-def evaluate_tracks_numpy(x: F64, candidate: NDArray[np.bool_], kind: I64, asset_en: F64, asset_radius_m: F64,
-                          launcher_m: F64, speed_mps: float, t: float, launch_time_s: float, min_range_m: F64,
-                          max_range_m: F64, min_altitude_m: F64, max_altitude_m: F64,
-                          earth_radius_m: float) -> tuple[NDArray[np.int8], F64, I64, F64]:
-    """The same as :func:`evaluate_tracks`, composed from the NumPy reference functions; returns
-    ``(status, time_to_go_s, asset, intercept_time_s)``. The reference for tests and benchmarks."""
+def evaluate_tracks_numpy(x: F64, candidate: NDArray[np.bool_], kind: I64, t: float, launch_time_s: float,
+                          tab: InterceptTables) -> Evaluation:
+    """The same as :func:`evaluate_tracks`, composed from the NumPy reference functions; returns the
+    :class:`Evaluation`. The reference for tests and benchmarks."""
     from airpicture.engagement.intercept import in_envelope, solve_intercept
     from airpicture.engagement.threat import time_to_go
 
+    asset_en, asset_radius_m, launcher_m, speed_mps = tab.asset_en, tab.asset_radius_m, tab.launcher_m, tab.speed_mps
+    min_range_m, max_range_m, min_altitude_m, max_altitude_m = (tab.min_range_m, tab.max_range_m, tab.min_altitude_m,
+                                                                tab.max_altitude_m)
+    earth_radius_m = tab.earth_radius_m
     k = x.shape[0]
     status = np.full(k, NOT_THREAT, np.int8)
     tgo = np.full(k, np.inf)
@@ -123,4 +159,4 @@ def evaluate_tracks_numpy(x: F64, candidate: NDArray[np.bool_], kind: I64, asset
     inside = sol.feasible & in_envelope(sol.range_m, height, min_range_m[kk], max_range_m[kk], min_altitude_m[kk],
                                         max_altitude_m[kk])
     status[idx[inside]] = np.where(sol.intercept_time_s[inside] < t + go[inside], ENGAGEABLE, TOO_LATE)
-    return status, tgo, asset, t_int
+    return Evaluation(status, tgo, asset, t_int)

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from airpicture.scenario import ALL_KINDS
+from airpicture.vocab import ALL_KINDS, TargetKind
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Secondary ranking key (lower = engaged first) after time-to-go: fast, hard-to-stop kinds first.
 KIND_PRIORITY: dict[str, int] = {
-    "ballistic_missile": 0,
-    "cruise_missile": 1,
-    "aircraft": 2,
-    "drone": 3,
-    "general_aviation": 4,
-    "airliner": 4,
+    TargetKind.BALLISTIC_MISSILE: 0,
+    TargetKind.CRUISE_MISSILE: 1,
+    TargetKind.AIRCRAFT: 2,
+    TargetKind.DRONE: 3,
+    TargetKind.GENERAL_AVIATION: 4,
+    TargetKind.AIRLINER: 4,
 }
 #: ``KIND_PRIORITY`` indexed like ``ALL_KINDS``.
 KIND_PRIORITY_BY_INDEX: I64 = np.array([KIND_PRIORITY[k] for k in ALL_KINDS], dtype=np.int64)

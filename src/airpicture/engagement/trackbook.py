@@ -10,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.vocab import Waiting
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Waiting reasons (``wait_reason``): not waiting, all fire channels busy, no interceptor available.
-NOT_WAITING, NO_CHANNEL, NO_INTERCEPTOR = 0, 1, 2
+NOT_WAITING, NO_CHANNEL, NO_INTERCEPTOR = int(Waiting.NOT_WAITING), int(Waiting.NO_CHANNEL), int(Waiting.NO_INTERCEPTOR)
 
 
 class TrackBook:

@@ -20,27 +20,28 @@ from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.names import target_names
 from airpicture.report.load import RunData, load_run
 from airpicture.report.style import KIND_NAMES
+from airpicture.vocab import Cause, Decision, EndReason, Stage, WaitReason
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Limits, in the order they are drawn, with their names in sentences.
-RESOURCES: dict[str, str] = {"track_slot": "track slots", "channels": "fire channels", "in_flight": "in-flight limit",
-                             "ready_rounds": "ready rounds"}
+RESOURCES: dict[str, str] = {WaitReason.TRACK_SLOT: "track slots", WaitReason.CHANNELS: "fire channels",
+                             WaitReason.IN_FLIGHT: "in-flight limit", WaitReason.READY_ROUNDS: "ready rounds"}
 #: Waits closer than this (s) are one binding span in sentences.
 SPAN_GAP_S = 60.0
 
 #: Cause codes grouped as the verdict counts them, in chain order.
 CAUSE_GROUPS: dict[str, tuple[str, ...]] = {
-    "never tracked (hidden from the radars)": ("below_horizon", "out_of_range", "out_of_elevation",
-                                               "masked_by_terrain"),
-    "never tracked (not detected or not confirmed)": ("not_detected", "not_confirmed"),
-    "track slots full": ("track_slots_full",),
-    "fire channels busy": ("channels",),
-    "in-flight limit": ("in_flight",),
-    "no ready rounds": ("ready_rounds",),
-    "not engageable": ("envelope", "too_late", "tracked_late", "not_closing", "track_lost"),
-    "missed": ("pk_draw", "correction_radius", "reached_asset", "target_gone"),
+    "never tracked (hidden from the radars)": (Cause.BELOW_HORIZON, Cause.OUT_OF_RANGE, Cause.OUT_OF_ELEVATION,
+                                               Cause.MASKED_BY_TERRAIN),
+    "never tracked (not detected or not confirmed)": (Cause.NOT_DETECTED, Cause.NOT_CONFIRMED),
+    "track slots full": (Cause.TRACK_SLOTS_FULL,),
+    "fire channels busy": (Cause.CHANNELS,),
+    "in-flight limit": (Cause.IN_FLIGHT,),
+    "no ready rounds": (Cause.READY_ROUNDS,),
+    "not engageable": (Cause.ENVELOPE, Cause.TOO_LATE, Cause.TRACKED_LATE, Cause.NOT_CLOSING, Cause.TRACK_LOST),
+    "missed": (Cause.PK_DRAW, Cause.CORRECTION_RADIUS, Cause.REACHED_ASSET, Cause.TARGET_GONE),
 }
 
 
@@ -92,7 +93,7 @@ class Battle:
 
     @property
     def has_engagement(self) -> bool:
-        return "engagement" in self.run.summary or bool(np.any(self.d["stage"] == "outcome"))
+        return "engagement" in self.run.summary or bool(np.any(self.d["stage"] == Stage.OUTCOME))
 
 
 def load_battle(run_dir: str | Path, run: RunData | None = None) -> Battle:
@@ -138,8 +139,8 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     cause = np.full(n, "", dtype=object)
     cause_s = np.full(n, np.nan)
     cause_text = np.full(n, "", dtype=object)
-    o = np.flatnonzero((d["stage"] == "outcome") & ok)
-    would_hit = hostile & (tg.get("end_reason", np.full(n, "", dtype=object)) == "impact")
+    o = np.flatnonzero((d["stage"] == Stage.OUTCOME) & ok)
+    would_hit = hostile & (tg.get("end_reason", np.full(n, "", dtype=object)) == EndReason.IMPACT)
     if o.size and "impact_s" in d:
         # the log says when each threat's unopposed flight reaches its asset (within the run)
         would_hit = np.zeros(n, bool)
@@ -149,7 +150,7 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
     cause[tgt[o]] = d["reason"][o]
     cause_s[tgt[o]] = d["cause_s"][o]
     cause_text[tgt[o]] = d["detail"][o]
-    waits = np.flatnonzero((ev == "wait") & ok)
+    waits = np.flatnonzero((ev == Decision.WAIT) & ok)
     until = np.where(np.isfinite(d["until_s"][waits]), d["until_s"][waits], end)
     waited = cast(F64, np.bincount(tgt[waits], weights=np.maximum(until - t[waits], 0.0), minlength=n))
     waited_for: list[list[str]] = [[] for _ in range(n)]
@@ -157,15 +158,16 @@ def _threats(run: RunData, d: dict[str, NDArray[Any]]) -> Threats:
         r = str(d["reason"][j])
         if r not in waited_for[tgt[j]]:
             waited_for[tgt[j]].append(r)
-    conf = (ev == "confirmed")
-    launches = ev == "launch"
+    conf = (ev == Decision.CONFIRMED)
+    launches = ev == Decision.LAUNCH
     return Threats(
         name=target_names(tg.get("callsign"), n), kind=tg["kind"], hostile=hostile,
         threat=hostile & (tg["start_s"] <= end), asset=asset_name,
         would_hit=would_hit,
-        start_s=tg["start_s"], first_visible_s=first(ev == "visible"), first_detection_s=first(ev == "detected"),
-        first_track_s=first(conf), tracks=_distinct_tracks(d, conf & ok, n), engagements=count(ev == "engage"),
-        interceptors=count(launches), first_engage_s=first(ev == "engage"), waited_s=waited,
+        start_s=tg["start_s"], first_visible_s=first(ev == Decision.VISIBLE),
+        first_detection_s=first(ev == Decision.DETECTED),
+        first_track_s=first(conf), tracks=_distinct_tracks(d, conf & ok, n), engagements=count(ev == Decision.ENGAGE),
+        interceptors=count(launches), first_engage_s=first(ev == Decision.ENGAGE), waited_s=waited,
         waited_for=[", ".join(RESOURCES.get(r, r) for r in w) for w in waited_for], outcome=outcome,
         outcome_s=outcome_s, cause=cause, cause_s=cause_s, cause_text=cause_text)
 
@@ -177,7 +179,7 @@ def _distinct_tracks(d: dict[str, NDArray[Any]], mask: NDArray[np.bool_], n: int
 
 def wait_intervals(d: dict[str, NDArray[Any]], resource: str, end_s: float) -> tuple[F64, F64, I64]:
     """(start, end, target) of every waiting episode for ``resource``."""
-    w = np.flatnonzero((d["event"] == "wait") & (d["reason"] == resource))
+    w = np.flatnonzero((d["event"] == Decision.WAIT) & (d["reason"] == resource))
     start = d["time_s"][w]
     stop = np.where(np.isfinite(d["until_s"][w]), d["until_s"][w], end_s)
     return start, np.maximum(stop, start), d["target_id"][w]
@@ -229,11 +231,11 @@ def at_limit(run: RunData, times: F64) -> dict[str, NDArray[np.bool_]]:
     if not run.has("timeline"):
         return out
     tl = run.get("timeline")
-    full = {"track_slot": (tl["tracks_held"] >= tl["track_capacity"]) & (tl["track_capacity"] >= 0),
-            "channels": tl["channels_busy"] >= tl["fire_channels"],
-            "in_flight": tl["in_flight"] >= tl["max_in_flight"]}
+    full = {WaitReason.TRACK_SLOT: (tl["tracks_held"] >= tl["track_capacity"]) & (tl["track_capacity"] >= 0),
+            WaitReason.CHANNELS: tl["channels_busy"] >= tl["fire_channels"],
+            WaitReason.IN_FLIGHT: tl["in_flight"] >= tl["max_in_flight"]}
     if "ready_rounds" in tl:
-        full["ready_rounds"] = tl["ready_rounds"] <= 0
+        full[WaitReason.READY_ROUNDS] = tl["ready_rounds"] <= 0
     for res, m in full.items():
         tt = np.unique(tl["time_s"][m])
         if tt.size == 0:
@@ -274,15 +276,16 @@ def outcomes_by_kind(battle: Battle) -> list[dict[str, Any]]:
     for kind in dict.fromkeys(th.kind[th.threat].tolist()):
         m = th.threat & (th.kind == kind)
         rows.append({"kind": str(kind), "label": kind_label(str(kind)), "threats": int(m.sum()),
-                     "would_hit": int((m & th.would_hit).sum()), "killed": int((m & (th.outcome == "killed")).sum()),
-                     "leaked": int((m & (th.outcome == "leaked")).sum()),
-                     "survived": int((m & (th.outcome == "survived")).sum()),
+                     "would_hit": int((m & th.would_hit).sum()),
+                     "killed": int((m & (th.outcome == Decision.KILLED)).sum()),
+                     "leaked": int((m & (th.outcome == Decision.LEAKED)).sum()),
+                     "survived": int((m & (th.outcome == Decision.SURVIVED)).sum()),
                      "engaged": int((m & (th.engagements > 0)).sum()),
                      "never_tracked": int((m & np.isnan(th.first_track_s)).sum())})
     return rows
 
 
-def cause_counts(battle: Battle, which: str = "leaked") -> dict[str, dict[str, int]]:
+def cause_counts(battle: Battle, which: str = Decision.LEAKED) -> dict[str, dict[str, int]]:
     """Threats with outcome ``which`` by cause group, then by cause code (groups in chain order)."""
     th = battle.threats
     m = th.threat & (th.outcome == which)
@@ -300,8 +303,9 @@ def quiet_gap(battle: Battle) -> tuple[float, float] | None:
     if it lasted at least a minute."""
     d = battle.d
     end = battle.run.scenario.duration_s
-    launches = np.sort(d["time_s"][d["event"] == "launch"])
-    waits = [wait_intervals(d, r, end) for r in ("channels", "in_flight", "ready_rounds")]
+    launches = np.sort(d["time_s"][d["event"] == Decision.LAUNCH])
+    waits = [wait_intervals(d, r, end) for r in (WaitReason.CHANNELS, WaitReason.IN_FLIGHT,
+                                                   WaitReason.READY_ROUNDS)]
     a = np.concatenate([w[0] for w in waits])
     b = np.concatenate([w[1] for w in waits])
     if a.size == 0:
@@ -336,9 +340,9 @@ def verdict(battle: Battle) -> list[str]:
     if battle.has_engagement:
         n_threats = int(th.threat.sum())
         would = int((th.threat & th.would_hit).sum())
-        leaked = int((th.threat & (th.outcome == "leaked")).sum())
-        killed = int((th.threat & (th.outcome == "killed")).sum())
-        survived = int((th.threat & (th.outcome == "survived")).sum())
+        leaked = int((th.threat & (th.outcome == Decision.LEAKED)).sum())
+        killed = int((th.threat & (th.outcome == Decision.KILLED)).sum())
+        survived = int((th.threat & (th.outcome == Decision.SURVIVED)).sum())
         kinds = [k for k in outcomes_by_kind(battle) if k["would_hit"]]
         kinds.sort(key=lambda k: (-k["leaked"] / k["would_hit"], -k["would_hit"], k["label"]))
         worst = [f"{k['label']} {k['leaked']} of {k['would_hit']}" for k in kinds[:2] if k["leaked"]]
@@ -354,7 +358,7 @@ def verdict(battle: Battle) -> list[str]:
 
         out.append(f"Of {n_threats} threat{'s' if n_threats != 1 else ''}, {were(killed)} killed, {leaked} leaked "
                    f"and {were(survived)} still flying at the end.")
-        causes = cause_counts(battle, "leaked")
+        causes = cause_counts(battle, Decision.LEAKED)
         if causes:
             groups = sorted(causes.items(), key=lambda kv: -sum(kv[1].values()))
             parts = []

@@ -10,6 +10,7 @@ from airpicture.errors import InputError
 from airpicture.explain.battle import Battle, cause_counts, load_battle, outcomes_by_kind, verdict
 from airpicture.explain.names import find_target
 from airpicture.explain.story import format_lines, header, threat_story, track_story
+from airpicture.vocab import Decision
 
 
 def verdict_text(battle: Battle) -> str:
@@ -30,7 +31,7 @@ def verdict_text(battle: Battle) -> str:
             out.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
                                         enumerate(zip(r, widths, strict=True))))
     th = battle.threats
-    leak = [i for i in range(len(th.name)) if th.threat[i] and th.outcome[i] == "leaked"]
+    leak = [i for i in range(len(th.name)) if th.threat[i] and th.outcome[i] == Decision.LEAKED]
     if leak:
         leak.sort(key=lambda i: float(th.outcome_s[i]))
         out += ["", f"Leakers ({len(leak)}), by time, with their first cause "

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.battle import Battle, kind_label
+from airpicture.vocab import CoastEnd, Decision, WaitReason
 
 Line = tuple[float, str]
 
@@ -33,15 +34,15 @@ def _until(battle: Battle, d: dict[str, NDArray[Any]], j: int, target: int) -> s
         return ""
     t = d["time_s"]
     same = (d["target_id"] == target) & (np.abs(t - u) < 1e-6)
-    if np.any(same & (d["event"] == "engage")):
+    if np.any(same & (d["event"] == Decision.ENGAGE)):
         return f" -- until engaged at {u:.0f} s"
-    if np.any(same & (d["event"] == "leaked")):
+    if np.any(same & (d["event"] == Decision.LEAKED)):
         return f" -- until it reached its asset at {u:.0f} s"
-    if np.any(same & (d["event"] == "abandon")):
+    if np.any(same & (d["event"] == Decision.ABANDON)):
         return f" -- until given up at {u:.0f} s"
     if u >= battle.run.scenario.duration_s - 1e-6:
         return " -- until the end of the run"
-    if str(d["reason"][j]) == "track_slot":
+    if str(d["reason"][j]) == WaitReason.TRACK_SLOT:
         return f" -- until a track followed it at {u:.0f} s"
     return f" -- until {u:.0f} s"
 
@@ -55,10 +56,11 @@ def header(battle: Battle, target: int) -> list[str]:
     lines = [f"{th.name[target]} (target {target}, {kind}, {role})"]
     out = str(th.outcome[target])
     t = float(th.outcome_s[target])
-    if out == "killed":
+    if out == Decision.KILLED:
         lines.append(f"Outcome: destroyed at {t:.1f} s.")
-    elif out in ("leaked", "survived"):
-        what = f"reached its asset at {t:.1f} s" if out == "leaked" else "still flying at the end of the run"
+    elif out in (Decision.LEAKED, Decision.SURVIVED):
+        what = (f"reached its asset at {t:.1f} s" if out == Decision.LEAKED
+                else "still flying at the end of the run")
         code = str(th.cause[target])
         lines.append(f"Outcome: {what}. First cause: {CAUSE_LABELS.get(code, code)}.")
         lines.append(f"Why: {str(th.cause_text[target]).split(': ', 1)[-1]}.")
@@ -76,14 +78,15 @@ def threat_story(battle: Battle, target: int) -> list[Line]:
     rows = rows[np.argsort(d["time_s"][rows], kind="stable")]
     lines: list[Line] = [(float(th.start_s[target]), "enters the sky")]
     ev, t = d["event"], d["time_s"]
-    confirmed = set(d["track_id"][rows[ev[rows] == "confirmed"]].tolist())
-    tentative = [j for j in rows.tolist() if ev[j] in ("born", "deleted") and int(d["track_id"][j]) not in confirmed]
+    confirmed = set(d["track_id"][rows[ev[rows] == Decision.CONFIRMED]].tolist())
+    tentative = [j for j in rows.tolist() if ev[j] in (Decision.BORN, Decision.DELETED)
+                 and int(d["track_id"][j]) not in confirmed]
     if tentative:
-        born = [j for j in tentative if ev[j] == "born"]
+        born = [j for j in tentative if ev[j] == Decision.BORN]
         if born:
             t0, t1 = float(t[born[0]]), float(t[born[-1]])
             span = f"at {t0:.0f} s" if t1 - t0 < 1 else f"between {t0:.0f} and {t1:.0f} s"
-            refused = {int(d["track_id"][j]) for j in rows.tolist() if ev[j] == "refused"}
+            refused = {int(d["track_id"][j]) for j in rows.tolist() if ev[j] == Decision.REFUSED}
             n_ref = sum(1 for j in born if int(d["track_id"][j]) in refused)
             fates = [f"{n_ref} refused a slot at capacity" if n_ref else "",
                      f"{len(born) - n_ref} deleted unconfirmed" if len(born) - n_ref else ""]
@@ -93,54 +96,55 @@ def threat_story(battle: Battle, target: int) -> list[Line]:
     for j in rows.tolist():
         e, tj, trk = str(ev[j]), float(t[j]), int(d["track_id"][j])
         reason, detail, battery = str(d["reason"][j]), str(d["detail"][j]), str(d["battery"][j])
-        if e in ("born", "deleted") and trk not in confirmed:
+        if e in (Decision.BORN, Decision.DELETED) and trk not in confirmed:
             continue
-        if e == "visible":
+        if e == Decision.VISIBLE:
             lines.append((tj, f"comes into view of {_radar(battle, int(d['sensor_id'][j]))} at "
                               f"{float(d['range_m'][j]) / 1000:.0f} km" + (
                                   f" (before: {reason.replace('_', ' ')})" if reason else "")))
-        elif e == "detected":
+        elif e == Decision.DETECTED:
             lines.append((tj, f"first detected by {_radar(battle, int(d['sensor_id'][j]))} at "
                               f"{float(d['range_m'][j]) / 1000:.0f} km"))
-        elif e == "born":
+        elif e == Decision.BORN:
             lines.append((tj, f"track {trk} started from detection {int(d['detection_index'][j])} "
                               f"({_radar(battle, int(d['sensor_id'][j]))})"))
-        elif e == "confirmed":
+        elif e == Decision.CONFIRMED:
             change = f" -- an ID change: it was track {last_confirmed}" if last_confirmed not in (None, trk) else ""
             lines.append((tj, f"track {trk} {detail}{change}"))
             last_confirmed = trk
-        elif e == "coasting":
+        elif e == Decision.COASTING:
             lines.append((tj, f"track {trk} coasting: {detail}" + (
-                f", until {float(d['until_s'][j]):.0f} s" if reason == "resumed" else "")))
-        elif e == "deleted":
+                f", until {float(d['until_s'][j]):.0f} s" if reason == CoastEnd.RESUMED else "")))
+        elif e == Decision.DELETED:
             lines.append((tj, f"track {trk} deleted: {detail}"))
-        elif e == "dropped":
+        elif e == Decision.DROPPED:
             lines.append((tj, f"track {trk} dropped: {detail}"))
-        elif e == "refused":
+        elif e == Decision.REFUSED:
             lines.append((tj, f"candidate track {trk} refused a slot: {detail}"))
-        elif e == "ranked":
+        elif e == Decision.RANKED:
             lines.append((tj, f"{battery}: {detail}"))
-        elif e == "firm":
+        elif e == Decision.FIRM:
             lines.append((tj, f"{battery}: track {trk} firm: {detail}"))
-        elif e == "out_of_envelope":
+        elif e == Decision.OUT_OF_ENVELOPE:
             lines.append((tj, f"{battery}: not engageable: {detail}"))
-        elif e == "wait":
+        elif e == Decision.WAIT:
             lines.append((tj, f"{battery or 'fire control'} waits: {detail.split(';')[0]}"
                               + _until(battle, d, j, target)))
-        elif e == "engage":
+        elif e == Decision.ENGAGE:
             lines.append((tj, f"{battery} engages track {trk}: {detail}; intercept planned at "
                               f"{float(d['intercept_time_s'][j]):.0f} s"))
-        elif e == "launch":
+        elif e == Decision.LAUNCH:
             lines.append((tj, f"{battery} launches an interceptor from launcher {int(d['launcher'][j])}"))
-        elif e == "intercept":
+        elif e == Decision.INTERCEPT:
             lines.append((tj, detail))
-        elif e == "assessed":
+        elif e == Decision.ASSESSED:
             lines.append((tj, f"{battery} assesses the engagement: {detail}"))
-        elif e == "abandon":
+        elif e == Decision.ABANDON:
             lines.append((tj, f"{battery} gives it up: {detail}"))
-        elif e in ("killed", "leaked", "survived"):
-            lines.append((tj, {"killed": "destroyed", "leaked": f"reaches {th.asset[target]}: got through",
-                               "survived": "still flying when the run ends"}[e]))
+        elif e in (Decision.KILLED, Decision.LEAKED, Decision.SURVIVED):
+            lines.append((tj, {Decision.KILLED: "destroyed",
+                               Decision.LEAKED: f"reaches {th.asset[target]}: got through",
+                               Decision.SURVIVED: "still flying when the run ends"}[Decision(e)]))
     lines.sort(key=lambda ln: ln[0])
     return lines
 
@@ -167,17 +171,17 @@ def track_story(battle: Battle, track: int) -> tuple[list[str], list[Line]]:
     for j in mine.tolist():
         e, tj = str(d["event"][j]), float(d["time_s"][j])
         detail, battery = str(d["detail"][j]), str(d["battery"][j])
-        if e == "born":
+        if e == Decision.BORN:
             lab = int(d["target_id"][j])
             src = th.name[lab] if lab >= 0 else "a false alarm"
             lines.append((tj, f"started from detection {int(d['detection_index'][j])} of "
                               f"{_radar(battle, int(d['sensor_id'][j]))} (truth: {src})"))
-        elif e in ("confirmed", "coasting", "deleted", "dropped", "refused"):
+        elif e in (Decision.CONFIRMED, Decision.COASTING, Decision.DELETED, Decision.DROPPED, Decision.REFUSED):
             lines.append((tj, f"{e}: {detail}"))
-        elif e == "wait":
+        elif e == Decision.WAIT:
             lines.append((tj, f"{battery} waits: {detail.split(';')[0]}" + _until(battle, d, j,
                                                                                    int(d['target_id'][j]))))
-        elif e in ("killed", "leaked", "survived"):
+        elif e in (Decision.KILLED, Decision.LEAKED, Decision.SURVIVED):
             continue
         else:
             lines.append((tj, f"{battery + ': ' if battery else ''}{e.replace('_', ' ')}: {detail}"))

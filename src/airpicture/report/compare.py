@@ -31,6 +31,7 @@ from airpicture.explain.battle import (
     wait_intervals,
 )
 from airpicture.report.load import load_run
+from airpicture.vocab import Decision
 
 #: Marks a page written by ``airpicture compare`` (only such a page is replaced with ``--overwrite``).
 GENERATOR = "airpicture compare"
@@ -77,18 +78,18 @@ def key_rows(battle: Battle) -> dict[str, tuple[str, str, float | None, str]]:
 
     put("threats", "Outcome", "Threats", float(t.sum()))
     would = float((t & th.would_hit).sum())
-    leaked = float((t & (th.outcome == "leaked")).sum())
+    leaked = float((t & (th.outcome == Decision.LEAKED)).sum())
     put("would_hit", "Outcome", "Threats that would have hit (unopposed, within the run)", would)
-    put("killed", "Outcome", "Threats killed", float((t & (th.outcome == "killed")).sum()))
+    put("killed", "Outcome", "Threats killed", float((t & (th.outcome == Decision.KILLED)).sum()))
     put("leaked", "Outcome", "Threats that got through (leakers)", leaked)
     put("leak_share", "Outcome", "Share of would-hit threats that got through", leaked / would if would else None,
         "{:.0%}")
-    put("survived", "Outcome", "Threats still flying at the end", float((t & (th.outcome == "survived")).sum()))
+    put("survived", "Outcome", "Threats still flying at the end", float((t & (th.outcome == Decision.SURVIVED)).sum()))
     put("civil_engaged", "Outcome", "Civil aircraft engaged", _get(s, "engagement.civil_engaged"))
     for kind in dict.fromkeys(th.kind[t].tolist()):
         m = t & (th.kind == kind)
         put(f"leaked_{kind}", "Outcome", f"Got through: {kind_label(str(kind))}",
-            float((m & (th.outcome == "leaked")).sum()))
+            float((m & (th.outcome == Decision.LEAKED)).sum()))
     put("interceptors", "Fire control", "Interceptors launched", _get(s, "engagement.interceptors_expended"))
     put("kpi", "Fire control", "Kills per interceptor", _get(s, "engagement.kills_per_interceptor"), "{:.2f}")
     put("engagements", "Fire control", "Engagements", _get(s, "engagement.engagements"))
@@ -96,7 +97,7 @@ def key_rows(battle: Battle) -> dict[str, tuple[str, str, float | None, str]]:
     for res, label in RESOURCES.items():
         put(f"bind_{res}", "Limits", f"Time {label} bound (threats waiting), s", _binding_s(battle, res))
         put(f"first_{res}", "Limits", f"First wait for {label} (s)", _first_binding(battle, res))
-    leaked_mask = t & (th.outcome == "leaked")
+    leaked_mask = t & (th.outcome == Decision.LEAKED)
     for group, codes in CAUSE_GROUPS.items():
         put(f"cause_{group}", "Leaks by first cause", group.capitalize(),
             float(np.count_nonzero(leaked_mask & np.isin(th.cause, codes))))
@@ -264,7 +265,7 @@ def comparison_figure(c: Comparison) -> Any:
                                  hovertemplate=f"{which}: %{{y:.0f}} waiting at %{{x:.0f}} s<extra></extra>"),
                       row=3, col=1)
         th = b.threats
-        lt = np.sort(th.outcome_s[th.threat & (th.outcome == "leaked")])
+        lt = np.sort(th.outcome_s[th.threat & (th.outcome == Decision.LEAKED)])
         fig.add_trace(go.Scatter(x=np.concatenate([[0.0], lt, [b.run.scenario.duration_s]]).astype(np.float32),
                                  y=np.concatenate([[0], np.arange(1, lt.size + 1), [lt.size]]).astype(np.float32),
                                  mode="lines", showlegend=False, legendgroup=which,

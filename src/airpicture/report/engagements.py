@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from airpicture.report.load import Columns
 from airpicture.report.style import KIND_NAMES
+from airpicture.vocab import Decision, EngagementEvent
 
 if TYPE_CHECKING:
     from airpicture.explain.battle import Battle
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-OUTCOMES = ("kill", "leak", "survived", "miss", "open")
-ROW_EVENTS = ("engage", "launch", "kill", "miss", "leak", "survived")
+OUTCOMES: tuple[str, ...] = (EngagementEvent.KILL, EngagementEvent.LEAK, EngagementEvent.SURVIVED, EngagementEvent.MISS,
+                             "open")
+ROW_EVENTS = (EngagementEvent.ENGAGE, EngagementEvent.LAUNCH, EngagementEvent.KILL, EngagementEvent.MISS,
+              EngagementEvent.LEAK, EngagementEvent.SURVIVED)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def engagement_timeline(events: Columns, targets: Columns, battle: Battle | None
     """Build the timeline from the events and targets tables (and, when given, the battle's decision log)."""
     ev_t, ev_name, ev_tid = events["time_s"], events["event"], events["target_id"]
     n_targets = len(targets["target_id"])
-    engaged = np.isin(ev_name, ("engage", "launch")) & (ev_tid >= 0)
+    engaged = np.isin(ev_name, (EngagementEvent.ENGAGE, EngagementEvent.LAUNCH)) & (ev_tid >= 0)
     first = np.full(n_targets, np.inf)
     np.minimum.at(first, ev_tid[engaged], ev_t[engaged])
     rows_tid = np.flatnonzero(np.isfinite(first))
@@ -83,7 +86,8 @@ def engagement_timeline(events: Columns, targets: Columns, battle: Battle | None
     on_row = (ev_tid >= 0) & (row_of[np.maximum(ev_tid, 0)] >= 0)
     row = np.where(on_row, row_of[np.maximum(ev_tid, 0)], -1)
     # the engagement span ends with the last shot's intercept or outcome (not a later leak or the scenario's end)
-    fire = on_row & np.isin(ev_name, ("engage", "launch", "kill", "miss"))
+    fire = on_row & np.isin(ev_name, (EngagementEvent.ENGAGE, EngagementEvent.LAUNCH,
+                                                    EngagementEvent.KILL, EngagementEvent.MISS))
     last = np.full(rows_tid.size, -np.inf)
     np.maximum.at(last, row[fire], ev_t[fire])
     ends = events.get("intercept_time_s")
@@ -100,19 +104,21 @@ def engagement_timeline(events: Columns, targets: Columns, battle: Battle | None
     for name in reversed(OUTCOMES[:-1]):  # earlier names in OUTCOMES take precedence
         outcome[seen[name]] = name
 
-    launch = on_row & (ev_name == "launch")
+    launch = on_row & (ev_name == EngagementEvent.LAUNCH)
     if ends is not None:
         launch &= np.isfinite(ends)
     li = np.flatnonzero(launch)
     rounds = events["interceptors"][li] if "interceptors" in events else np.ones(li.size)
 
     detail = events.get("detail")
-    mark_row, mark_time, mark_detail = {}, {}, {}
-    for name in ROW_EVENTS:
-        m = np.flatnonzero(on_row & (ev_name == name))
-        mark_row[name] = row[m]
-        mark_time[name] = ev_t[m]
-        mark_detail[name] = [str(detail[i]) for i in m] if detail is not None else [""] * m.size
+    mark_row: dict[str, I64] = {}
+    mark_time: dict[str, F64] = {}
+    mark_detail: dict[str, list[str]] = {}
+    for event in ROW_EVENTS:
+        m = np.flatnonzero(on_row & (ev_name == event))
+        mark_row[event] = row[m]
+        mark_time[event] = ev_t[m]
+        mark_detail[event] = [str(detail[i]) for i in m] if detail is not None else [""] * m.size
 
     callsign = targets.get("callsign")
     labels = []
@@ -138,10 +144,10 @@ def _from_decisions(battle: Battle, row_of: I64) -> dict:
     rows = np.flatnonzero(row_of >= 0)
     tracked = rows[np.isfinite(th.first_track_s[rows])]
     stop = np.where(np.isfinite(th.outcome_s[tracked]), th.outcome_s[tracked], end)
-    w = np.flatnonzero((d["event"] == "wait") & (d["target_id"] >= 0) & (d["target_id"] < n))
+    w = np.flatnonzero((d["event"] == Decision.WAIT) & (d["target_id"] >= 0) & (d["target_id"] < n))
     w = w[row_of[d["target_id"][w]] >= 0]
     until = np.where(np.isfinite(d["until_s"][w]), d["until_s"][w], end)
-    r = np.flatnonzero(d["event"] == "reload")
+    r = np.flatnonzero(d["event"] == Decision.RELOAD)
     return {
         "tracked_row": row_of[tracked], "tracked_start_s": th.first_track_s[tracked], "tracked_end_s": stop,
         "wait_row": row_of[d["target_id"][w]], "wait_start_s": d["time_s"][w], "wait_end_s": until,

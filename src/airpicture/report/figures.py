@@ -33,6 +33,7 @@ from airpicture.report.style import (
     WAIT_COLOURS,
     class_colour,
 )
+from airpicture.vocab import EngagementEvent
 
 FONT = dict(family="Helvetica, Arial, sans-serif", size=13)
 SERIES_POINTS = 2000
@@ -204,16 +205,18 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
                                  line=dict(color=flyouts.colour, width=1), opacity=0.5, legendgroup="eng",
                                  legendgrouptitle_text="Engagements", hoverinfo="skip"))
     if marks is not None:
-        ordered = sorted(marks, key=lambda m: m[0] == "leak")  # leaks drawn last: on top of everything
+        ordered = sorted(marks, key=lambda m: m[0] == EngagementEvent.LEAK)  # leaks drawn last: on top of everything
         for j, (event, p) in enumerate(ordered):
             _label, symbol, colour = EVENT_STYLE[event]
+            leak = event == EngagementEvent.LEAK
             who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in p.ident.tolist()]
                    if names is not None else [f"target {int(i)}" for i in p.ident.tolist()])
             fig.add_trace(go.Scatter(
                 x=_f4(p.e_km), y=_f4(p.n_km), mode="markers", name=f"{p.label} ({len(p)})",
-                marker=dict(symbol=symbol, color=colour, size=12 if event == "leak" else 11 if event != "engage" else 8,
-                            line=dict(width=2 if event == "leak" else 1.5,
-                                      color=colour if "open" in symbol or event == "leak" else "white")),
+                marker=dict(symbol=symbol, color=colour,
+                            size=12 if leak else 11 if event != EngagementEvent.ENGAGE else 8,
+                            line=dict(width=2 if leak else 1.5,
+                                      color=colour if "open" in symbol or leak else "white")),
                 legendgroup=f"eng{j}",
                 legendgrouptitle_text="Engagements" if (j == 0 and flyouts is None) else None, text=who,
                 customdata=_f4(np.column_stack([p.time_s, p.height_km])),
@@ -513,11 +516,12 @@ def timeline_figure(tl: Timeline) -> go.Figure:
     for event, (label, symbol, colour) in EVENT_STYLE.items():
         m = tl.mark_row[event] < rows
         r = tl.mark_row[event][m]
-        if event == "launch":
+        if event == EngagementEvent.LAUNCH:
             label = "Launch"
         fig.add_trace(go.Scatter(
             x=_f4(tl.mark_time_s[event][m]), y=_f4(r), mode="markers", name=label,
-            marker=dict(symbol=symbol, color=colour, size=10 if event in ("kill", "leak") else 8,
+            marker=dict(symbol=symbol, color=colour,
+                        size=10 if event in (EngagementEvent.KILL, EngagementEvent.LEAK) else 8,
                         line=dict(width=1.5, color=colour if "open" in symbol else "white")),
             text=[tl.label[i] for i in r],
             hovertemplate=f"<b>{label}</b><br>%{{text}}<br>t = %{{x:.0f}} s<extra></extra>"))

@@ -39,6 +39,7 @@ from airpicture.report.mapdata import (
 from airpicture.report.ppi import choose_scans, scan_view
 from airpicture.report.series import time_series
 from airpicture.report.terrain import COVERAGE_TOP_M, has_terrain
+from airpicture.vocab import Decision, EngagementEvent
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -333,10 +334,10 @@ def render_html(run: RunData) -> str:
     leakers = None
     if battle is not None:
         th = battle.threats
-        leakers = {int(i) for i in np.flatnonzero(th.threat & (th.outcome == "leaked"))}
+        leakers = {int(i) for i in np.flatnonzero(th.threat & (th.outcome == Decision.LEAKED))}
     elif run.has("events"):
         ev = run.get("events")
-        leakers = {int(i) for i in ev["target_id"][(ev["event"] == "leak") & (ev["target_id"] >= 0)]}
+        leakers = {int(i) for i in ev["target_id"][(ev["event"] == EngagementEvent.LEAK) & (ev["target_id"] >= 0)]}
     parts.append(_section(
         "map", "Map of the run",
         "Local kilometres east and north of the site. Coloured lines are the true flight paths (threats in warm "

@@ -12,12 +12,13 @@ import numpy as np
 from airpicture.report.load import RunData
 from airpicture.report.mapdata import SortedTruth
 from airpicture.report.style import KIND_NAMES
+from airpicture.vocab import SATURATION_EVENTS, EndReason, EngagementEvent, TrackStatus
 
 Row = tuple[str, str, str]
 
 #: Events that mark the start of a threat's wait because a resource was exhausted (fire control's
 #: ``SATURATION_EVENTS``): every channel busy, no round ready or the in-flight limit reached, no track slot free.
-SATURATION = ("no-channel", "no-interceptor", "capacity-refused")
+SATURATION = SATURATION_EVENTS
 
 
 def _count(mask: np.ndarray) -> int:
@@ -50,7 +51,7 @@ def key_figures(run: RunData, st: SortedTruth) -> list[Row]:
         rows.append(("Targets", "Most targets in the sky at once", str(int(per_time.max()))))
     else:
         rows.append(("Targets", "Most targets in the sky at once", "0"))
-    reached = _count(hostile & (tg.get("end_reason", np.full(hostile.size, "")) == "impact"))
+    reached = _count(hostile & (tg.get("end_reason", np.full(hostile.size, "")) == EndReason.IMPACT))
     eng = run.summary.get("engagement")
     within = eng.get("threats_would_hit") if isinstance(eng, dict) else None
     if isinstance(within, int):
@@ -68,7 +69,7 @@ def _tracking(run: RunData) -> list[Row]:
     cap = run.scenario.track_capacity
     if run.has("tracks"):
         tk = run.get("tracks")
-        confirmed = np.unique(tk["track_id"][tk["status"] == "confirmed"])
+        confirmed = np.unique(tk["track_id"][tk["status"] == TrackStatus.CONFIRMED])
         rows.append(("Tracking", "Tracks ever confirmed", str(confirmed.size)))
     if run.has("timeline"):
         tl = run.get("timeline")
@@ -143,17 +144,17 @@ def _engagement(run: RunData) -> list[Row]:
     threat = hostile & (tg["start_s"] <= run.scenario.duration_s)
     n_threats = _count(threat)
 
-    def flag(event: str) -> np.ndarray:
+    def flag(event: EngagementEvent) -> np.ndarray:
         out = np.zeros(hostile.size, dtype=bool)
         out[tid[(name == event) & (tid >= 0)]] = True
         return out
 
-    engaged = flag("engage") | flag("launch")
-    killed = threat & flag("kill")
-    leaked = threat & flag("leak") & ~killed
+    engaged = flag(EngagementEvent.ENGAGE) | flag(EngagementEvent.LAUNCH)
+    killed = threat & flag(EngagementEvent.KILL)
+    leaked = threat & flag(EngagementEvent.LEAK) & ~killed
     survived = threat & ~killed & ~leaked
-    launched = float(np.nansum(ev["interceptors"][name == "launch"])) if "interceptors" in ev else float(
-        _count(name == "launch"))
+    launched = float(np.nansum(ev["interceptors"][name == EngagementEvent.LAUNCH])) if "interceptors" in ev else float(
+        _count(name == EngagementEvent.LAUNCH))
     n_killed, n_leaked, n_survived = _count(killed), _count(leaked), _count(survived)
     rows: list[Row] = [
         ("Engagement", "Threats engaged", f"{_count(threat & engaged)} of {n_threats}"),
@@ -163,7 +164,7 @@ def _engagement(run: RunData) -> list[Row]:
         ("Engagement", "Outcome of every threat (killed + leaked + survived = threats)",
          f"{n_killed} + {n_leaked} + {n_survived} = {n_threats}"),
         ("Engagement", "Interceptors launched", f"{launched:.0f}"),
-        ("Engagement", "Engagements that missed", str(_count(name == "miss"))),
+        ("Engagement", "Engagements that missed", str(_count(name == EngagementEvent.MISS))),
         ("Engagement", "Civil aircraft engaged", str(_count(~hostile & engaged))),
         ("Engagement", "Kills per interceptor", f"{n_killed / launched:.2f}" if launched else "—"),
     ]
@@ -179,12 +180,12 @@ def _engagement(run: RunData) -> list[Row]:
                                "several times)", _events_of(name, SATURATION[:2])))
     rows.append(("Engagement", "Threats refused a track slot while no track followed them (capacity-refused "
                                "episodes; the tracker's refusals are under Tracking)",
-                 str(_count(name == "capacity-refused"))))
+                 str(_count(name == EngagementEvent.CAPACITY_REFUSED))))
     rows.append(("Engagement", "Not engageable: tracks first seen out of the envelope or too late to intercept "
                                "(events, once per track and battery; not saturation)",
-                 str(_count(name == "out-of-envelope"))))
+                 str(_count(name == EngagementEvent.OUT_OF_ENVELOPE))))
     rows.append(("Engagement", "Given up: tracks that waited longer than max_wait_s (abandon events)",
-                 str(_count(name == "abandon"))))
+                 str(_count(name == EngagementEvent.ABANDON))))
     if run.has("timeline"):
         tl = run.get("timeline")
         rows.append(("Engagement", "Most fire channels busy (of)",

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from airpicture.report.decimate import nice_step, path_keep, path_order, with_breaks
 from airpicture.report.load import RunData
 from airpicture.report.style import class_colour, class_label
-from airpicture.scenario import ALL_KINDS, THREAT_KINDS
+from airpicture.vocab import ALL_KINDS, THREAT_KINDS, EngagementEvent, TrackStatus
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -122,7 +122,7 @@ def kill_times(run: RunData) -> F64:
     out = np.full(n, np.inf)
     if run.has("events"):
         ev = run.get("events")
-        k = (ev["event"] == "kill") & (ev["target_id"] >= 0)
+        k = (ev["event"] == EngagementEvent.KILL) & (ev["target_id"] >= 0)
         np.minimum.at(out, ev["target_id"][k], ev["time_s"][k])
     return out
 
@@ -245,21 +245,21 @@ def track_layers(run: RunData, step_s: float, max_points: int = 20000) -> list[P
     e, n, u = tk["e_m"][order], tk["n_m"][order], tk["u_m"][order]
     h = run.frame.height_from_enu(e, n, u) * KM
     out = []
-    conf = status == "confirmed"
+    conf = status == TrackStatus.CONFIRMED
     keep = np.zeros(tid.size, dtype=bool)
     keep[conf] = path_keep(tid[conf], t[conf], step_s)
     cols = with_breaks(tid[keep], e[keep] * KM, n[keep] * KM, tid[keep], t[keep], h[keep])
-    out.append(Points("Confirmed track", TRACK_COLOURS["confirmed"], *cols))
-    tent = np.flatnonzero(status == "tentative")
+    out.append(Points("Confirmed track", TRACK_COLOURS[TrackStatus.CONFIRMED], *cols))
+    tent = np.flatnonzero(status == TrackStatus.TENTATIVE)
     tent = tent[path_keep(tid[tent], t[tent], step_s)]
     tent = tent[:: max(1, int(np.ceil(tent.size / max_points)))]
-    out.append(Points("Tentative track", TRACK_COLOURS["tentative"], e[tent] * KM, n[tent] * KM, tid[tent], t[tent],
-                      h[tent]))
+    out.append(Points("Tentative track", TRACK_COLOURS[TrackStatus.TENTATIVE], e[tent] * KM, n[tent] * KM, tid[tent],
+                      t[tent], h[tent]))
     # deletions of tracks that had been confirmed (tentative tracks dropped are mostly false alarms: noise here)
-    dele = np.flatnonzero((status == "deleted") & np.isin(tid, np.unique(tid[conf])))
+    dele = np.flatnonzero((status == TrackStatus.DELETED) & np.isin(tid, np.unique(tid[conf])))
     dele = dele[:: max(1, int(np.ceil(dele.size / max_points)))]
-    out.append(Points("Confirmed track deleted", TRACK_COLOURS["deleted"], e[dele] * KM, n[dele] * KM, tid[dele],
-                      t[dele], h[dele]))
+    out.append(Points("Confirmed track deleted", TRACK_COLOURS[TrackStatus.DELETED], e[dele] * KM, n[dele] * KM,
+                      tid[dele], t[dele], h[dele]))
     return out
 
 
@@ -272,13 +272,13 @@ def engagement_marks(run: RunData, st: SortedTruth) -> tuple[list[tuple[str, Poi
     ev = run.get("events")
     marks = []
     for name, (label, _symbol, colour) in EVENT_STYLE.items():
-        if name == "launch":
+        if name == EngagementEvent.LAUNCH:
             continue
         m = (ev["event"] == name) & (ev["target_id"] >= 0)
         e, n, h = position_at(st, ev["target_id"][m], ev["time_s"][m])
         marks.append((name, Points(label, colour, e, n, ev["target_id"][m].astype(float), ev["time_s"][m], h)))
     bpos = battery_positions(run)
-    launch = (ev["event"] == "launch") & (ev["target_id"] >= 0)
+    launch = (ev["event"] == EngagementEvent.LAUNCH) & (ev["target_id"] >= 0)
     if "intercept_time_s" in ev:
         launch &= np.isfinite(ev["intercept_time_s"])
     idx = np.flatnonzero(launch)
@@ -356,7 +356,7 @@ def _picture_snapshots(run: RunData, frames: Frames, leader_s: float) -> None:
     classes = [("Track on a threat", "#1f4e9c"), ("Track on civil traffic", "#2ca02c"),
                ("Track with no target (false)", "#7f7f7f")]
     if "target_id" not in pic:
-        classes = [("Picture track", TRACK_COLOURS["confirmed"])]
+        classes = [("Picture track", TRACK_COLOURS[TrackStatus.CONFIRMED])]
     frames.track_classes = classes
     order = np.lexsort((pic["track_id"], pic["time_s"]))
     t_sorted = pic["time_s"][order]

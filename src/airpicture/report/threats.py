@@ -12,8 +12,11 @@ import numpy as np
 
 from airpicture.decisions.schema import CAUSE_LABELS
 from airpicture.explain.battle import Battle, kind_label
+from airpicture.vocab import Decision
 
-OUTCOME_LABEL = {"killed": "killed", "leaked": "got through", "survived": "still flying"}
+_OUTCOME_ORDER: dict[str, int] = {Decision.LEAKED: 0, Decision.SURVIVED: 1, Decision.KILLED: 2}
+OUTCOME_LABEL: dict[str, str] = {Decision.KILLED: "killed", Decision.LEAKED: "got through",
+                                 Decision.SURVIVED: "still flying"}
 
 
 def _num(v: float, digits: int = 0) -> tuple[str, str]:
@@ -28,7 +31,7 @@ def threat_table_html(battle: Battle) -> str:
     th = battle.threats
     idx = np.flatnonzero(th.threat)
     order = idx[np.lexsort((idx, np.where(np.isfinite(th.outcome_s[idx]), th.outcome_s[idx], np.inf),
-                            np.array([{"leaked": 0, "survived": 1, "killed": 2}.get(str(o), 3)
+                            np.array([_OUTCOME_ORDER.get(str(o), 3)
                                       for o in th.outcome[idx]])))]
     cols = ("Threat", "Kind", "Asset", "Outcome", "First cause", "In view (s)", "Detected (s)", "Tracked (s)",
             "Engaged (s)", "Shots", "Waited (s)", "Waited for", "Ended (s)", "Why")
@@ -39,7 +42,7 @@ def threat_table_html(battle: Battle) -> str:
     for i in order.tolist():
         out = str(th.outcome[i])
         code = str(th.cause[i])
-        cause = CAUSE_LABELS.get(code, code) if out in ("leaked", "survived") else ""
+        cause = CAUSE_LABELS.get(code, code) if out in (Decision.LEAKED, Decision.SURVIVED) else ""
         why = str(th.cause_text[i]).split(": ", 1)[-1] if cause else ""
         cells = [
             (f'<td data-v="{html.escape(th.name[i])}"><b>{html.escape(th.name[i])}</b> '

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from airpicture.explain.battle import RESOURCES, Battle, at_limit, outcomes_by_kind, verdict, waiting_counts
 from airpicture.report.style import EVENT_STYLE
+from airpicture.vocab import Decision, EngagementEvent
 
 #: Most columns of the strip (time bins); the bin is a whole number of time steps.
 STRIP_BINS = 450
@@ -48,9 +49,9 @@ def bottleneck_figure(battle: Battle) -> go.Figure:
                       xpad=4),
         hovertemplate="t = %{x:.0f} s<br>%{text}<extra></extra>", xgap=0, ygap=3, name="waiting"))
     th = battle.threats
-    leak = np.flatnonzero(th.threat & (th.outcome == "leaked"))
+    leak = np.flatnonzero(th.threat & (th.outcome == Decision.LEAKED))
     if leak.size:
-        _, symbol, colour = EVENT_STYLE["leak"]
+        _, symbol, colour = EVENT_STYLE[EngagementEvent.LEAK]
         fig.add_trace(go.Scatter(
             x=th.outcome_s[leak].astype(np.float32), y=["Got through"] * int(leak.size), mode="markers",
             marker=dict(symbol=symbol, color=colour, size=8), name="Leaker",

@@ -19,13 +19,14 @@ turns less than half a turn in azimuth per rotation.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.sensors.geometry import SensorGeometry
-from airpicture.sensors.truth_index import TruthIndex, interpolate_one
+from airpicture.sensors.truth_index import TruthIndex, TruthSamples, interpolate_one
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -59,11 +60,36 @@ def _wrap_turns(x: float) -> float:
     return x - math.floor(x + 0.5)
 
 
+class Beam(NamedTuple):
+    """A rotating beam as the compiled crossing solver sees it: the antenna (site ENU, m), the rotation from site
+    ENU to the sensor's axes, the beam's azimuth at t = 0 (turns), the period (s), and the Newton iteration's
+    limits (most steps; time tolerance, s)."""
+
+    position: F64
+    rotation: F64
+    start_turns: float
+    period_s: float
+    max_steps: int
+    tolerance_s: float
+
+
+class Crossings(NamedTuple):
+    """Output buffers of the crossing solver: each crossing's owner (index into ``target_id``), time (s) and
+    site-ENU state (K, 6)."""
+
+    owner: I64
+    t: F64
+    state: F64
+
+
 @numba.njit(cache=True, nogil=True)
-def _solve_crossings(sample_t: F64, sample_x: F64, offsets: I64, target_id: I64, t_start: F64, t_end: F64,
-                     position: F64, rotation: F64, start_turns: float, period_s: float, max_steps: int,
-                     tolerance_s: float, out_owner: I64, out_t: F64, out_state: F64) -> int:
+def _solve_crossings(samples: TruthSamples, target_id: I64, t_start: F64, t_end: F64, beam: Beam,
+                     out: Crossings) -> int:
     """Fill the crossings of every target (see :func:`beam_crossings`); return how many were written."""
+    sample_t, sample_x, offsets = samples.sample_t, samples.sample_x, samples.offsets
+    position, rotation, start_turns, period_s = beam.position, beam.rotation, beam.start_turns, beam.period_s
+    max_steps, tolerance_s = beam.max_steps, beam.tolerance_s
+    out_owner, out_t, out_state = out.owner, out.t, out.state
     x = np.empty(6)
     n_out = 0
     capacity = out_t.shape[0]
@@ -139,9 +165,9 @@ def beam_crossings(index: TruthIndex, geometry: SensorGeometry, target_id: I64, 
     state = np.empty((capacity, 6))
     if n == 0:
         return owner[:0], t[:0], state[:0]
-    count = _solve_crossings(index.sample_t, index.sample_x, index.offsets, target_id,
-                             np.ascontiguousarray(t_start, dtype=float), np.ascontiguousarray(t_end, dtype=float),
-                             np.ascontiguousarray(geometry.position, dtype=float),
-                             np.ascontiguousarray(geometry.rotation, dtype=float), start_azimuth_rad / TWO_PI,
-                             float(period_s), int(max_newton_steps), float(tolerance_s), owner, t, state)
+    beam = Beam(np.ascontiguousarray(geometry.position, dtype=float),
+                np.ascontiguousarray(geometry.rotation, dtype=float), start_azimuth_rad / TWO_PI, float(period_s),
+                int(max_newton_steps), float(tolerance_s))
+    count = _solve_crossings(index.samples, target_id, np.ascontiguousarray(t_start, dtype=float),
+                             np.ascontiguousarray(t_end, dtype=float), beam, Crossings(owner, t, state))
     return owner[:count], t[:count], state[:count]

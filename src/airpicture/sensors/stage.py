@@ -22,6 +22,7 @@ from airpicture.sensors.truth_index import TruthIndex
 from airpicture.truth import Truth
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 Scan = tuple[Detections, DetectionLabels]
 
@@ -49,6 +50,14 @@ class SensingStage:
         if k not in cache:
             cache[k] = self.radars[i].scan(k)
         return cache[k]
+
+    def states_at(self, target_id: I64, t: F64) -> F64:
+        """(K, 6) true ENU states (m, m/s) of targets ``target_id`` at times ``t`` (K,), as the radars see them."""
+        return self.truth_index.state_at(target_id, t)
+
+    def masked_looks(self) -> list[int]:
+        """Per radar: looks masked by the terrain so far."""
+        return [int(sim.masked_looks) for sim in self.radars]
 
     def between(self, t0: float, t1: float, kill_time_s: F64) -> tuple[Detections, DetectionLabels, list[Look]]:
         """Detections of every sensor with ``t0 <= time_s < t1``, sorted by (time_s, sensor_id), without those

@@ -14,6 +14,7 @@ each target's sampled span, so no query extrapolates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -83,6 +84,15 @@ def _interpolate(sample_t: F64, sample_x: F64, offsets: I64, target_id: I64, t: 
         interpolate_one(sample_t, sample_x, offsets[k], offsets[k + 1] - 1, t[i], out[i])
 
 
+class TruthSamples(NamedTuple):
+    """The sample blocks of a :class:`TruthIndex` as compiled kernels take them: times (s), states (site ENU, m
+    and m/s), and per target the first sample (``offsets``, (N + 1,))."""
+
+    sample_t: F64
+    sample_x: F64
+    offsets: I64
+
+
 @dataclass(frozen=True)
 class TruthIndex:
     """Per-target sample blocks of a :class:`Truth` and each target's usable time span."""
@@ -111,6 +121,10 @@ class TruthIndex:
                    first, last, np.asarray(truth.targets.rcs_m2, dtype=float),
                    np.ones(n) if truth.targets.rcs_broadside_ratio is None
                    else np.asarray(truth.targets.rcs_broadside_ratio, dtype=float))
+
+    @property
+    def samples(self) -> TruthSamples:
+        return TruthSamples(self.sample_t, self.sample_x, self.offsets)
 
     @property
     def n_targets(self) -> int:

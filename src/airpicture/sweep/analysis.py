@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from airpicture.scenario import THREAT_KINDS, Battery, Scenario
+from airpicture.scenario import Battery, Scenario
+from airpicture.vocab import THREAT_KINDS
 
 F64 = NDArray[np.float64]
 

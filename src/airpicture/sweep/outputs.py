@@ -8,7 +8,7 @@ a column the sweep rows really have).
 
 from __future__ import annotations
 
-from airpicture.scenario import ALL_KINDS
+from airpicture.vocab import ALL_KINDS
 
 #: Targets per kind: a column only where the scenario has targets of that kind.
 BY_KIND: tuple[str, ...] = tuple(f"targets.by_kind.{kind}" for kind in ALL_KINDS)

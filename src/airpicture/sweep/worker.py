@@ -25,12 +25,13 @@ from numpy.typing import NDArray
 from airpicture.engine import RunResult, run_scenario
 from airpicture.scenario import Scenario
 from airpicture.sweep.rows import GridCell, encode_row, row_table
+from airpicture.vocab import EngagementEvent
 
 Number = int | float | bool
 
 #: Events that mark a threat's arrival at a battery (the first step its track is engageable there): it is
 #: engaged at once, or waits for a fire channel or an interceptor. One arrival per (battery, track).
-ARRIVAL_EVENTS = ("engage", "no-channel", "no-interceptor")
+ARRIVAL_EVENTS = (EngagementEvent.ENGAGE, EngagementEvent.NO_CHANNEL, EngagementEvent.NO_INTERCEPTOR)
 #: Row columns derived from the run's events (when the summary does not have them): times of the first and last
 #: arrivals, and the 10th and 90th percentiles of the arrival times (linear interpolation), seconds.
 ARRIVAL_COLUMNS = {

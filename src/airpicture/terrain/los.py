@@ -21,6 +21,7 @@ Within a chunk, angles by recurrence (two rotations per sample, no trigonometric
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -85,11 +86,36 @@ def _block_max(hmax: F64, e0: float, n0: float, block: float, ea: float, na: flo
     return top
 
 
+class TerrainTables(NamedTuple):
+    """The terrain as the compiled line of sight reads it: heights above the ground model ``h[j, i]`` (m) at
+    ``(e0 + i / inv_cell, n0 + j / inv_cell)``, their block maxima (:func:`block_maxima`) and the grid's bounds
+    widened by two cells, ``box = [e_lo, e_hi, n_lo, n_hi]`` (m)."""
+
+    h: F64
+    hmax: F64
+    e0: float
+    n0: float
+    inv_cell: float  # 1 / cell size, 1/m
+    box: F64
+
+
+class Antenna(NamedTuple):
+    """The radar as the compiled line of sight sees it: Earth radius (m), refraction factor k, the unit vector from
+    the Earth's centre through the antenna, ``a1`` = k R + antenna height (m), and the sample spacing (m)."""
+
+    radius: float
+    k: float
+    radar_up: F64
+    a1: float
+    step: float
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
-def _clear_one(h: F64, hmax: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
-               a1: float, box: F64, px: float, py: float, pz: float, target_height: float, theta: float,
-               step: float) -> bool:
+def _clear_one(ter: TerrainTables, ant: Antenna, px: float, py: float, pz: float, target_height: float,
+               theta: float) -> bool:
     """Whether one target (site ENU px, py, pz; height and central angle from the radar) is in sight."""
+    h, hmax, e0, n0, inv_cell, box = ter.h, ter.hmax, ter.e0, ter.n0, ter.inv_cell, ter.box
+    radius, k, radar_up, a1, step = ant.radius, ant.k, ant.radar_up, ant.a1, ant.step
     n_seg = int(math.ceil(radius * theta / step))  # noqa: RUF046  (an int in compiled code too)
     if n_seg < 2:
         return True
@@ -175,29 +201,36 @@ def _box(grid: TerrainGrid) -> F64:
 
 
 @numba.njit(cache=True, nogil=True)
-def _line_of_sight(h: F64, hmax: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
-                   antenna_height: float, box: F64, position: F64, target_height: F64, ground_angle: F64,
-                   step: float, out: NDArray[np.bool_]) -> None:
-    a1 = k * radius + antenna_height
+def _line_of_sight(ter: TerrainTables, ant: Antenna, position: F64, target_height: F64, ground_angle: F64,
+                   out: NDArray[np.bool_]) -> None:
     for i in range(position.shape[0]):
-        out[i] = _clear_one(h, hmax, e0, n0, inv_cell, radius, k, radar_up, a1, box, position[i, 0], position[i, 1],
-                            position[i, 2], target_height[i], ground_angle[i], step)
+        out[i] = _clear_one(ter, ant, position[i, 0], position[i, 1], position[i, 2], target_height[i],
+                            ground_angle[i])
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_clear(h: F64, hmax: F64, e0: float, n0: float, inv_cell: float, radius: float, k: float, radar_up: F64,
-                 antenna_height: float, box: F64, position: F64, target_height: F64, ground_angle: F64,
-                 step: float, offsets: NDArray[np.int64], candidate: NDArray[np.bool_],
-                 out: NDArray[np.bool_]) -> None:
-    a1 = k * radius + antenna_height
+def _first_clear(ter: TerrainTables, ant: Antenna, position: F64, target_height: F64, ground_angle: F64,
+                 offsets: NDArray[np.int64], candidate: NDArray[np.bool_], out: NDArray[np.bool_]) -> None:
     for t in range(offsets.shape[0] - 1):
         for i in range(offsets[t], offsets[t + 1]):
             if candidate[i]:
-                ok = _clear_one(h, hmax, e0, n0, inv_cell, radius, k, radar_up, a1, box, position[i, 0], position[i, 1],
-                                position[i, 2], target_height[i], ground_angle[i], step)
+                ok = _clear_one(ter, ant, position[i, 0], position[i, 1], position[i, 2], target_height[i],
+                                ground_angle[i])
                 out[i] = ok
                 if ok:
                     break
+
+
+def _tables(grid: TerrainGrid) -> TerrainTables:
+    return TerrainTables(grid.height_m, block_maxima(grid), float(grid.e0_m), float(grid.n0_m), 1.0 / grid.cell_m,
+                         _box(grid))
+
+
+def _antenna(radar_position: F64, antenna_height_m: float, earth_radius_m: float, k_factor: float,
+             step_m: float) -> Antenna:
+    centre = np.asarray(radar_position, float) + np.array([0.0, 0.0, earth_radius_m])
+    return Antenna(float(earth_radius_m), float(k_factor), np.ascontiguousarray(centre / np.linalg.norm(centre)),
+                   float(k_factor) * float(earth_radius_m) + float(antenna_height_m), float(step_m))
 
 
 def first_unmasked(grid: TerrainGrid, radar_position: F64, antenna_height_m: float, earth_radius_m: float,
@@ -210,11 +243,9 @@ def first_unmasked(grid: TerrainGrid, radar_position: F64, antenna_height_m: flo
     pos = np.ascontiguousarray(np.asarray(target_position, float)[:, :3])
     out = np.ones(pos.shape[0], dtype=bool)
     if pos.shape[0]:
-        centre = np.asarray(radar_position, float) + np.array([0.0, 0.0, earth_radius_m])
-        _first_clear(grid.height_m, block_maxima(grid), grid.e0_m, grid.n0_m, 1.0 / grid.cell_m, float(earth_radius_m),
-                     float(k_factor), np.ascontiguousarray(centre / np.linalg.norm(centre)),
-                     float(antenna_height_m), _box(grid), pos, np.ascontiguousarray(target_height_m, dtype=float),
-                     np.ascontiguousarray(ground_angle_rad, dtype=float), float(step_m),
+        _first_clear(_tables(grid), _antenna(radar_position, antenna_height_m, earth_radius_m, k_factor, step_m), pos,
+                     np.ascontiguousarray(target_height_m, dtype=float),
+                     np.ascontiguousarray(ground_angle_rad, dtype=float),
                      np.ascontiguousarray(offsets, dtype=np.int64), np.ascontiguousarray(candidate, dtype=bool), out)
     return out
 
@@ -232,10 +263,7 @@ def line_of_sight(grid: TerrainGrid, radar_position: F64, antenna_height_m: floa
     pos = np.ascontiguousarray(np.asarray(target_position, float)[:, :3])
     out = np.ones(pos.shape[0], dtype=bool)
     if pos.shape[0]:
-        centre = np.asarray(radar_position, float) + np.array([0.0, 0.0, earth_radius_m])
-        radar_up = np.ascontiguousarray(centre / np.linalg.norm(centre))
-        _line_of_sight(grid.height_m, block_maxima(grid), grid.e0_m, grid.n0_m, 1.0 / grid.cell_m,
-                       float(earth_radius_m), float(k_factor), radar_up, float(antenna_height_m), _box(grid), pos,
-                       np.ascontiguousarray(target_height_m, dtype=float),
-                       np.ascontiguousarray(ground_angle_rad, dtype=float), float(step_m), out)
+        _line_of_sight(_tables(grid), _antenna(radar_position, antenna_height_m, earth_radius_m, k_factor, step_m),
+                       pos, np.ascontiguousarray(target_height_m, dtype=float),
+                       np.ascontiguousarray(ground_angle_rad, dtype=float), out)
     return out

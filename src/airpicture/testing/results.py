@@ -21,6 +21,16 @@ from airpicture.report.load import RunData, load_run
 from airpicture.report.mapdata import battery_positions, kill_times, position_at, sorted_truth
 from airpicture.sensors.geometry import cartesian_to_polar
 from airpicture.sensors.placement import radar_geometry
+from airpicture.vocab import (
+    Cause,
+    Decision,
+    EndReason,
+    EngagementEvent,
+    InterceptResult,
+    Stage,
+    TrackStatus,
+    WaitReason,
+)
 
 F64 = NDArray[np.float64]
 
@@ -88,17 +98,17 @@ def synthesize_stages(run_dir: str | Path, rng: np.random.Generator, pd: float =
     e = st.e_m[grid][tracked] + noise[:, 0]
     n = st.n_m[grid][tracked] + noise[:, 1]
     u = st.u_m[grid][tracked] + noise[:, 2]
-    status = np.where(t < np.ceil(first_seen[tid]) + 12.0, "tentative", "confirmed").astype(object)
+    status = np.where(t < np.ceil(first_seen[tid]) + 12.0, TrackStatus.TENTATIVE, TrackStatus.CONFIRMED).astype(object)
     last = np.ones(tid.size, dtype=bool)
     last[:-1] = tid[1:] != tid[:-1]
-    status[last] = "deleted"
+    status[last] = TrackStatus.DELETED
     track_id = tid + 1000
     zeros = np.zeros(tid.size)
     write_parquet(d / "tracks.parquet", {
         "time_s": t, "track_id": track_id, "status": status, "e_m": e, "n_m": n, "u_m": u,
         "ve_mps": zeros, "vn_mps": zeros, "vu_mps": zeros, "pee_m2": zeros + 150**2, "pnn_m2": zeros + 150**2,
         "puu_m2": zeros + 150**2, "pen_m2": zeros, "peu_m2": zeros, "pnu_m2": zeros, "quality": zeros + 1.0})
-    conf = status == "confirmed"
+    conf = status == TrackStatus.CONFIRMED
     ve = st.ve_mps[grid][tracked][conf] if st.ve_mps is not None else zeros[conf]
     vn = st.vn_mps[grid][tracked][conf] if st.vn_mps is not None else zeros[conf]
     pic_t, pic_id, pic_tgt = t[conf], track_id[conf], tid[conf]
@@ -161,7 +171,8 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
         seen = pic_tgt[lo:hi]
         for (ti, tgt, kill, trk) in [p for p in pending if p[0] <= t]:
             pending.remove((ti, tgt, kill, trk))
-            rows.append((ti, b.name, trk, tgt, "kill" if kill else "miss", kinds[tgt], 0.0, np.nan, ""))
+            rows.append((ti, b.name, trk, tgt, EngagementEvent.KILL if kill else EngagementEvent.MISS, kinds[tgt],
+                         0.0, np.nan, ""))
             state[tgt] = 2 if kill else 0
         busy_until = [x for x in busy_until if x > t]
         flights = [f for f in flights if f[1] > t]
@@ -174,7 +185,8 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
             for c, r_km in sorted(zip(cand[inside], rng_km[inside], strict=True), key=lambda x: x[1]):
                 if len(busy_until) >= b.fire_channels:
                     if not refused[c]:
-                        rows.append((t, b.name, c + 1000, c, "no-channel", kinds[c], 0.0, np.nan, "all channels busy"))
+                        rows.append((t, b.name, c + 1000, c, EngagementEvent.NO_CHANNEL, kinds[c], 0.0, np.nan,
+                                     "all channels busy"))
                         refused[c] = True
                     continue
                 if len(flights) + b.salvo_size > b.max_in_flight or inventory < b.salvo_size:
@@ -182,10 +194,11 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
                 t_launch = t + b.reaction_time_s
                 t_hit = t_launch + r_km * 1e3 / b.interceptor_speed_mps
                 kill = bool(rng.random() < b.pk.get(str(kinds[c]), 0.7))
-                rows.append((t, b.name, c + 1000, c, "engage", kinds[c], float(b.salvo_size), t_hit, ""))
+                rows.append((t, b.name, c + 1000, c, EngagementEvent.ENGAGE, kinds[c], float(b.salvo_size), t_hit, ""))
                 dt = b.launch_interval_s
                 for j in range(b.salvo_size):  # one launch row per interceptor
-                    rows.append((t_launch + j * dt, b.name, c + 1000, c, "launch", kinds[c], 1.0, t_hit + j * dt,
+                    rows.append((t_launch + j * dt, b.name, c + 1000, c, EngagementEvent.LAUNCH, kinds[c], 1.0,
+                                 t_hit + j * dt,
                                  f"launcher {j + 1}"))
                     flights.append((t_launch + j * dt, t_hit + j * dt))
                 inventory -= b.salvo_size
@@ -198,10 +211,11 @@ def _synthesize_engagement(run: RunData, d: Path, rng: np.random.Generator, pic_
                          inventory + b.reload_rounds, n_tracks[round(t)], b.track_capacity))
     for tgt in np.flatnonzero(hostile & (state != 2)).tolist():
         reason = str(tg["end_reason"][tgt]) if "end_reason" in tg else ""
-        if reason == "impact":
-            rows.append((float(tg["end_s"][tgt]), "", -1, tgt, "leak", kinds[tgt], 0.0, np.nan, "reached asset"))
+        if reason == EndReason.IMPACT:
+            rows.append((float(tg["end_s"][tgt]), "", -1, tgt, EngagementEvent.LEAK, kinds[tgt], 0.0, np.nan,
+                         "reached asset"))
         elif tg["end_s"][tgt] >= sc.duration_s:
-            rows.append((sc.duration_s, "", -1, tgt, "survived", kinds[tgt], 0.0, np.nan, ""))
+            rows.append((sc.duration_s, "", -1, tgt, EngagementEvent.SURVIVED, kinds[tgt], 0.0, np.nan, ""))
     rows.sort(key=lambda r: (r[0], r[3]))
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[]] * 9
     write_parquet(d / "events.parquet", {
@@ -229,7 +243,7 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
     tg = run.get("targets")
     n = len(tg["target_id"])
     rows = Rows()
-    rows.extend(n, time_s=tg["start_s"], stage="sensing", event="visible", target_id=np.arange(n),
+    rows.extend(n, time_s=tg["start_s"], stage=Stage.SENSING, event=Decision.VISIBLE, target_id=np.arange(n),
                 detail="in view from its start")
     if run.has("detections") and run.has("detection_labels"):
         lab = run.get("detection_labels")["target_id"]
@@ -238,7 +252,7 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
         m = lab >= 0
         np.minimum.at(first, lab[m], t[m])
         seen = np.flatnonzero(np.isfinite(first))
-        rows.extend(int(seen.size), time_s=first[seen], stage="sensing", event="detected", target_id=seen,
+        rows.extend(int(seen.size), time_s=first[seen], stage=Stage.SENSING, event=Decision.DETECTED, target_id=seen,
                     detail="first detection")
     if run.has("tracks"):
         tk = run.get("tracks")
@@ -246,11 +260,11 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
         trk, tt, stt = tk["track_id"][order], tk["time_s"][order], tk["status"][order]
         new = np.ones(trk.size, bool)
         new[1:] = trk[1:] != trk[:-1]
-        rows.extend(int(new.sum()), time_s=tt[new], stage="tracker", event="born", track_id=trk[new],
+        rows.extend(int(new.sum()), time_s=tt[new], stage=Stage.TRACKER, event=Decision.BORN, track_id=trk[new],
                     target_id=trk[new] - 1000, detail="tentative track from one detection")
-        conf = stt == "confirmed"
+        conf = stt == TrackStatus.CONFIRMED
         first_conf = conf & np.concatenate([[True], ~(conf[:-1] & (trk[1:] == trk[:-1]))])
-        rows.extend(int(first_conf.sum()), time_s=tt[first_conf], stage="tracker", event="confirmed",
+        rows.extend(int(first_conf.sum()), time_s=tt[first_conf], stage=Stage.TRACKER, event=Decision.CONFIRMED,
                     track_id=trk[first_conf], target_id=trk[first_conf] - 1000, detail="confirmed")
     if not run.has("events"):
         write_parquet(d / "decisions.parquet", to_table(sort_rows(rows.arrays())))
@@ -258,44 +272,51 @@ def _synthesize_decisions(run: RunData, d: Path) -> None:
     ev = run.get("events")
     name, tid, t = ev["event"], ev["target_id"], ev["time_s"]
     end = sc.duration_s
-    reaches = (tg["end_reason"] == "impact") & (tg["end_s"] <= end) if "end_reason" in tg else np.zeros(n, bool)
+    reaches = (tg["end_reason"] == EndReason.IMPACT) & (tg["end_s"] <= end) if "end_reason" in tg else np.zeros(n, bool)
     impact = np.where(reaches, tg["end_s"], np.nan)
     engaged_at: dict[int, list[float]] = {}
-    for i in np.flatnonzero(name == "engage").tolist():
+    for i in np.flatnonzero(name == EngagementEvent.ENGAGE).tolist():
         engaged_at.setdefault(int(tid[i]), []).append(float(t[i]))
-    leak_t = {int(tid[i]): float(t[i]) for i in np.flatnonzero(name == "leak").tolist()}
+    leak_t = {int(tid[i]): float(t[i]) for i in np.flatnonzero(name == EngagementEvent.LEAK).tolist()}
     waited: dict[int, float] = {}
     engaged_ok: set[int] = set()
     for i in range(len(t)):
         e, ti, g, track = str(name[i]), float(t[i]), int(tid[i]), int(ev["track_id"][i])
         battery = str(ev["battery"][i])
-        if e == "no-channel":
+        if e == EngagementEvent.NO_CHANNEL:
             later = [x for x in engaged_at.get(g, []) if x > ti]
             until = min([*later, leak_t.get(g, end), end])
             waited.setdefault(g, ti)
-            rows.add(time_s=ti, stage="fire_control", event="wait", reason="channels", battery=battery,
+            rows.add(time_s=ti, stage=Stage.FIRE_CONTROL, event=Decision.WAIT, reason=WaitReason.CHANNELS,
+                     battery=battery,
                      target_id=g, track_id=track, until_s=until, detail="all fire channels busy")
-        elif e == "engage":
-            rows.add(time_s=ti, stage="fire_control", event="engage", battery=battery, target_id=g, track_id=track,
+        elif e == EngagementEvent.ENGAGE:
+            rows.add(time_s=ti, stage=Stage.FIRE_CONTROL, event=Decision.ENGAGE, battery=battery, target_id=g,
+                     track_id=track,
                      interceptors=int(ev["interceptors"][i]), intercept_time_s=float(ev["intercept_time_s"][i]),
                      detail="engaged")
-        elif e == "launch":
-            rows.add(time_s=ti, stage="fire_control", event="launch", battery=battery, target_id=g, track_id=track,
+        elif e == EngagementEvent.LAUNCH:
+            rows.add(time_s=ti, stage=Stage.FIRE_CONTROL, event=Decision.LAUNCH, battery=battery, target_id=g,
+                     track_id=track,
                      interceptors=1, launcher=1, detail="launch")
-        elif e in ("kill", "miss"):
-            rows.add(time_s=ti, stage="fire_control", event="intercept",
-                     reason="kill" if e == "kill" else "correction_radius", battery=battery, target_id=g,
+        elif e in (EngagementEvent.KILL, EngagementEvent.MISS):
+            rows.add(time_s=ti, stage=Stage.FIRE_CONTROL, event=Decision.INTERCEPT,
+                     reason=InterceptResult.KILL if e == EngagementEvent.KILL else InterceptResult.CORRECTION_RADIUS,
+                     battery=battery, target_id=g,
                      track_id=track, detail=e)
-            rows.add(time_s=ti, stage="fire_control", event="assessed", reason=e, battery=battery, target_id=g,
+            rows.add(time_s=ti, stage=Stage.FIRE_CONTROL, event=Decision.ASSESSED, reason=e, battery=battery,
+                     target_id=g,
                      track_id=track, detail=e)
             engaged_ok.add(g)
-            if e == "kill":
-                rows.add(time_s=ti, stage="outcome", event="killed", battery=battery, target_id=g, track_id=track,
+            if e == EngagementEvent.KILL:
+                rows.add(time_s=ti, stage=Stage.OUTCOME, event=Decision.KILLED, battery=battery, target_id=g,
+                         track_id=track,
                          impact_s=float(impact[g]), detail="destroyed")
-        elif e in ("leak", "survived"):
-            code, since = ("channels", waited[g]) if g in waited else (
-                ("correction_radius", engaged_at[g][0]) if g in engaged_ok else ("not_closing", ti))
-            rows.add(time_s=ti, stage="outcome", event="leaked" if e == "leak" else "survived", reason=code,
+        elif e in (EngagementEvent.LEAK, EngagementEvent.SURVIVED):
+            code, since = (Cause.CHANNELS, waited[g]) if g in waited else (
+                (Cause.CORRECTION_RADIUS, engaged_at[g][0]) if g in engaged_ok else (Cause.NOT_CLOSING, ti))
+            rows.add(time_s=ti, stage=Stage.OUTCOME,
+                     event=Decision.LEAKED if e == EngagementEvent.LEAK else Decision.SURVIVED, reason=code,
                      battery=battery, target_id=g, cause_s=since, impact_s=float(impact[g]),
                      detail=f"got through: {code.replace('_', ' ')}")
     write_parquet(d / "decisions.parquet", to_table(sort_rows(rows.arrays())))

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from airpicture.decisions.schema import Rows
+from airpicture.vocab import CoastEnd, Decision, Stage, TrackEvent
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -94,7 +95,7 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     assoc_time = det_time_s[assoc_detection] if assoc_detection.size else np.zeros(0)
 
     # ---- born
-    start = rows_of("start")
+    start = rows_of(TrackEvent.START)
     st_tracks = assoc_track[assoc_started]
     st_det = assoc_detection[assoc_started]
     order = np.argsort(st_tracks, kind="stable")
@@ -103,12 +104,12 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     found = (st_tracks.size > 0) & (st_tracks[pos] == tid[start]) if st_tracks.size else np.zeros(start.size, bool)
     det_idx = np.where(found, st_det[pos] if st_tracks.size else -1, -1)
     label = np.where(det_idx >= 0, det_target[np.maximum(det_idx, 0)] if det_target.size else -1, -1)
-    rows.extend(int(start.size), time_s=t[start], stage="tracker", event="born", track_id=tid[start],
+    rows.extend(int(start.size), time_s=t[start], stage=Stage.TRACKER, event=Decision.BORN, track_id=tid[start],
                 target_id=label, sensor_id=sensor[start], detection_index=det_idx, quality=quality[start],
                 hits=1, detail="tentative track from one detection")
 
     # ---- confirmed: the hits that did it
-    conf = rows_of("confirm")
+    conf = rows_of(TrackEvent.CONFIRM)
     hits = _count_at_or_before(assoc_track, assoc_time, tid[conf], t[conf] + 1e-9)
     a_order = np.lexsort((assoc_time, assoc_track))
     a_trk, a_t = assoc_track[a_order], assoc_time[a_order]
@@ -128,11 +129,12 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
             text += f"; track score {score} (confirms at {confirm_score:g})"
         details.append(text)
     conf_target = followed(tid[conf])
-    rows.extend(int(conf.size), time_s=t[conf], stage="tracker", event="confirmed", track_id=tid[conf],
+    rows.extend(int(conf.size), time_s=t[conf], stage=Stage.TRACKER, event=Decision.CONFIRMED, track_id=tid[conf],
                 target_id=conf_target, hits=hits, quality=quality[conf], detail=details)
 
     # ---- last update of each track; deletions
-    upd = np.flatnonzero((ev_code == ev_of.get("update", -2)) | (ev_code == ev_of.get("start", -2)))
+    upd = np.flatnonzero((ev_code == ev_of.get(TrackEvent.UPDATE, -2))
+                   | (ev_code == ev_of.get(TrackEvent.START, -2)))
     ids, dense = _dense(tid)
     last_upd = np.full(ids.size, -np.inf)
     np.maximum.at(last_upd, dense[upd], t[upd])
@@ -162,7 +164,7 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
                            "sigma": "position uncertainty too large",
                            "coverage": "its prediction left every radar's coverage (range or horizon)",
                            "coast": "no radar update for the coast limit"}
-    rows.extend(int(dele.size), time_s=t[dele], stage="tracker", event="deleted", reason=reason,
+    rows.extend(int(dele.size), time_s=t[dele], stage=Stage.TRACKER, event=Decision.DELETED, reason=reason,
                 track_id=tid[dele], target_id=followed(tid[dele]), hits=n_hits,
                 misses=np.where(np.asarray(reason, dtype=object) == "misses", delete_misses, -1),
                 position_sigma_m=sig, quality=quality[dele],
@@ -171,8 +173,8 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
                         for r, h, s, g in zip(reason, n_hits.tolist(), since.tolist(), sig.tolist(), strict=True)])
 
     # ---- dropped for a more threatening candidate
-    drop = rows_of("dropped")
-    rows.extend(int(drop.size), time_s=t[drop], stage="tracker", event="dropped", reason=capacity_rule,
+    drop = rows_of(TrackEvent.DROPPED)
+    rows.extend(int(drop.size), time_s=t[drop], stage=Stage.TRACKER, event=Decision.DROPPED, reason=capacity_rule,
                 track_id=tid[drop], target_id=followed(tid[drop]), in_use=capacity if capacity is not None else -1,
                 limit=capacity if capacity is not None else -1,
                 detail="dropped at capacity for a candidate closer to a defended asset")
@@ -185,11 +187,11 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     np.minimum.at(end_t, dense[gone], t[gone])
 
     # ---- refused at capacity: the least threatening slot holder
-    ref = rows_of("refused")
+    ref = rows_of(TrackEvent.REFUSED)
     holder, holder_dist = _slot_holders(t, tid, dense, ids, history, conf_t, end_t, t[ref], assets_en)
     rule = capacity_rule.replace("_", " ")
     cap_text = f"all {capacity} slots held" if capacity is not None else "no slot free"
-    rows.extend(int(ref.size), time_s=t[ref], stage="tracker", event="refused", reason="capacity",
+    rows.extend(int(ref.size), time_s=t[ref], stage=Stage.TRACKER, event=Decision.REFUSED, reason="capacity",
                 track_id=tid[ref], target_id=followed(tid[ref]), other_track_id=holder,
                 in_use=capacity if capacity is not None else -1, limit=capacity if capacity is not None else -1,
                 quality=quality[ref],
@@ -256,13 +258,14 @@ def _coasting(rows: Rows, t: F64, tid: I64, dense: I64, ids: I64, upd: I64, conf
     same = np.append(d[1:] == d[:-1], False)
     final_end = np.minimum(end_t[d], t_end)
     until = np.where(same, nxt_t, final_end)
-    why = np.where(same, "resumed", np.where(np.isfinite(end_t[d]) & (end_t[d] <= t_end), "deleted", "run_end"))
+    why = np.where(same, CoastEnd.RESUMED,
+                   np.where(np.isfinite(end_t[d]) & (end_t[d] <= t_end), CoastEnd.DELETED, CoastEnd.RUN_END))
     gap = until - tu
     k = np.flatnonzero(gap > gap_s)
     if k.size == 0:
         return
     track = ids[d[k]]
-    rows.extend(int(k.size), time_s=tu[k] + gap_s, stage="tracker", event="coasting", reason=why[k],
+    rows.extend(int(k.size), time_s=tu[k] + gap_s, stage=Stage.TRACKER, event=Decision.COASTING, reason=why[k],
                 track_id=track, target_id=followed(track), until_s=until[k],
                 detail=[f"no detection for {g:.0f} s after {s:.1f} s" for g, s in
                         zip(gap[k].tolist(), tu[k].tolist(), strict=True)])

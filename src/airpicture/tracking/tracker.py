@@ -273,6 +273,33 @@ class Tracker:
             "live_confirmed": int(np.sum(s.status[act] == CONFIRMED)),
         }
 
+    # ------------------------------------------------------------ the engine's protocol (airpicture.stages)
+    _refusals_taken: int = 0  # refusals handed out by take_refusals so far
+
+    def take_refusals(self) -> tuple[F64, I64]:
+        """Capacity refusals since the last call, in order: (times s, ids of the refused candidate tracks)."""
+        n = self._refusals_taken
+        self._refusals_taken = len(self.refused_track_ids)
+        return (np.asarray(self.refused_times_s[n:], np.float64),
+                np.asarray(self.refused_track_ids[n:], np.int64))
+
+    def live_track_ids(self) -> I64:
+        """Ids of the tracks held now (tentative or confirmed)."""
+        s = self.store
+        return s.track_id[s.active()]
+
+    def track_slots(self) -> int:
+        """Slots of the track store now (at least the live tracks)."""
+        return int(self.store.capacity)
+
+    def history_rows(self) -> int:
+        """Rows of the track history held in memory."""
+        return len(self.history)
+
+    def drain_history(self, before_s: float) -> pa.Table:
+        """Remove and return the history rows earlier than ``before_s`` (see :meth:`.History.drain`)."""
+        return self.history.drain(before_s)
+
     def coast_limit_s(self) -> float:
         """A track not updated for this long (s) is deleted: no radar is looking at it any more.
         ``delete_coast_s`` if set; otherwise one scan of the slowest radar more than the misses that delete a

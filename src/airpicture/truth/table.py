@@ -13,13 +13,15 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.vocab import EndReason
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: Target end reasons, stored as strings in tables.
-END_IMPACT = "impact"  # reached its asset (threats) / hit the ground (ballistic)
-END_EXIT = "exit"  # left the area (civil traffic, replays)
-END_RUNNING = "running"  # still flying when the scenario ended
+END_IMPACT = EndReason.IMPACT  # reached its asset (threats) / hit the ground (ballistic)
+END_EXIT = EndReason.EXIT  # left the area (civil traffic, replays)
+END_RUNNING = EndReason.RUNNING  # still flying when the scenario ended
 
 _TIME_KEY = 1.0e7  # > span of scenario times (times are within [-86400, 2 * 86400])
 _TIME_OFFSET = 2.0e5
