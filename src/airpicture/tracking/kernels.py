@@ -32,9 +32,11 @@ same correlation).
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 CV = 0
 BALLISTIC = 1
@@ -676,6 +678,108 @@ def _mixture_imm(tptr, pslot, pdet, beta, beta0, trk_t, x, P, xm, Pm, mu, det_t,
             mu[i, mm] = max(mu[i, mm] / total, 1e-12)
         combine(xm[i], Pm[i], mu[i], x[i], P[i])
         trk_t[i] = t_star
+
+
+# ------------------------------------------------------------------------------------ entry points by bundle
+class TrackArrays(Protocol):
+    """The track store's state arrays (:class:`~airpicture.tracking.store.TrackStore`): each slot's time ``t``
+    (s), combined state ``x`` (N, 6) and covariance ``P`` (N, 6, 6), per-model states ``xm`` (N, M, 6),
+    covariances ``Pm`` (N, M, 6, 6) and mode probabilities ``mu`` (N, M)."""
+
+    @property
+    def t(self) -> NDArray[np.float64]: ...
+    @property
+    def x(self) -> NDArray[np.float64]: ...
+    @property
+    def P(self) -> NDArray[np.float64]: ...
+    @property
+    def xm(self) -> NDArray[np.float64]: ...
+    @property
+    def Pm(self) -> NDArray[np.float64]: ...
+    @property
+    def mu(self) -> NDArray[np.float64]: ...
+
+
+class MeasurementArrays(Protocol):
+    """One sensor's detections in kernel units (:class:`~airpicture.tracking.sensors.DetectionBatch`): times
+    ``time_s`` (s), measurements ``z`` (K, 4), sigmas ``sigma`` (K, 4), dimensions ``dim`` (K,)."""
+
+    @property
+    def time_s(self) -> NDArray[np.float64]: ...
+    @property
+    def z(self) -> NDArray[np.float64]: ...
+    @property
+    def sigma(self) -> NDArray[np.float64]: ...
+    @property
+    def dim(self) -> NDArray[np.int64]: ...
+
+
+class SensorPose(Protocol):
+    """Where a radar is (``position`` (3,), site ENU m) and how it is turned (``rotation`` (3, 3), site axes to
+    the radar's)."""
+
+    @property
+    def position(self) -> NDArray[np.float64]: ...
+    @property
+    def rotation(self) -> NDArray[np.float64]: ...
+
+
+class Models(Protocol):
+    """Motion models (:class:`~airpicture.tracking.models.MotionModels`): ``kinds`` (M,), process noises ``q``
+    (M,), turn rates ``omega`` (M,), IMM switching rate ``kappa`` (1/s)."""
+
+    @property
+    def kinds(self) -> NDArray[np.int64]: ...
+    @property
+    def q(self) -> NDArray[np.float64]: ...
+    @property
+    def omega(self) -> NDArray[np.float64]: ...
+    @property
+    def kappa(self) -> float: ...
+
+
+# The tracker calls these with its own bundles (store, batch, sensor, models). The compiled kernels below them
+# keep flat array arguments: Numba types every field of a tuple argument on every call, which costs a few
+# microseconds per call (BENCHMARKS.md, "Compiled kernels with named arguments"), and the tracker makes about
+# fifteen such calls per scan.
+def gate(pslot: NDArray[np.int64], pdet: NDArray[np.int64], tracks: TrackArrays, meas: MeasurementArrays,
+         pose: SensorPose, models: Models, out_d2: NDArray[np.float64], out_lnn: NDArray[np.float64],
+         gamma: NDArray[np.float64] | None = None, q: NDArray[np.float64] | None = None) -> None:
+    """:func:`gate_pairs` on bundles; ``q`` replaces the models' process noises (manoeuvre recovery)."""
+    gate_pairs(pslot, pdet, tracks.t, tracks.xm, tracks.Pm, tracks.mu, meas.time_s, meas.z, meas.sigma, meas.dim,
+               pose.position, pose.rotation, models.kinds, models.q if q is None else q, models.omega,
+               models.kappa, out_d2, out_lnn, gamma)
+
+
+def update(pslot: NDArray[np.int64], pdet: NDArray[np.int64], tracks: TrackArrays, meas: MeasurementArrays,
+           pose: SensorPose, models: Models, q: NDArray[np.float64] | None = None) -> None:
+    """:func:`update_assigned` on bundles; ``q`` replaces the models' process noises (manoeuvre recovery)."""
+    update_assigned(pslot, pdet, tracks.t, tracks.x, tracks.P, tracks.xm, tracks.Pm, tracks.mu, meas.time_s,
+                    meas.z, meas.sigma, meas.dim, pose.position, pose.rotation, models.kinds,
+                    models.q if q is None else q, models.omega, models.kappa)
+
+
+def update_pda(tptr: NDArray[np.int64], pslot: NDArray[np.int64], pdet: NDArray[np.int64],
+               beta: NDArray[np.float64], beta0: NDArray[np.float64], tracks: TrackArrays, meas: MeasurementArrays,
+               pose: SensorPose, models: Models) -> None:
+    """:func:`update_mixture` on bundles."""
+    update_mixture(tptr, pslot, pdet, beta, beta0, tracks.t, tracks.x, tracks.P, tracks.xm, tracks.Pm, tracks.mu,
+                   meas.time_s, meas.z, meas.sigma, meas.dim, pose.position, pose.rotation, models.kinds, models.q,
+                   models.omega, models.kappa)
+
+
+def predict(slots: NDArray[np.int64], tracks: TrackArrays, t: float, models: Models, xout: NDArray[np.float64],
+            Pout: NDArray[np.float64]) -> None:
+    """:func:`predict_combined` on bundles."""
+    predict_combined(slots, tracks.t, tracks.xm, tracks.Pm, tracks.mu, t, models.kinds, models.q, models.omega,
+                     models.kappa, xout, Pout)
+
+
+def worst_sigma(slots: NDArray[np.int64], tracks: TrackArrays, t: float, models: Models,
+                out: NDArray[np.float64]) -> None:
+    """:func:`position_sigma` on bundles."""
+    position_sigma(slots, tracks.t, tracks.xm, tracks.Pm, tracks.mu, t, models.kinds, models.q, models.omega,
+                   models.kappa, out)
 
 
 def gate_pairs(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,

@@ -374,16 +374,11 @@ class Tracker:
         items.sort(key=lambda it: it[0])
         return [(k, rows, look, may_hold) for _, k, rows, look, may_hold in items]
 
-    def _mk(self) -> tuple[I64, F64, F64, float]:
-        """The motion models' kernel arguments: kinds, process noises, turn rates, switching rate."""
-        m = self.models
-        return m.kinds, m.q, m.omega, m.kappa
-
     def _predict(self, slots: I64, t: float) -> tuple[F64, F64]:
         s = self.store
         x = np.empty((slots.shape[0], 6))
         P = np.empty((slots.shape[0], 6, 6))
-        kernels.predict_combined(slots, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), x, P)
+        kernels.predict(slots, s, t, self.models, x, P)
         return x, P
 
     def _batch(self, k: int, det: Detections, rows: I64, look: Look | None, carried: NDArray[np.bool_],
@@ -485,8 +480,7 @@ class Tracker:
         pslot = pre[pt]
         d2 = np.empty(pt.shape[0])
         lnn = np.empty(pt.shape[0])
-        kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
-                           sensor.rotation, *self._mk(), d2, lnn, self.gamma)
+        kernels.gate(pslot, pd, s, b, sensor, self.models, d2, lnn, self.gamma)
         ok = d2 <= (self.gamma[b.dim[pd]] if with_rr else self.gamma[3])
         pt, pd, pslot, lnn = pt[ok], pd[ok], pslot[ok], lnn[ok]
         if pt.size == 0:
@@ -552,7 +546,6 @@ class Tracker:
             return none
         q = self._q_recovery
         assert q is not None  # only called with manoeuvre recovery on
-        kinds, omega, kappa = self.models.kinds, self.models.omega, self.models.kappa
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
         gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
@@ -564,8 +557,7 @@ class Tracker:
         pslot, pd = cand[ct], free[cd]
         d2 = np.empty(ct.shape[0])
         lnn = np.empty(ct.shape[0])
-        kernels.gate_pairs(pslot, pd, s.t, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim, sensor.position,
-                           sensor.rotation, kinds, q, omega, kappa, d2, lnn, self.gamma)
+        kernels.gate(pslot, pd, s, b, sensor, self.models, d2, lnn, self.gamma, q)
         score = lnn + self._ln_pd_ratio - b.log_clutter[pd]
         ok = (d2 <= self.gamma[b.dim[pd]]) & (score > RECOVERY_MIN_SCORE)
         ct, pslot, pd, score = ct[ok], pslot[ok], pd[ok], score[ok]
@@ -573,8 +565,7 @@ class Tracker:
             return none
         ch = assign_gnn(ct, pd, score, cand.shape[0], n_det)
         cs, cdet = pslot[ch], pd[ch]
-        kernels.update_assigned(cs, cdet, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
-                                sensor.position, sensor.rotation, kinds, q, omega, kappa)
+        kernels.update(cs, cdet, s, b, sensor, self.models, q)
         s.score_hits(cs, self._ln_miss + score[ch])
         used_r = np.zeros(n_det, dtype=bool)
         used_r[cdet] = True
@@ -646,8 +637,7 @@ class Tracker:
         if cs.size == 0:
             return _EMPTY, _NO_SCORE, used
         sensor = self.sensors.sensors[k]
-        kernels.update_assigned(cs, cd, s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s, b.z, b.sigma, b.dim,
-                                sensor.position, sensor.rotation, *self._mk())
+        kernels.update(cs, cd, s, b, sensor, self.models)
         s.score_hits(cs, inc)
         used[cd] = True
         self.counters["updates"] += int(cs.shape[0])
@@ -670,8 +660,7 @@ class Tracker:
         self.counters["jpda_approximated_clusters"] += n_approx
         starts = np.concatenate(([0], np.flatnonzero(np.diff(pt)) + 1))
         tptr = np.concatenate((starts, [pt.shape[0]])).astype(np.int64)
-        kernels.update_mixture(tptr, pslot, pd, beta, beta0[starts], s.t, s.x, s.P, s.xm, s.Pm, s.mu, b.time_s,
-                               b.z, b.sigma, b.dim, sensor.position, sensor.rotation, *self._mk())
+        kernels.update_pda(tptr, pslot, pd, beta, beta0[starts], s, b, sensor, self.models)
         upd = pslot[starts]
         s.score_hits(upd, self._ln_miss + _log1p_sum_exp(score, starts))
         self.counters["updates"] += int(upd.shape[0])
@@ -781,7 +770,7 @@ class Tracker:
         if cand.size == 0:
             return
         sig = np.empty(cand.shape[0])
-        kernels.position_sigma(cand, s.t, s.xm, s.Pm, s.mu, t, *self._mk(), sig)
+        kernels.worst_sigma(cand, s, t, self.models, sig)
         self._delete(cand[sig > lim], t, "deleted_sigma")
 
 
