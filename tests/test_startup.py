@@ -66,8 +66,11 @@ def test_scenario_models_stand_alone() -> None:
     code = ("import sys, airpicture.scenario, airpicture.placement; "
             "print(sorted(m for m in sys.modules if m.startswith('airpicture.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert eval(out) == ["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario",
-                         "airpicture.terrain", "airpicture.terrain.config"]  # the [terrain] models only
+    scenario_modules = [f"airpicture.scenario.{m}" for m in ("base", "batteries", "loading", "model", "places",
+                                                             "sensors", "threats", "tracker")]
+    assert eval(out) == sorted(["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario",
+                                *scenario_modules, "airpicture.terrain",
+                                "airpicture.terrain.config"])  # the [terrain] models only
 
 
 PROBE_MODULE = textwrap.dedent("""

@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from airpicture.scenario import Strict, _doc
+from airpicture.scenario.base import Strict, _doc
 
 #: Motion profiles that can follow the terrain at their height above ground.
 FOLLOWING_PROFILES = ("cruise", "loiter")
