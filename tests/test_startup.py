@@ -68,8 +68,8 @@ def test_scenario_models_stand_alone() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     scenario_modules = [f"airpicture.scenario.{m}" for m in ("base", "batteries", "loading", "model", "places",
                                                              "sensors", "threats", "tracker")]
-    assert eval(out) == sorted(["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario",
-                                *scenario_modules, "airpicture.terrain",
+    assert eval(out) == sorted(["airpicture.errors", "airpicture.geodesy", "airpicture.placement",
+                                "airpicture.scenario", *scenario_modules, "airpicture.terrain",
                                 "airpicture.terrain.config"])  # the [terrain] models only
 
 

@@ -10,16 +10,17 @@ import errno
 import json
 import sys
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from airpicture import exits
-from airpicture.errors import InputError
+from airpicture.errors import InputError, RenamedFieldWarning
 from airpicture.tracking.cli import track
 
 if TYPE_CHECKING:
@@ -386,10 +387,24 @@ def compare(
 
 def main() -> None:
     """Console entry point: exit codes as :mod:`airpicture.exits` documents them (0 only on success)."""
-    with exits.handled_signals():
+    with exits.handled_signals(), warnings.catch_warnings():
+        warnings.simplefilter("once", RenamedFieldWarning)  # one note per file and renamed field
+        warnings.showwarning = _show_warning(warnings.showwarning)
         code = _main()
     if code:
         sys.exit(code)
+
+
+def _show_warning(default: Any) -> Any:
+    """``warnings.showwarning`` printing a :class:`RenamedFieldWarning` as a note, other warnings as ``default``."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, RenamedFieldWarning):
+            err.print(f"[yellow]note[/]: {escape(str(message))}", highlight=False, soft_wrap=True)
+        else:
+            default(message, category, *args, **kwargs)
+
+    return show
 
 
 def _main() -> int:

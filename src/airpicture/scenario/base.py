@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -48,9 +48,20 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
 
+    #: Fields renamed since files were first written: old name -> new name. The old name is still read, with the
+    #: same meaning (giving both is refused); :func:`airpicture.scenario.loading.parse_scenario` warns of it.
+    old_names: ClassVar[dict[str, str]] = {}
+
     @model_validator(mode="before")
     @classmethod
     def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(old in data for old in cls.old_names):
+            data = dict(data)
+            for old, new in cls.old_names.items():
+                if old in data:
+                    if new in data:
+                        raise ValueError(f"'{old}' is the old name of '{new}' (the same field); give '{new}' only")
+                    data[new] = data.pop(old)
         if isinstance(data, Mapping):
             known = set(cls.model_fields)
             for info in cls.model_fields.values():

@@ -7,16 +7,18 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from airpicture.errors import InputError, Problem
-from airpicture.scenario.base import MAX_FILE_BYTES, MAX_NESTING
+from airpicture.errors import InputError, Problem, RenamedFieldWarning
+from airpicture.scenario.base import MAX_FILE_BYTES, MAX_NESTING, Strict
 from airpicture.scenario.model import Scenario
+from airpicture.scenario.threats import CivilTraffic, CruiseProfile, Raid
 
 BUILTIN_PACKAGE = "airpicture.scenarios"
 DEFAULT_SCENARIO = "default"
@@ -40,12 +42,19 @@ def _describe_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+#: new name -> old name of every renamed field (see ``Strict.old_names``)
+_OLD_NAME = {new: old for model in (Raid, CivilTraffic, CruiseProfile) for old, new in model.old_names.items()}
+
+
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
-    """Drop discriminator tags (e.g. ``'straight'``) that pydantic inserts into union locations."""
+    """Drop discriminator tags (e.g. ``'straight'``) that pydantic inserts into union locations, and name a
+    renamed field as the file does (its old name, where the file uses it)."""
     out: list[Any] = []
     cur = data
     for part in loc:
         if isinstance(cur, Mapping):
+            if part not in cur and _OLD_NAME.get(part) in cur:
+                part = _OLD_NAME[part]
             if part in cur:
                 out.append(part)
                 cur = cur[part]
@@ -88,15 +97,52 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
     return problems
 
 
-def parse_scenario(data: Mapping[str, Any], source: str, base_dir: Path | None = None) -> Scenario:
+def old_names_used(data: Any) -> list[tuple[str, str, str]]:
+    """``(path, old name, new name)`` of each field a scenario mapping names by its old name (``raids[0]``,
+    ``altitude_m``, ``height_m``)."""
+    found: list[tuple[str, str, str]] = []
+
+    def look(item: Any, where: str, model: type[Strict]) -> None:
+        if isinstance(item, Mapping):
+            found.extend((where, old, new) for old, new in model.old_names.items() if old in item)
+
+    if isinstance(data, Mapping):
+        for section, model in (("raids", Raid), ("civil_traffic", CivilTraffic)):
+            items = data.get(section)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                look(item, f"{section}[{i}]", model)
+                profile = item.get("profile") if isinstance(item, Mapping) else None
+                if section == "raids" and isinstance(profile, Mapping) and profile.get("kind") == "cruise":
+                    look(profile, f"raids[{i}].profile", CruiseProfile)
+    return found
+
+
+def renamed_note(source: str, used: Sequence[tuple[str, str, str]]) -> str:
+    """The note telling which fields ``source`` names by their old names, and their new names."""
+    parts = []
+    for old, new in dict.fromkeys((old, new) for _, old, new in used):
+        parts.append(", ".join(f"{path}.{o}" for path, o, _ in used if o == old) + f" -> {new}")
+    return (f"{source}: fields renamed: " + "; ".join(parts) + ". The old names are still read, with the same "
+            "meaning (a height above the ground, metres); rename them in the file: altitude_m now always means a "
+            "WGS84 ellipsoidal height (of the site, of a radar's ground)")
+
+
+def parse_scenario(data: Mapping[str, Any], source: str, base_dir: Path | None = None, *,
+                   warn_old_names: bool = True) -> Scenario:
     """Validate a scenario mapping; raise :class:`InputError` naming ``source`` on failure.
 
-    Replay file paths are resolved against ``base_dir`` (the scenario file's folder).
+    Replay file paths are resolved against ``base_dir`` (the scenario file's folder). A field named by its old
+    name (``altitude_m`` of a raid, now ``height_m``) is read under its new one, with a
+    :class:`~airpicture.errors.RenamedFieldWarning` (unless ``warn_old_names`` is false: a results folder's
+    resolved scenario, written by an earlier version, is read as it is).
     """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise InputError(source, problems_from_validation(err, data)) from None
+    used = old_names_used(data) if warn_old_names else []
+    if used:
+        warnings.warn(RenamedFieldWarning(renamed_note(source, used)), stacklevel=2)
     if base_dir is not None and scenario.replays:
         replays = []
         for rp in scenario.replays:

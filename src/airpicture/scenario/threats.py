@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -46,6 +46,8 @@ class WaypointProfile(Strict):
 class CruiseProfile(Strict):
     """Low-altitude cruise at constant height above the ground, optional waypoints, pop-up and dive at the end."""
 
+    old_names: ClassVar[dict[str, str]] = {"popup_altitude_m": "popup_height_m"}
+
     kind: Literal["cruise"] = "cruise"
     waypoints_m: list[PointEN] = _doc("Optional route points [east, north], metres from the site",
                                                   default_factory=list, max_length=1000)
@@ -54,7 +56,8 @@ class CruiseProfile(Strict):
     max_lateral_accel_mps2: float = _doc("Lateral acceleration in turns, m/s^2", default=20.0, gt=0, le=1000)
     popup_distance_m: float = _doc("Distance to go at which the missile climbs (0: no pop-up)", default=0.0, ge=0,
                                    le=5e6)
-    popup_altitude_m: float = _doc("Height reached in the pop-up, metres", default=500.0, ge=0, le=1e5)
+    popup_height_m: float = _doc("Height above the ground reached in the pop-up, metres (formerly popup_altitude_m, "
+                                 "still read)", default=500.0, ge=0, le=1e5)
     dive_distance_m: float = _doc("Distance to go over which it dives to the ground", default=2000.0, ge=0, le=5e6)
 
 
@@ -105,6 +108,8 @@ class Signature(Strict):
 class Raid(Signature):
     """A group of threats of one kind launched over a time window from an approach sector toward one asset."""
 
+    old_names: ClassVar[dict[str, str]] = {"altitude_m": "height_m"}
+
     name: str = _doc("Display name", default="raid", max_length=MAX_LABEL_LENGTH)
     kind: ThreatKind = _doc("Threat kind")
     count: int = _doc("Number of threats", ge=0, le=1_000_000)
@@ -122,7 +127,8 @@ class Raid(Signature):
                                   default=360.0, ge=0, le=360)
     start_distance_m: float = _doc("Distance from the asset at launch/appearance, metres", gt=0, le=5e6)
     speed_mps: float | None = _doc("Speed, m/s (not used for ballistic profiles)", default=None, gt=0, le=20000)
-    altitude_m: float = _doc("Flight height above the ground, metres", default=1000.0, ge=0, le=1e5)
+    height_m: float = _doc("Flight height above the ground, metres (formerly altitude_m, still read; altitude_m "
+                           "elsewhere is a WGS84 ellipsoidal height)", default=1000.0, ge=0, le=1e5)
     profile: Profile = _doc("Motion profile", default_factory=StraightProfile)
 
     @model_validator(mode="after")
@@ -137,6 +143,8 @@ class Raid(Signature):
 class CivilTraffic(Signature):
     """Civil flights crossing the area on straight lines at cruise height; not threats."""
 
+    old_names: ClassVar[dict[str, str]] = {"altitude_min_m": "height_min_m", "altitude_max_m": "height_max_m"}
+
     name: str = _doc("Display name", default="civil", max_length=MAX_LABEL_LENGTH)
     kind: CivilKind = _doc("Civil aircraft type", default="airliner")
     count: int = _doc("Number of flights", ge=0, le=1_000_000)
@@ -150,15 +158,17 @@ class CivilTraffic(Signature):
                                default=200e3, ge=0, le=5e6)
     speed_min_mps: float = _doc("Slowest ground speed, m/s", default=200.0, gt=0, le=400)
     speed_max_mps: float = _doc("Fastest ground speed, m/s", default=260.0, gt=0, le=400)
-    altitude_min_m: float = _doc("Lowest cruise height, metres", default=8000.0, ge=0, le=1e5)
-    altitude_max_m: float = _doc("Highest cruise height, metres", default=12000.0, ge=0, le=1e5)
+    height_min_m: float = _doc("Lowest cruise height above the ground, metres (formerly altitude_min_m, still read)",
+                               default=8000.0, ge=0, le=1e5)
+    height_max_m: float = _doc("Highest cruise height above the ground, metres (formerly altitude_max_m, still read)",
+                               default=12000.0, ge=0, le=1e5)
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
         if self.speed_min_mps > self.speed_max_mps:
             raise ValueError("speed_min_mps must not exceed speed_max_mps")
-        if self.altitude_min_m > self.altitude_max_m:
-            raise ValueError("altitude_min_m must not exceed altitude_max_m")
+        if self.height_min_m > self.height_max_m:
+            raise ValueError("height_min_m must not exceed height_max_m")
         if self.max_offset_m >= self.area_radius_m:
             raise ValueError("max_offset_m must be less than area_radius_m")
         return self
