@@ -28,9 +28,12 @@ def _norms(v: F64) -> F64:
     return np.sqrt(np.add.reduce(v * v, axis=1))
 
 
-def _accel(pos: F64, vel: F64, radius_m: float, beta: F64) -> F64:
+def _accel(pos: F64, vel: F64, radius_m: float, beta: F64 | None) -> F64:
+    """Acceleration (K, 2) of gravity, plus drag where ``beta`` is finite (None: no missile has drag)."""
     r = _norms(pos)
     a = -MU_EARTH * pos / (r**3)[:, None]
+    if beta is None:
+        return a
     # Drag acts on the descent only: the arc starts at burnout, and the boost through the dense lower
     # atmosphere is not modelled; re-entry deceleration is what a tracker sees.
     drag = np.isfinite(beta) & (np.add.reduce(pos * vel, axis=1) < 0.0)
@@ -43,7 +46,7 @@ def _accel(pos: F64, vel: F64, radius_m: float, beta: F64) -> F64:
     return a
 
 
-def _rk4(pos: F64, vel: F64, h: float, radius_m: float, beta: F64) -> tuple[F64, F64]:
+def _rk4(pos: F64, vel: F64, h: float, radius_m: float, beta: F64 | None) -> tuple[F64, F64]:
     a1 = _accel(pos, vel, radius_m, beta)
     p2, v2 = pos + 0.5 * h * vel, vel + 0.5 * h * a1
     a2 = _accel(p2, v2, radius_m, beta)
@@ -68,8 +71,9 @@ def _fly(v0: F64, radius_m: float, beta: F64, h: float, keep: bool = False, max_
     history_p, history_v = [pos.copy()], [vel.copy()]
     t = 0.0
     flying = np.ones(k, dtype=bool)
+    drag_beta = beta if np.isfinite(beta).any() else None  # no drag at all: gravity alone, the same numbers
     while flying.any() and t < max_time_s:
-        new_p, new_v = _rk4(pos, vel, h, radius_m, beta)
+        new_p, new_v = _rk4(pos, vel, h, radius_m, drag_beta)
         r_old = _norms(pos)
         r_new = _norms(new_p)
         apogee = np.where(flying, np.maximum(apogee, r_new - radius_m), apogee)
