@@ -67,7 +67,7 @@ def _walk(data: Any, tokens: tuple[Token, ...]) -> tuple[Any, Token]:
                 raise PathError(f"{where} is {kind}, it has no field '{tok}'")
             if tok not in node:
                 renamed = _renamed_fields().get(tok)
-                if renamed in node:
+                if renamed is not None and renamed in node:
                     raise PathError(f"no field '{tok}' in {where}: it is now called '{renamed}' (the same height "
                                     f"above the ground, metres); write {format_path((*tokens[:depth], renamed))}")
                 close = difflib.get_close_matches(tok, sorted(map(str, node)), n=1, cutoff=0.6)
