@@ -40,7 +40,7 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "ready_rounds": ({"batteries__0__rounds_per_launcher": 0, "batteries__0__reload_rounds": 0}, "no ready rounds",
                      "no ready round on any launcher"),
     "envelope": ({"batteries__0__envelopes": {"aircraft": {"min_range_m": 0.0, "max_range_m": 1000.0,
-                                                           "min_altitude_m": 0.0, "max_altitude_m": 20000.0}}},
+                                                           "min_height_m": 0.0, "max_height_m": 20000.0}}},
                  "out of the engagement envelope", "not engageable: intercept point outside the envelope"),
     "pk_draw": ({"batteries__0__pk": {"aircraft": 0.0}}, "missed: interceptors failed the Pk draw",
                 "inside the correction radius, but the draw failed the Pk"),

@@ -201,12 +201,16 @@ def _with_old_names(data: dict) -> dict:
             profile["popup_altitude_m"] = profile.pop("popup_height_m")
     old["civil_traffic"][0]["altitude_min_m"] = 9000.0
     old["civil_traffic"][0]["altitude_max_m"] = 11000.0
+    old["batteries"][0]["envelopes"] = {"drone": {"min_range_m": 1000.0, "max_range_m": 20000.0,
+                                                  "min_altitude_m": 5.0, "max_altitude_m": 4000.0}}
     return old
 
 
 def test_old_field_names_are_read_with_the_same_meaning() -> None:
     new = _mutate(["civil_traffic", 0, "height_min_m"], 9000.0)
     new["civil_traffic"][0]["height_max_m"] = 11000.0
+    new["batteries"][0]["envelopes"] = {"drone": {"min_range_m": 1000.0, "max_range_m": 20000.0,
+                                                  "min_height_m": 5.0, "max_height_m": 4000.0}}
     with pytest.warns(RenamedFieldWarning) as record:
         from_old = parse_scenario(_with_old_names(BASE), "old.toml")
     assert from_old == parse_scenario(new, "new.toml")
@@ -216,7 +220,9 @@ def test_old_field_names_are_read_with_the_same_meaning() -> None:
     text = str(record[0].message)
     assert text.startswith("old.toml: fields renamed: raids[0].altitude_m, raids[1].altitude_m")
     for part in ("-> height_m", "raids[1].profile.popup_altitude_m -> popup_height_m",
-                 "civil_traffic[0].altitude_min_m -> height_min_m", "civil_traffic[0].altitude_max_m -> height_max_m"):
+                 "civil_traffic[0].altitude_min_m -> height_min_m", "civil_traffic[0].altitude_max_m -> height_max_m",
+                 "batteries[0].envelopes.drone.min_altitude_m -> min_height_m",
+                 "batteries[0].envelopes.drone.max_altitude_m -> max_height_m"):
         assert part in text
 
 
@@ -246,8 +252,10 @@ def test_an_error_in_an_old_name_names_it_as_written(tmp_path: Path) -> None:
     data = _with_old_names(BASE)
     data["raids"][0]["altitude_m"] = -5.0
     data["raids"][1]["profile"]["popup_altitude_m"] = math.nan
+    data["batteries"][0]["envelopes"]["drone"]["max_altitude_m"] = -1.0
     _assert_clean_failure(tmp_path, _write(tmp_path, data), "raids[0].altitude_m", "greater than or equal to 0",
-                          "raids[1].profile.popup_altitude_m", "finite")
+                          "raids[1].profile.popup_altitude_m", "finite",
+                          "batteries[0].envelopes.drone.max_altitude_m", "greater than 0")
 
 
 def test_a_field_path_with_an_old_name_is_refused_with_the_new_one() -> None:

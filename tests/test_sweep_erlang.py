@@ -26,7 +26,7 @@ REPLICATIONS = 10
 
 
 def loss_system_scenario(count: int, seed: int, spread_s: float = SPREAD_S, with_radar: bool = False) -> dict:
-    envelope = {"min_range_m": 0.0, "max_range_m": 30000.0, "min_altitude_m": 0.0, "max_altitude_m": 20000.0}
+    envelope = {"min_range_m": 0.0, "max_range_m": 30000.0, "min_height_m": 0.0, "max_height_m": 20000.0}
     data = {
         "name": "erlang-loss-system", "seed": seed, "duration_s": spread_s + 200.0,
         "site": {"latitude_deg": 34.5, "longitude_deg": -38.2},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -13,18 +13,22 @@ from airpicture.scenario.places import Place
 class Envelope(Strict):
     """Where an interceptor can meet a threat of one kind, measured from the battery."""
 
+    old_names: ClassVar[dict[str, str]] = {"min_altitude_m": "min_height_m", "max_altitude_m": "max_height_m"}
+
     min_range_m: float = _doc("Minimum intercept range, metres", ge=0, le=5e6)
     max_range_m: float = _doc("Maximum intercept range, metres", gt=0, le=5e6)
-    min_altitude_m: float = _doc("Minimum intercept altitude, metres", ge=0, le=2e6)
-    max_altitude_m: float = _doc("Maximum intercept altitude, metres", gt=0, le=2e6)
+    min_height_m: float = _doc("Lowest intercept height above the ground, metres (formerly min_altitude_m, still "
+                               "read)", ge=0, le=2e6)
+    max_height_m: float = _doc("Highest intercept height above the ground, metres (formerly max_altitude_m, still "
+                               "read)", gt=0, le=2e6)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min_range_m > self.max_range_m:
             raise ValueError(f"min_range_m ({self.min_range_m}) is greater than max_range_m ({self.max_range_m})")
-        if self.min_altitude_m > self.max_altitude_m:
+        if self.min_height_m > self.max_height_m:
             raise ValueError(
-                f"min_altitude_m ({self.min_altitude_m}) is greater than max_altitude_m ({self.max_altitude_m})"
+                f"min_height_m ({self.min_height_m}) is greater than max_height_m ({self.max_height_m})"
             )
         return self
 
@@ -33,12 +37,12 @@ def _default_envelopes() -> dict[str, Envelope]:
     # Orders of magnitude from open sources on long-range SAM systems: ~150 km against aircraft, less
     # against small low fliers (horizon-limited anyway) and ~40 km against ballistic missiles.
     return {
-        "aircraft": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
-        "cruise_missile": Envelope(min_range_m=3e3, max_range_m=40e3, min_altitude_m=10, max_altitude_m=10e3),
-        "drone": Envelope(min_range_m=3e3, max_range_m=60e3, min_altitude_m=10, max_altitude_m=10e3),
-        "ballistic_missile": Envelope(min_range_m=5e3, max_range_m=40e3, min_altitude_m=2e3, max_altitude_m=25e3),
-        "airliner": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
-        "general_aviation": Envelope(min_range_m=3e3, max_range_m=150e3, min_altitude_m=10, max_altitude_m=27e3),
+        "aircraft": Envelope(min_range_m=3e3, max_range_m=150e3, min_height_m=10, max_height_m=27e3),
+        "cruise_missile": Envelope(min_range_m=3e3, max_range_m=40e3, min_height_m=10, max_height_m=10e3),
+        "drone": Envelope(min_range_m=3e3, max_range_m=60e3, min_height_m=10, max_height_m=10e3),
+        "ballistic_missile": Envelope(min_range_m=5e3, max_range_m=40e3, min_height_m=2e3, max_height_m=25e3),
+        "airliner": Envelope(min_range_m=3e3, max_range_m=150e3, min_height_m=10, max_height_m=27e3),
+        "general_aviation": Envelope(min_range_m=3e3, max_range_m=150e3, min_height_m=10, max_height_m=27e3),
     }
 
 

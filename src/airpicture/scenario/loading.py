@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from airpicture.errors import InputError, Problem, RenamedFieldWarning
 from airpicture.scenario.base import MAX_FILE_BYTES, MAX_NESTING, Strict
+from airpicture.scenario.batteries import Envelope
 from airpicture.scenario.model import Scenario
 from airpicture.scenario.threats import CivilTraffic, CruiseProfile, Raid
 
@@ -43,7 +44,8 @@ def _describe_input(value: Any) -> str:
 
 
 #: new name -> old name of every renamed field (see ``Strict.old_names``)
-_OLD_NAME = {new: old for model in (Raid, CivilTraffic, CruiseProfile) for old, new in model.old_names.items()}
+_OLD_NAME = {new: old for model in (Raid, CivilTraffic, CruiseProfile, Envelope)
+             for old, new in model.old_names.items()}
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -114,6 +116,11 @@ def old_names_used(data: Any) -> list[tuple[str, str, str]]:
                 profile = item.get("profile") if isinstance(item, Mapping) else None
                 if section == "raids" and isinstance(profile, Mapping) and profile.get("kind") == "cruise":
                     look(profile, f"raids[{i}].profile", CruiseProfile)
+        batteries = data.get("batteries")
+        for i, battery in enumerate(batteries if isinstance(batteries, list) else []):
+            envelopes = battery.get("envelopes") if isinstance(battery, Mapping) else None
+            for kind, envelope in (envelopes.items() if isinstance(envelopes, Mapping) else ()):
+                look(envelope, f"batteries[{i}].envelopes.{kind}", Envelope)
     return found
 
 

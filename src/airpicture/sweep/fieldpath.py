@@ -81,9 +81,9 @@ def _walk(data: Any, tokens: tuple[Token, ...]) -> tuple[Any, Token]:
 def _renamed_fields() -> dict[str, str]:
     """Old name -> new name of every renamed scenario field (scenario files still accept the old names; a field path
     must use the new one, since it also names the sweep's columns)."""
-    from airpicture.scenario import CivilTraffic, CruiseProfile, Raid
+    from airpicture.scenario import CivilTraffic, CruiseProfile, Envelope, Raid
 
-    return {old: new for model in (Raid, CivilTraffic, CruiseProfile) for old, new in model.old_names.items()}
+    return {old: new for model in (Raid, CivilTraffic, CruiseProfile, Envelope) for old, new in model.old_names.items()}
 
 
 def get_at(data: Any, tokens: tuple[Token, ...]) -> Any:
