@@ -35,7 +35,7 @@ BASE: dict[str, Any] = {
                    "correction_radius_m": 10000.0}],
     "raids": [{"name": "strike", "kind": "aircraft", "count": 1, "asset": "airbase", "launch_start_s": 0.0,
                "launch_spread_s": 0.0, "azimuth_min_deg": 10.0, "azimuth_max_deg": 10.0,
-               "start_distance_m": 60000.0, "speed_mps": 300.0, "altitude_m": 3000.0, "rcs_m2": 5.0}],
+               "start_distance_m": 60000.0, "speed_mps": 300.0, "height_m": 3000.0, "rcs_m2": 5.0}],
 }
 
 

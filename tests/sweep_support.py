@@ -45,7 +45,7 @@ azimuth_min_deg = 10.0
 azimuth_max_deg = 50.0
 start_distance_m = 15000.0
 speed_mps = 250.0
-altitude_m = 100.0
+height_m = 100.0
 
 [[raids]]
 name = "drones"
@@ -54,7 +54,7 @@ count = 1
 asset = "base"
 start_distance_m = 5000.0
 speed_mps = 50.0
-altitude_m = 500.0
+height_m = 500.0
 """
 
 

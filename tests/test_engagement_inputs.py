@@ -31,13 +31,13 @@ CASES = {
     "pk below zero": ({"pk": {"drone": -0.1}}, ["batteries[0].pk.drone", "greater than or equal to 0"]),
     "pk of an unknown kind": ({"pk": {"zeppelin": 0.5}}, ["batteries[0].pk", "unknown target kind 'zeppelin'"]),
     "envelope min range above max": (
-        {"envelopes": {"drone": {"min_range_m": 9000.0, "max_range_m": 5000.0, "min_altitude_m": 10.0,
-                                 "max_altitude_m": 5000.0}}},
+        {"envelopes": {"drone": {"min_range_m": 9000.0, "max_range_m": 5000.0, "min_height_m": 10.0,
+                                 "max_height_m": 5000.0}}},
         ["batteries[0].envelopes.drone", "min_range_m (9000.0) is greater than max_range_m (5000.0)"]),
     "envelope min altitude above max": (
-        {"envelopes": {"aircraft": {"min_range_m": 1000.0, "max_range_m": 5000.0, "min_altitude_m": 900.0,
-                                    "max_altitude_m": 100.0}}},
-        ["batteries[0].envelopes.aircraft", "min_altitude_m (900.0) is greater than max_altitude_m (100.0)"]),
+        {"envelopes": {"aircraft": {"min_range_m": 1000.0, "max_range_m": 5000.0, "min_height_m": 900.0,
+                                    "max_height_m": 100.0}}},
+        ["batteries[0].envelopes.aircraft", "min_height_m (900.0) is greater than max_height_m (100.0)"]),
     "unknown defended asset": ({"defends": ["airbase", "harbour"]},
                                ["batteries[0].defends[1]", "unknown asset 'harbour'"]),
     "negative max wait": ({"max_wait_s": -1.0}, ["batteries[0].max_wait_s", "greater than or equal to 0"]),

@@ -22,7 +22,7 @@ from airpicture.truth.builder import TruthBuilder
 SITE = {"latitude_deg": 10.0, "longitude_deg": 20.0, "altitude_m": 0.0}
 
 #: A generous aircraft envelope and a test battery at the origin with Pk = 1 and one-interceptor salvos.
-ENVELOPE = {"min_range_m": 3000.0, "max_range_m": 51000.0, "min_altitude_m": 0.0, "max_altitude_m": 20000.0}
+ENVELOPE = {"min_range_m": 3000.0, "max_range_m": 51000.0, "min_height_m": 0.0, "max_height_m": 20000.0}
 
 
 def battery(**over: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from airpicture.explain.command import explain_command
 from tests.conftest import run_cli
 from tests.explain_support import THREAT, one_threat_run
 
-LOW = {"raids__0__kind": "cruise_missile", "raids__0__altitude_m": 5.0, "raids__0__speed_mps": 250.0,
+LOW = {"raids__0__kind": "cruise_missile", "raids__0__height_m": 5.0, "raids__0__speed_mps": 250.0,
        "raids__0__start_distance_m": 40000.0, "sensors__0__antenna_height_m": 2.0}
 # radar horizon of a 2 m antenna over a 5 m target: sqrt(2 k R 2) + sqrt(2 k R 5) = 5.8 + 9.2 = 15.0 km (k = 4/3)
 AIRLINER = [{"name": "airliner", "count": 1, "start_s": -100.0, "spread_s": 0.0, "area_radius_m": 90000.0,
@@ -40,7 +40,7 @@ CASES: dict[str, tuple[dict, str, str]] = {
     "ready_rounds": ({"batteries__0__rounds_per_launcher": 0, "batteries__0__reload_rounds": 0}, "no ready rounds",
                      "no ready round on any launcher"),
     "envelope": ({"batteries__0__envelopes": {"aircraft": {"min_range_m": 0.0, "max_range_m": 1000.0,
-                                                           "min_altitude_m": 0.0, "max_altitude_m": 20000.0}}},
+                                                           "min_height_m": 0.0, "max_height_m": 20000.0}}},
                  "out of the engagement envelope", "not engageable: intercept point outside the envelope"),
     "pk_draw": ({"batteries__0__pk": {"aircraft": 0.0}}, "missed: interceptors failed the Pk draw",
                 "inside the correction radius, but the draw failed the Pk"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from airpicture.errors import InputError
+from airpicture.errors import InputError, RenamedFieldWarning
 from airpicture.scenario import builtin_path, load_scenario, parse_scenario, read_toml
 from tests.conftest import run_cli
 
@@ -58,7 +58,7 @@ CASES = {
     "negative count": (["raids", 2, "count"], -1, ["raids[2].count", "greater than or equal to 0"]),
     "latitude out of range": (["site", "latitude_deg"], 95.0, ["site.latitude_deg", "less than or equal to 90"]),
     "non-finite duration": (["duration_s"], math.inf, ["duration_s", "finite"]),
-    "nan altitude": (["raids", 0, "altitude_m"], math.nan, ["raids[0].altitude_m", "finite"]),
+    "nan height": (["raids", 0, "height_m"], math.nan, ["raids[0].height_m", "finite"]),
     "unknown asset": (["raids", 0, "asset"], "airbas", ["unknown asset 'airbas'", "did you mean 'airbase'"]),
     "unknown profile kind": (["raids", 1, "profile", "kind"], "zigzag", ["raids[1].profile"]),
     "bad profile field": (["raids", 1, "profile", "popup_distance_m"], -3.0, ["raids[1].profile.popup_distance_m"]),
@@ -185,3 +185,81 @@ def test_frozen_scenario_rejects_mutation() -> None:
     sc = load_scenario("teaching")
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type varies by version
         sc.seed = 3  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ renamed fields: heights above the ground
+def _with_old_names(data: dict) -> dict:
+    """``data`` as files wrote it before the heights above the ground were renamed."""
+    import copy
+
+    old = copy.deepcopy(data)
+    for raid in old["raids"]:
+        if "height_m" in raid:
+            raid["altitude_m"] = raid.pop("height_m")
+        profile = raid.get("profile", {})
+        if "popup_height_m" in profile:
+            profile["popup_altitude_m"] = profile.pop("popup_height_m")
+    old["civil_traffic"][0]["altitude_min_m"] = 9000.0
+    old["civil_traffic"][0]["altitude_max_m"] = 11000.0
+    old["batteries"][0]["envelopes"] = {"drone": {"min_range_m": 1000.0, "max_range_m": 20000.0,
+                                                  "min_altitude_m": 5.0, "max_altitude_m": 4000.0}}
+    return old
+
+
+def test_old_field_names_are_read_with_the_same_meaning() -> None:
+    new = _mutate(["civil_traffic", 0, "height_min_m"], 9000.0)
+    new["civil_traffic"][0]["height_max_m"] = 11000.0
+    new["batteries"][0]["envelopes"] = {"drone": {"min_range_m": 1000.0, "max_range_m": 20000.0,
+                                                  "min_height_m": 5.0, "max_height_m": 4000.0}}
+    with pytest.warns(RenamedFieldWarning) as record:
+        from_old = parse_scenario(_with_old_names(BASE), "old.toml")
+    assert from_old == parse_scenario(new, "new.toml")
+    assert from_old.raids[1].height_m == BASE["raids"][1]["height_m"]
+    assert from_old.raids[1].profile.popup_height_m == BASE["raids"][1]["profile"]["popup_height_m"]  # type: ignore[union-attr]
+    assert len(record) == 1
+    text = str(record[0].message)
+    assert text.startswith("old.toml: fields renamed: raids[0].altitude_m, raids[1].altitude_m")
+    for part in ("-> height_m", "raids[1].profile.popup_altitude_m -> popup_height_m",
+                 "civil_traffic[0].altitude_min_m -> height_min_m", "civil_traffic[0].altitude_max_m -> height_max_m",
+                 "batteries[0].envelopes.drone.min_altitude_m -> min_height_m",
+                 "batteries[0].envelopes.drone.max_altitude_m -> max_height_m"):
+        assert part in text
+
+
+def test_new_field_names_and_resolved_scenarios_raise_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parse_scenario(BASE, "new.toml")
+        parse_scenario(_with_old_names(BASE), "runs/x/scenario.toml", warn_old_names=False)
+
+
+def test_the_command_line_notes_an_old_name_once(tmp_path: Path) -> None:
+    res = run_cli("validate", str(_write(tmp_path, _with_old_names(BASE), "old.toml")))
+    assert res.returncode == 0 and "valid" in res.stdout, res.stderr
+    assert res.stderr.count("note:") == 1 and "Traceback" not in res.stderr
+    assert f"{tmp_path / 'old.toml'}: fields renamed: raids[0].altitude_m" in res.stderr
+    assert "The old names are still read" in res.stderr
+
+
+def test_old_and_new_name_together_are_refused(tmp_path: Path) -> None:
+    data = _mutate(["raids", 0, "altitude_m"], 300.0)
+    _assert_clean_failure(tmp_path, _write(tmp_path, data), "raids[0]", "'altitude_m' is the old name of 'height_m'")
+
+
+def test_an_error_in_an_old_name_names_it_as_written(tmp_path: Path) -> None:
+    data = _with_old_names(BASE)
+    data["raids"][0]["altitude_m"] = -5.0
+    data["raids"][1]["profile"]["popup_altitude_m"] = math.nan
+    data["batteries"][0]["envelopes"]["drone"]["max_altitude_m"] = -1.0
+    _assert_clean_failure(tmp_path, _write(tmp_path, data), "raids[0].altitude_m", "greater than or equal to 0",
+                          "raids[1].profile.popup_altitude_m", "finite",
+                          "batteries[0].envelopes.drone.max_altitude_m", "greater than 0")
+
+
+def test_a_field_path_with_an_old_name_is_refused_with_the_new_one() -> None:
+    with pytest.raises(InputError) as info:
+        load_scenario("teaching").with_overrides({"raids[1].altitude_m": 60.0})
+    assert "no field 'altitude_m' in raids[1]: it is now called 'height_m'" in str(info.value)
+    assert "write raids[1].height_m" in str(info.value)

@@ -66,8 +66,11 @@ def test_scenario_models_stand_alone() -> None:
     code = ("import sys, airpicture.scenario, airpicture.placement; "
             "print(sorted(m for m in sys.modules if m.startswith('airpicture.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert eval(out) == ["airpicture.errors", "airpicture.geodesy", "airpicture.placement", "airpicture.scenario",
-                         "airpicture.terrain", "airpicture.terrain.config"]  # the [terrain] models only
+    scenario_modules = [f"airpicture.scenario.{m}" for m in ("base", "batteries", "loading", "model", "places",
+                                                             "sensors", "threats", "tracker")]
+    assert eval(out) == sorted(["airpicture.errors", "airpicture.geodesy", "airpicture.placement",
+                                "airpicture.scenario", *scenario_modules, "airpicture.terrain",
+                                "airpicture.terrain.config"])  # the [terrain] models only
 
 
 PROBE_MODULE = textwrap.dedent("""
@@ -118,3 +121,18 @@ def test_first_run_notice_with_an_empty_cache(tmp_path: Path) -> None:
                          timeout=120).stdout
     assert out.startswith("compiling the simulation's kernels once for this machine, ~")
     assert " s (later runs load them from the cache)" in out
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "__all__"), ("", ""), ("some_plugin", "some_plugin")])
+def test_pydantic_plugin_lookup_off_unless_the_environment_says(tmp_path: Path, given: str | None, kept: str) -> None:
+    """The command turns pydantic's plugin lookup off for itself; a value the environment gives is kept."""
+    code = ("import os, sys\nfrom airpicture.cli import main\nsys.argv = ['airpicture', 'validate', 'teaching']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('PLUGINS ' + repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')) + '\\n')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120)
+    assert "valid" in proc.stdout, proc.stderr
+    assert f"PLUGINS {kept!r}" in proc.stderr

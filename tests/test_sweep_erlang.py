@@ -26,7 +26,7 @@ REPLICATIONS = 10
 
 
 def loss_system_scenario(count: int, seed: int, spread_s: float = SPREAD_S, with_radar: bool = False) -> dict:
-    envelope = {"min_range_m": 0.0, "max_range_m": 30000.0, "min_altitude_m": 0.0, "max_altitude_m": 20000.0}
+    envelope = {"min_range_m": 0.0, "max_range_m": 30000.0, "min_height_m": 0.0, "max_height_m": 20000.0}
     data = {
         "name": "erlang-loss-system", "seed": seed, "duration_s": spread_s + 200.0,
         "site": {"latitude_deg": 34.5, "longitude_deg": -38.2},
@@ -40,7 +40,7 @@ def loss_system_scenario(count: int, seed: int, spread_s: float = SPREAD_S, with
         }],
         "raids": [{"name": "poisson", "kind": "aircraft", "count": count, "asset": "base",
                    "launch_spread_s": spread_s, "start_distance_m": 60000.0, "speed_mps": 250.0,
-                   "altitude_m": 5000.0}],
+                   "height_m": 5000.0}],
     }
     if with_radar:
         data["sensors"] = [{"kind": "surveillance_radar", "id": 1, "scan_period_s": 2.0, "max_range_m": 100000.0,

@@ -37,7 +37,7 @@ def _accel(t: np.ndarray, x: np.ndarray) -> np.ndarray:
 def test_straight_flight_is_constant_velocity_and_reaches_asset() -> None:
     sc = _scenario([{"name": "a", "kind": "aircraft", "count": 5, "asset": "airbase", "launch_spread_s": 30.0,
                      "azimuth_min_deg": 0.0, "azimuth_max_deg": 360.0, "start_distance_m": 40000.0,
-                     "speed_mps": 250.0, "altitude_m": 3000.0}], duration_s=400.0)
+                     "speed_mps": 250.0, "height_m": 3000.0}], duration_s=400.0)
     truth = generate_truth(sc)
     frame = frame_of(sc)
     for tid in range(5):
@@ -61,7 +61,7 @@ def test_straight_flight_is_constant_velocity_and_reaches_asset() -> None:
 def test_launch_times_and_azimuths_respect_window_and_sector() -> None:
     sc = _scenario([{"name": "a", "kind": "drone", "count": 300, "asset": "airbase", "launch_start_s": 20.0,
                      "launch_spread_s": 50.0, "azimuth_min_deg": 350.0, "azimuth_max_deg": 20.0,
-                     "start_distance_m": 10000.0, "speed_mps": 40.0, "altitude_m": 500.0}], duration_s=100.0)
+                     "start_distance_m": 10000.0, "speed_mps": 40.0, "height_m": 500.0}], duration_s=100.0)
     truth = generate_truth(sc)
     start = truth.targets.start_s
     assert start.min() >= 20.0 and start.max() <= 70.0
@@ -75,7 +75,7 @@ def test_coordinated_turns_bound_lateral_acceleration() -> None:
     a_max = 20.0
     sc = _scenario([{"name": "a", "kind": "aircraft", "count": 3, "asset": "airbase", "azimuth_min_deg": 0.0,
                      "azimuth_max_deg": 10.0, "start_distance_m": 60000.0, "speed_mps": 300.0,
-                     "altitude_m": 5000.0,
+                     "height_m": 5000.0,
                      "profile": {"kind": "waypoints", "waypoints_m": [[30000.0, 40000.0], [-20000.0, 20000.0]],
                                  "max_lateral_accel_mps2": a_max}}], duration_s=600.0)
     truth = generate_truth(sc)
@@ -99,8 +99,8 @@ def test_coordinated_turns_bound_lateral_acceleration() -> None:
 
 def test_cruise_holds_height_above_curved_ground_with_popup_and_dive() -> None:
     sc = _scenario([{"name": "c", "kind": "cruise_missile", "count": 2, "asset": "airbase",
-                     "start_distance_m": 120000.0, "speed_mps": 240.0, "altitude_m": 30.0,
-                     "profile": {"kind": "cruise", "popup_distance_m": 6000.0, "popup_altitude_m": 400.0,
+                     "start_distance_m": 120000.0, "speed_mps": 240.0, "height_m": 30.0,
+                     "profile": {"kind": "cruise", "popup_distance_m": 6000.0, "popup_height_m": 400.0,
                                  "dive_distance_m": 2000.0}}], duration_s=600.0)
     truth = generate_truth(sc)
     frame = frame_of(sc)
@@ -157,7 +157,7 @@ def test_ballistic_with_drag_decelerates_on_reentry() -> None:
 
 def test_loiter_circles_then_dives_on_asset() -> None:
     sc = _scenario([{"name": "d", "kind": "drone", "count": 4, "asset": "airbase", "start_distance_m": 15000.0,
-                     "speed_mps": 50.0, "altitude_m": 800.0,
+                     "speed_mps": 50.0, "height_m": 800.0,
                      "profile": {"kind": "loiter", "loiter_distance_m": 6000.0, "loiter_radius_m": 1000.0,
                                  "loiter_time_s": 200.0, "dive_distance_m": 800.0}}], duration_s=900.0)
     truth = generate_truth(sc)

@@ -247,7 +247,8 @@ def load_run(folder: str | Path) -> Run:
     check_results_folder(d)
     summary = _read_summary(d / "summary.json")
     _check_complete(d, summary)
-    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
+    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"),
+                              warn_old_names=False)
     return Run(scenario, summary, d)
 
 

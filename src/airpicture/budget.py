@@ -373,7 +373,7 @@ def _seen_seconds(sc: Scenario, radar: object, alive_s: float) -> float:
     for i, raid in enumerate(sc.raids):
         flight = _raid_flight_s(sc, i)
         life = _life_in_window(raid.launch_start_s, raid.launch_spread_s, flight, sc.duration_s)
-        height = raid.profile.apogee_m / 2 if isinstance(raid.profile, BallisticProfile) else raid.altitude_m
+        height = raid.profile.apogee_m / 2 if isinstance(raid.profile, BallisticProfile) else raid.height_m
         reach = min(1.0, min(max_range, _horizon_m(radar, height)) / raid.start_distance_m)
         counted += raid.count * life
         # mean number in the sky, and the cells they spread over: along the approach by their launch times,
@@ -387,7 +387,7 @@ def _seen_seconds(sc: Scenario, radar: object, alive_s: float) -> float:
         seen += echoes * sc.duration_s * reach
     for j, c in enumerate(sc.civil_traffic):
         life, n = _civil_life_s(sc, j)
-        reach = min(max_range, _horizon_m(radar, c.altitude_min_m))
+        reach = min(max_range, _horizon_m(radar, c.height_min_m))
         seen += n * life * min(1.0, reach / c.area_radius_m)
         counted += n * life
     return min(alive_s, seen + max(alive_s - counted, 0.0))

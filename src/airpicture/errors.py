@@ -44,3 +44,10 @@ class InputError(Exception):
 
 # Historical name used in the design notes.
 ScenarioError = InputError
+
+
+class RenamedFieldWarning(FutureWarning):
+    """A file names a field by its old name: it is still read, with the same meaning, under its new name.
+
+    The command line prints it once as a note; library users see an ordinary :class:`FutureWarning`.
+    """

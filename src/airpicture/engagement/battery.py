@@ -178,8 +178,8 @@ class BatteryUnit:
             asset_en=all_en[asset_idx], asset_radius_m=radius[asset_idx], launcher_m=launcher,
             speed_mps=float(config.interceptor_speed_mps),
             min_range_m=np.array([v.min_range_m for v in env]), max_range_m=np.array([v.max_range_m for v in env]),
-            min_altitude_m=np.array([v.min_altitude_m for v in env]),
-            max_altitude_m=np.array([v.max_altitude_m for v in env]), earth_radius_m=float(frame.earth_radius_m))
+            min_altitude_m=np.array([v.min_height_m for v in env]),
+            max_altitude_m=np.array([v.max_height_m for v in env]), earth_radius_m=float(frame.earth_radius_m))
         return cls(
             index=index,
             config=config,

@@ -139,7 +139,8 @@ def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunDat
     ``only``: read just these tables (``targets`` always), e.g. for a quick explanation of the run."""
     d = Path(run_dir)
     check_results_folder(d)
-    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"))
+    scenario = parse_scenario(read_toml(d / "scenario.toml"), str(d / "scenario.toml"),
+                              warn_old_names=False)
     summary = _read_summary(d / "summary.json")
     site = scenario.site  # the frame as airpicture.truth.frame_of makes it (without importing the truth models)
     run = RunData(d, scenario, LocalFrame.at(site.latitude_deg, site.longitude_deg, site.altitude_m), summary)

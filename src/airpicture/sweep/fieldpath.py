@@ -66,12 +66,24 @@ def _walk(data: Any, tokens: tuple[Token, ...]) -> tuple[Any, Token]:
                 kind = "a list; use an index like [0]" if isinstance(node, list) else f"a value ({node!r})"
                 raise PathError(f"{where} is {kind}, it has no field '{tok}'")
             if tok not in node:
+                renamed = _renamed_fields().get(tok)
+                if renamed is not None and renamed in node:
+                    raise PathError(f"no field '{tok}' in {where}: it is now called '{renamed}' (the same height "
+                                    f"above the ground, metres); write {format_path((*tokens[:depth], renamed))}")
                 close = difflib.get_close_matches(tok, sorted(map(str, node)), n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; it has: {', '.join(sorted(map(str, node)))}"
                 raise PathError(f"no field '{tok}' in {where}{hint}")
         if depth < len(tokens) - 1:
             node = node[tok]
     return node, tokens[-1]
+
+
+def _renamed_fields() -> dict[str, str]:
+    """Old name -> new name of every renamed scenario field (scenario files still accept the old names; a field path
+    must use the new one, since it also names the sweep's columns)."""
+    from airpicture.scenario import CivilTraffic, CruiseProfile, Envelope, Raid
+
+    return {old: new for model in (Raid, CivilTraffic, CruiseProfile, Envelope) for old, new in model.old_names.items()}
 
 
 def get_at(data: Any, tokens: tuple[Token, ...]) -> Any:

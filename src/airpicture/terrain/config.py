@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from airpicture.scenario import Strict, _doc
+from airpicture.scenario.base import Strict, _doc
 
 #: Motion profiles that can follow the terrain at their height above ground.
 FOLLOWING_PROFILES = ("cruise", "loiter")
@@ -27,7 +27,7 @@ FOLLOWING_PROFILES = ("cruise", "loiter")
 
 class _TerrainCommon(Strict):
     follow_profiles: list[Literal["cruise", "loiter"]] = _doc(
-        "Motion profiles whose threats keep their altitude_m above the terrain (terrain following) instead of "
+        "Motion profiles whose threats keep their height_m above the terrain (terrain following) instead of "
         "above the smooth ground model", default_factory=lambda: list(FOLLOWING_PROFILES), max_length=2)
     profile_step_m: float | None = _doc(
         "Spacing of the terrain samples along each radar-target line of sight, metres (default: the DEM's cell "

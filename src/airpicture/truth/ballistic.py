@@ -22,22 +22,31 @@ RHO0 = 1.225  # kg/m^3, sea-level air density
 SCALE_HEIGHT_M = 7200.0
 
 
-def _accel(pos: F64, vel: F64, radius_m: float, beta: F64) -> F64:
-    r = np.linalg.norm(pos, axis=1)
+def _norms(v: F64) -> F64:
+    """Euclidean norm of each row of ``v`` (N, D): ``np.linalg.norm(v, axis=1)``, the same arithmetic without its
+    argument checks (this runs some ten thousand times per ballistic raid)."""
+    return np.sqrt(np.add.reduce(v * v, axis=1))
+
+
+def _accel(pos: F64, vel: F64, radius_m: float, beta: F64 | None) -> F64:
+    """Acceleration (K, 2) of gravity, plus drag where ``beta`` is finite (None: no missile has drag)."""
+    r = _norms(pos)
     a = -MU_EARTH * pos / (r**3)[:, None]
+    if beta is None:
+        return a
     # Drag acts on the descent only: the arc starts at burnout, and the boost through the dense lower
     # atmosphere is not modelled; re-entry deceleration is what a tracker sees.
-    drag = np.isfinite(beta) & (np.sum(pos * vel, axis=1) < 0.0)
-    if np.any(drag):
+    drag = np.isfinite(beta) & (np.add.reduce(pos * vel, axis=1) < 0.0)
+    if drag.any():
         h = np.maximum(r - radius_m, 0.0)
         rho = RHO0 * np.exp(-h / SCALE_HEIGHT_M)
-        speed = np.linalg.norm(vel, axis=1)
+        speed = _norms(vel)
         k = np.where(drag, rho * speed / (2.0 * np.where(drag, beta, 1.0)), 0.0)
         a = a - k[:, None] * vel
     return a
 
 
-def _rk4(pos: F64, vel: F64, h: float, radius_m: float, beta: F64) -> tuple[F64, F64]:
+def _rk4(pos: F64, vel: F64, h: float, radius_m: float, beta: F64 | None) -> tuple[F64, F64]:
     a1 = _accel(pos, vel, radius_m, beta)
     p2, v2 = pos + 0.5 * h * vel, vel + 0.5 * h * a1
     a2 = _accel(p2, v2, radius_m, beta)
@@ -62,13 +71,14 @@ def _fly(v0: F64, radius_m: float, beta: F64, h: float, keep: bool = False, max_
     history_p, history_v = [pos.copy()], [vel.copy()]
     t = 0.0
     flying = np.ones(k, dtype=bool)
-    while np.any(flying) and t < max_time_s:
-        new_p, new_v = _rk4(pos, vel, h, radius_m, beta)
-        r_old = np.linalg.norm(pos, axis=1)
-        r_new = np.linalg.norm(new_p, axis=1)
+    drag_beta = beta if np.isfinite(beta).any() else None  # no drag at all: gravity alone, the same numbers
+    while flying.any() and t < max_time_s:
+        new_p, new_v = _rk4(pos, vel, h, radius_m, drag_beta)
+        r_old = _norms(pos)
+        r_new = _norms(new_p)
         apogee = np.where(flying, np.maximum(apogee, r_new - radius_m), apogee)
         landed = flying & (r_new < radius_m) & (t > 0)
-        if np.any(landed):
+        if landed.any():
             frac = (r_old[landed] - radius_m) / (r_old[landed] - r_new[landed])
             p_hit = pos[landed] + frac[:, None] * (new_p[landed] - pos[landed])
             impact_angle[landed] = np.arctan2(p_hit[:, 0], p_hit[:, 1])

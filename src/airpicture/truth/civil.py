@@ -24,7 +24,7 @@ def add_civil(builder: TruthBuilder, scenario: Scenario, traffic: CivilTraffic, 
     heading = rng.uniform(0.0, 2 * np.pi, n)  # clockwise from north
     offset = rng.uniform(-traffic.max_offset_m, traffic.max_offset_m, n)
     speed = rng.uniform(traffic.speed_min_mps, traffic.speed_max_mps, n)
-    height = rng.uniform(traffic.altitude_min_m, traffic.altitude_max_m, n)
+    height = rng.uniform(traffic.height_min_m, traffic.height_max_m, n)
     t0 = traffic.start_s + rng.uniform(0.0, traffic.spread_s, n)
     u = np.stack([np.sin(heading), np.cos(heading)], axis=1)  # east, north
     normal = np.stack([u[:, 1], -u[:, 0]], axis=1)

@@ -213,19 +213,19 @@ class Paths:
         return pos, np.stack([np.cos(head), np.sin(head)], axis=1), curvature
 
 
-def altitude_profile(s_rem: F64, cruise_m: F64, popup_distance_m: F64, popup_altitude_m: F64,
+def altitude_profile(s_rem: F64, cruise_m: F64, popup_distance_m: F64, popup_height_m: F64,
                      dive_distance_m: F64, climb_gradient: float = 0.15) -> tuple[F64, F64]:
     """Height above the ground (m) and its slope dh/ds (per metre flown) at distance-to-go ``s_rem``.
 
     Cruise at ``cruise_m``; if ``popup_distance_m`` > 0, climb at ``climb_gradient`` from that distance to go up
-    to ``popup_altitude_m``; over the last ``dive_distance_m`` descend linearly to the ground.
+    to ``popup_height_m``; over the last ``dive_distance_m`` descend linearly to the ground.
     """
     s_rem = np.maximum(s_rem, 0.0)
     h = np.array(cruise_m, dtype=float, copy=True)
     slope = np.zeros_like(h)
     popup = popup_distance_m > 0
     climb = popup & (s_rem < popup_distance_m)
-    target = np.maximum(popup_altitude_m, cruise_m)
+    target = np.maximum(popup_height_m, cruise_m)
     h_climb = cruise_m + (popup_distance_m - s_rem) * climb_gradient
     climbing = climb & (h_climb < target)
     h = np.where(climb, np.minimum(h_climb, target), h)

@@ -94,7 +94,7 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
     t_end = t0 + p.total / speed
     reason = np.where(t_end <= duration, END_IMPACT, END_RUNNING).astype(object)
     if isinstance(prof, CruiseProfile):
-        pop_d, pop_h = prof.popup_distance_m, prof.popup_altitude_m
+        pop_d, pop_h = prof.popup_distance_m, prof.popup_height_m
     else:
         pop_d, pop_h = 0.0, 0.0
     terrain = None
@@ -112,7 +112,7 @@ def add_raid(builder: TruthBuilder, scenario: Scenario, index: int, raid: Raid, 
         pos, direction_2d, _ = p.evaluate(path_of, s)
         s_rem = p.total[path_of] - s
         k = owner.size
-        h, slope = altitude_profile(s_rem, np.full(k, raid.altitude_m), np.full(k, pop_d), np.full(k, pop_h),
+        h, slope = altitude_profile(s_rem, np.full(k, raid.height_m), np.full(k, pop_d), np.full(k, pop_h),
                                     np.full(k, prof.dive_distance_m))
         dh = slope * speed
         if terrain is not None:  # terrain following: the profile's heights are above the terrain below
