@@ -23,14 +23,14 @@ from numba import njit
 from numpy.typing import NDArray
 
 from airpicture.io import to_arrow
+from airpicture.vocab import TrackEvent
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 STATUS_NAMES = ("tentative", "confirmed", "deleted")
 DELETED = 2
-EVENT_NAMES = ("start", "update", "confirm", "refused", "dropped", "deleted_misses", "deleted_m_of_n",
-               "deleted_sigma", "deleted_coast", "deleted_score", "deleted_coverage")
+EVENT_NAMES = tuple(str(e) for e in TrackEvent)  # the order of the codes (int8) in the buffers
 EVENT = {name: code for code, name in enumerate(EVENT_NAMES)}
 COLUMNS = ("time_s", "track_id", "status", "event", "sensor_id", "e_m", "n_m", "u_m", "ve_mps", "vn_mps",
            "vu_mps", "pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2", "pnu_m2", "quality")
@@ -143,7 +143,7 @@ class History:
         self._rows = need
         return first
 
-    def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: str, sensor_id: I64 | int,
+    def add(self, time_s: F64 | float, track_id: I64, status: NDArray | int, event: TrackEvent, sensor_id: I64 | int,
             x: F64, P: F64, llr: F64) -> None:
         n = len(track_id)
         if not self.enabled or n == 0:
@@ -157,7 +157,7 @@ class History:
                     _column(llr, n, np.float64), a, self._t, self._tid, self._st, self._ev, self._sid, self._x, self._p,
                     self._llr)
 
-    def add_slots(self, store, slots: I64, event: str, sensor_id: int, status: int = -1) -> None:
+    def add_slots(self, store, slots: I64, event: TrackEvent, sensor_id: int, status: int = -1) -> None:
         """One row per slot of ``store`` (a :class:`~airpicture.tracking.store.TrackStore`): its time, id,
         state, position covariance and score, with ``status`` (the store's own when -1)."""
         n = int(slots.shape[0])

@@ -88,6 +88,7 @@ from airpicture.tracking.management import (
 from airpicture.tracking.models import motion_models
 from airpicture.tracking.sensors import DetectionBatch, SensorTable
 from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore, without
+from airpicture.vocab import TrackEvent
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -571,7 +572,7 @@ class Tracker:
         used_r[cdet] = True
         self.counters["updates"] += int(cs.shape[0])
         self.counters["recovered"] += int(cs.shape[0])
-        self.history.add_slots(s, cs, "update", sensor.radar.id)
+        self.history.add_slots(s, cs, TrackEvent.UPDATE, sensor.radar.id)
         out_det.append(b.index[cdet])
         out_trk.append(s.track_id[cs].copy())
         return cs, b.time_s[cdet], used_r
@@ -641,7 +642,7 @@ class Tracker:
         s.score_hits(cs, inc)
         used[cd] = True
         self.counters["updates"] += int(cs.shape[0])
-        self.history.add_slots(s, cs, "update", sensor.radar.id)
+        self.history.add_slots(s, cs, TrackEvent.UPDATE, sensor.radar.id)
         out_det.append(b.index[cd])
         out_trk.append(s.track_id[cs].copy())
         return cs, b.time_s[cd], used
@@ -664,7 +665,7 @@ class Tracker:
         upd = pslot[starts]
         s.score_hits(upd, self._ln_miss + _log1p_sum_exp(score, starts))
         self.counters["updates"] += int(upd.shape[0])
-        self.history.add_slots(s, upd, "update", sensor.radar.id)
+        self.history.add_slots(s, upd, TrackEvent.UPDATE, sensor.radar.id)
         used = np.bincount(pd, weights=beta, minlength=n_det) >= 0.5
         detected = (1.0 - beta0[starts]) >= 0.5
         # most probable detection of each detected track
@@ -692,10 +693,10 @@ class Tracker:
         slots = s.new_slots(new.shape[0])
         s.start(slots, b.time_s[new], x0, P0, self.models.initial_mode_probabilities, k)
         self.counters["started"] += int(slots.shape[0])
-        self.history.add_slots(s, slots, "start", sensor.radar.id)
+        self.history.add_slots(s, slots, TrackEvent.START, sensor.radar.id)
         return slots
 
-    def _delete(self, slots: I64, t: float, event: str) -> None:
+    def _delete(self, slots: I64, t: float, event: TrackEvent) -> None:
         if slots.size == 0:
             return
         s = self.store
@@ -719,25 +720,25 @@ class Tracker:
         # hit, missed and new tracks are disjoint sets of slots
         confirm, fail, lost = status_decisions(s, touched, cfg, self.confirm_threshold(k))
         if cfg.confirmation == "score":
-            self._delete(np.concatenate([fail, lost]), t_event, "deleted_score")
+            self._delete(np.concatenate([fail, lost]), t_event, TrackEvent.DELETED_SCORE)
         else:
-            self._delete(fail, t_event, "deleted_m_of_n")
-            self._delete(lost, t_event, "deleted_misses")
+            self._delete(fail, t_event, TrackEvent.DELETED_M_OF_N)
+            self._delete(lost, t_event, TrackEvent.DELETED_MISSES)
         accept, refused, dropped = resolve_capacity(s, confirm, self.capacity, cfg.capacity_rule, self.assets_en)
         if dropped.size:
             self.dropped_times_s.extend([float(t_event)] * int(dropped.shape[0]))
             self.dropped_track_ids.extend(s.track_id[dropped].tolist())
-            self._delete(dropped, t_event, "dropped")
+            self._delete(dropped, t_event, TrackEvent.DROPPED)
         if refused.size:
             self.refused_times_s.extend(s.t[refused].tolist())
             self.refused_track_ids.extend(s.track_id[refused].tolist())
-            self.history.add_slots(s, refused, "refused", -1, DELETED)
+            self.history.add_slots(s, refused, TrackEvent.REFUSED, -1, DELETED)
             self.counters["refused"] += int(refused.shape[0])
             s.free(refused)
         if accept.size:
             s.status[accept] = CONFIRMED
             self.counters["confirmed"] += int(accept.shape[0])
-            self.history.add_slots(s, accept, "confirm", -1)
+            self.history.add_slots(s, accept, TrackEvent.CONFIRM, -1)
             act = s.active()
             self.counters["max_confirmed"] = max(self.counters["max_confirmed"],
                                                  int(np.sum(s.status[act] == CONFIRMED)))
@@ -751,7 +752,7 @@ class Tracker:
             return
         stale = act[t - s.last_update_s[act] > self.coast_limit_s()]
         if stale.size:
-            self._delete(stale, t, "deleted_coast")
+            self._delete(stale, t, TrackEvent.DELETED_COAST)
             act = s.active()
             if act.size == 0:
                 return
@@ -764,14 +765,14 @@ class Tracker:
             gone = self.sensors.coverage.outside(pos, sigma_from_trace(var), COVERAGE_MARGIN_SIGMA,
                                                  COVERAGE_RANGE_MARGIN_SIGMA)
             if np.count_nonzero(gone):
-                self._delete(act[gone], t, "deleted_coverage")
+                self._delete(act[gone], t, TrackEvent.DELETED_COVERAGE)
                 act, var = act[~gone], var[~gone]
         cand = act[var > lim * lim]  # trace bounds the largest eigenvalue
         if cand.size == 0:
             return
         sig = np.empty(cand.shape[0])
         kernels.worst_sigma(cand, s, t, self.models, sig)
-        self._delete(cand[sig > lim], t, "deleted_sigma")
+        self._delete(cand[sig > lim], t, TrackEvent.DELETED_SIGMA)
 
 
 #: no score increments, no times (read only)
