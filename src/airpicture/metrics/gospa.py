@@ -200,41 +200,6 @@ def _node_ranks(node: I64, label: I64, n_comp: int, sorted_nodes: bool = False) 
     return rank_of_node[node], count
 
 
-def _order_by(*keys: I64) -> I64:
-    """The order ``np.lexsort(keys[::-1])`` gives (sorted by the first key, then the next...) for non-negative
-    integer keys whose combinations are distinct, through one sort of a combined int64 key (several times
-    faster than ``lexsort``; distinct keys leave the sort nothing to choose, so the order is the same)."""
-    key = np.asarray(keys[0], dtype=np.int64)
-    span = int(key.max()) + 1 if key.size else 1
-    for k in keys[1:]:
-        size = int(k.max()) + 1 if k.size else 1
-        span *= size
-        if span >= 1 << 62:  # the combined key would overflow: sort the keys themselves
-            return np.lexsort(keys[::-1])
-        key = key * size + k
-    return np.argsort(key)
-
-
-def _rank_within(comp: I64, node: I64, sorted_by_node: bool = False) -> I64:
-    """Dense rank of ``node`` among the distinct nodes of its component (edges sorted by component; with
-    ``sorted_by_node``, also by node within each component, so no sort is needed)."""
-    if sorted_by_node:
-        key_order = np.arange(comp.size)
-    else:  # ties (edges of one node) may come in any order: they get one rank
-        size = int(node.max()) + 1 if node.size else 1
-        key_order = np.argsort(comp * size + node)
-    c_sorted, n_sorted = comp[key_order], node[key_order]
-    new_node = np.ones(comp.size, dtype=bool)
-    new_node[1:] = (c_sorted[1:] != c_sorted[:-1]) | (n_sorted[1:] != n_sorted[:-1])
-    new_comp = np.ones(comp.size, dtype=bool)
-    new_comp[1:] = c_sorted[1:] != c_sorted[:-1]
-    distinct = np.cumsum(new_node) - 1
-    first_of_comp = np.maximum.accumulate(np.where(new_comp, distinct, 0))
-    rank = np.empty(comp.size, dtype=np.int64)
-    rank[key_order] = distinct - first_of_comp
-    return rank
-
-
 def _positions(pos: F64, name: str) -> F64:
     arr = np.asarray(pos, dtype=float)
     if arr.size == 0:
