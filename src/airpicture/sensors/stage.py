@@ -9,6 +9,7 @@ merged echo -- decides).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -106,7 +107,7 @@ def _rows_of(parts: list[tuple[Detections, DetectionLabels, int, int]]) -> Scan:
         return (Detections(*(getattr(det, f)[lo:hi] for f in DETECTION_COLUMNS)),
                 DetectionLabels(lab.target_id[lo:hi], lab.merged[lo:hi]))
 
-    def column(obj: int, name: str) -> NDArray[np.generic]:
+    def column(obj: int, name: str) -> NDArray[Any]:
         return np.concatenate([getattr(p[obj], name)[p[2]:p[3]] for p in parts])
 
     return (Detections(*(column(0, f) for f in DETECTION_COLUMNS)),
