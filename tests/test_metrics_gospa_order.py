@@ -1,5 +1,5 @@
-"""The GOSPA assignment's sorting helpers: one combined-key sort gives lexsort's order, and ranks within
-components do not depend on how they are computed."""
+"""The GOSPA assignment's per-node ranks: each edge's node ranked among the distinct nodes of its component,
+and the number of such nodes per component, against a plain Python loop."""
 
 from __future__ import annotations
 
@@ -7,48 +7,31 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airpicture.metrics.gospa import _order_by, _rank_within
+from airpicture.metrics.gospa import _node_ranks
+
+nodes = st.lists(st.integers(0, 60), max_size=200)
 
 
-def _distinct_rows(rows: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
-    keys = np.array(sorted(set(rows)), dtype=np.int64).reshape(-1, 3)
-    perm = np.random.default_rng(len(rows)).permutation(len(keys))
-    return tuple(keys[perm, k] for k in range(3))
+def _reference(node: np.ndarray, label: np.ndarray, n_comp: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense rank of each edge's node among the distinct nodes of its component, and nodes per component."""
+    present = sorted(set(node.tolist()))
+    rank = np.empty(node.size, np.int64)
+    for i in range(node.size):
+        same = [v for v in present if label[v] == label[node[i]]]
+        rank[i] = same.index(int(node[i]))
+    count = np.zeros(n_comp, np.int64)
+    for v in present:
+        count[label[v]] += 1
+    return rank, count
 
 
-triples = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 300), st.integers(0, 7)), max_size=200)
-
-
-@given(triples)
+@given(nodes, st.integers(1, 12), st.integers(0, 2**32 - 1))
 @settings(max_examples=200, deadline=None)
-def test_order_by_is_lexsort_for_distinct_keys(rows) -> None:
-    a, b, c = _distinct_rows(rows)
-    assert np.array_equal(_order_by(a, b, c), np.lexsort((c, b, a)))
-    x, y, _ = _distinct_rows([(i, j, 0) for i, j, _ in rows])
-    assert np.array_equal(_order_by(x, y), np.lexsort((y, x)))
-
-
-def test_order_by_falls_back_to_lexsort_when_the_combined_key_would_overflow() -> None:
-    big = np.array([3, 1, 2, 1], dtype=np.int64) * (1 << 40)
-    other = np.array([0, 5, 1, 4], dtype=np.int64) * (1 << 30)
-    assert np.array_equal(_order_by(big, other), np.lexsort((other, big)))
-
-
-def _rank_reference(comp: np.ndarray, node: np.ndarray) -> np.ndarray:
-    """Dense rank of each edge's node among the distinct nodes of its component, by a Python loop."""
-    out = np.empty(comp.size, np.int64)
-    for i in range(comp.size):
-        nodes = sorted(set(node[comp == comp[i]].tolist()))
-        out[i] = nodes.index(int(node[i]))
-    return out
-
-
-@given(triples)
-@settings(max_examples=200, deadline=None)
-def test_ranks_within_components(rows) -> None:
-    comp, ti, kj = _distinct_rows(rows)
-    order = np.lexsort((kj, ti, comp))  # edges sorted by component, then truth, then track
-    comp, ti, kj = comp[order], ti[order], kj[order]
-    assert np.array_equal(_rank_within(comp, ti, sorted_by_node=True), _rank_reference(comp, ti))
-    assert np.array_equal(_rank_within(comp, ti), _rank_reference(comp, ti))
-    assert np.array_equal(_rank_within(comp, kj), _rank_reference(comp, kj))
+def test_node_ranks_within_components(values, n_comp, seed) -> None:
+    label = np.random.default_rng(seed).integers(0, n_comp, 61)  # a node lies in one component
+    node = np.array(values, dtype=np.int64)  # the node of each edge
+    for edge_nodes, sorted_nodes in ((node, False), (np.sort(node), True)):
+        rank, count = _node_ranks(edge_nodes, label, n_comp, sorted_nodes=sorted_nodes)
+        want_rank, want_count = _reference(edge_nodes, label, n_comp)
+        assert np.array_equal(rank, want_rank)
+        assert np.array_equal(count, want_count)

@@ -129,7 +129,8 @@ class FireDecisions:
         (momentarily unengageable, still closing: the episode continues, as fire control's does)."""
         if slots.size == 0 and self._n_open[b] == 0:
             return
-        self._ensure(np.concatenate([slots, paused]))
+        self._ensure(slots)
+        self._ensure(paused)
         open_row = self._open_row[b]
         open_reason = self._open_reason[b]
         keep = np.zeros(open_row.shape[0], bool)

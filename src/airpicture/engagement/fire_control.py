@@ -313,8 +313,10 @@ class FireControl:
             rank = np.empty(elig.size, np.int64)
             rank[order] = np.arange(1, elig.size + 1)
             new = np.flatnonzero(arriving)
-            self.decisions.ranked(t, unit.name, track_id[elig[new]], tt[elig[new]], rank[new], tgo[elig[new]],
-                                  t_int[elig[new]], int(elig.size))
+            if new.size:
+                e_new = elig[new]
+                self.decisions.ranked(t, unit.name, track_id[e_new], tt[e_new], rank[new], tgo[e_new], t_int[e_new],
+                                      int(elig.size))
             free = c.fire_channels - unit.channels_busy(t)
             # Python loop over the few engagements started this step (at most the free channels)
             for pos, j in enumerate(order.tolist()):
@@ -353,11 +355,18 @@ class FireControl:
         if w.size:
             chan = reason[w] == NO_CHANNEL
             ready = unit.magazine.ready_total
-            no_rounds = ~chan & (ready == 0)
-            code[:] = np.where(chan, CHANNELS, np.where(no_rounds, READY_ROUNDS, IN_FLIGHT))
-            in_use[:] = np.where(chan, unit.channels_busy(t), np.where(no_rounds, ready, unit.committed(t)))
-            limit[:] = np.where(chan, c.fire_channels, np.where(no_rounds, c.launchers * c.rounds_per_launcher,
-                                                                 c.max_in_flight))
+            if ready == 0:  # no ready round: what binds a wait that is not for a channel
+                other, other_use, other_limit = READY_ROUNDS, ready, c.launchers * c.rounds_per_launcher
+            else:
+                other, other_use, other_limit = IN_FLIGHT, unit.committed(t), c.max_in_flight
+            if chan.all():
+                code[:], in_use[:], limit[:] = CHANNELS, unit.channels_busy(t), c.fire_channels
+            elif not chan.any():
+                code[:], in_use[:], limit[:] = other, other_use, other_limit
+            else:
+                code[:] = np.where(chan, CHANNELS, other)
+                in_use[:] = np.where(chan, unit.channels_busy(t), other_use)
+                limit[:] = np.where(chan, c.fire_channels, other_limit)
         j = elig[w]
         self.decisions.waits(t, unit.index, unit.name, e_slots[w], code, track_id[j], tt[j], rank[w] if rank.size
                              else np.zeros(w.size, np.int64), int(elig.size), tgo[j], in_use, limit, paused)

@@ -47,9 +47,12 @@ class TrackBook:
     def slots(self, track_id: I64) -> I64:
         """Slots of ``track_id`` (K,), creating slots (and identification draws) for ids not seen before."""
         ids = np.asarray(track_id, np.int64)
-        pos = np.searchsorted(self._sorted_ids, ids)
-        found = pos < self._sorted_ids.size
-        found[found] = self._sorted_ids[pos[found]] == ids[found]
+        known = self._sorted_ids
+        pos = np.searchsorted(known, ids)
+        if known.size:
+            found = known[np.minimum(pos, known.size - 1)] == ids
+        else:
+            found = np.zeros(ids.shape, bool)
         if not found.all():
             self._add(np.unique(ids[~found]))
             pos = np.searchsorted(self._sorted_ids, ids)

@@ -121,50 +121,49 @@ def assign_within_cutoff(truth_group: I64, truth_pos: F64, track_group: I64, tra
         return ti, kj, dist
     n, m = len(truth_pos), len(track_pos)
     graph = coo_matrix((np.ones(ti.size, dtype=np.int8), (ti, n + kj)), shape=(n + m, n + m))
-    _, label = connected_components(graph, directed=False)
+    n_comp, label = connected_components(graph, directed=False)
     comp = label[ti]
     edges_in_comp = np.bincount(comp)
     single = edges_in_comp[comp] == 1
     keep = single.copy()
     multi = np.flatnonzero(~single)
     if multi.size:
-        keep[multi[_solve_components(comp[multi], ti[multi], kj[multi], dist[multi], c, p)]] = True
-    ti, kj, dist = ti[keep], kj[keep], dist[keep]
-    order = np.argsort(ti, kind="stable")
-    return ti[order], kj[order], dist[order]
+        keep[multi[_solve_components(label[: n], label[n:], n_comp, ti[multi], kj[multi], dist[multi], c, p)]] = True
+    # the pairs came sorted by (truth row, track row): a mask keeps them sorted by truth row
+    return ti[keep], kj[keep], dist[keep]
 
 
-def _solve_components(comp: I64, ti: I64, kj: I64, dist: F64, c: float, p: float) -> I64:
+def _solve_components(truth_label: I64, track_label: I64, n_comp: int, ti: I64, kj: I64, dist: F64, c: float,
+                      p: float) -> I64:
     """Indices (into the given edges) of the edges chosen by the optimal assignment, component by component.
 
-    A component with a single truth or a single track (a star) takes its shortest edge. Any other gets a cost
-    matrix holding d^p - c^p on its edges and 0 elsewhere, so ``linear_sum_assignment`` minimises
-    sum min(d, c)^p - c^p over the component; only pairs that are edges (closer than c) are kept.
+    ``truth_label`` / ``track_label``: the component of every truth and track row (``n_comp`` components);
+    edges (``ti``, ``kj``, ``dist``) sorted by (truth row, track row). A component with a single truth or a
+    single track (a star) takes its shortest edge (the first in edge order among equals). Any other gets a cost
+    matrix holding d^p - c^p on its edges and 0 elsewhere, rows and columns its truths and tracks in ascending
+    order, so ``linear_sum_assignment`` minimises sum min(d, c)^p - c^p over the component; only pairs that are
+    edges (closer than c) are kept. Ranks and sizes are computed per node (a node lies in one component), so
+    the edges themselves are never sorted.
     """
-    order = _order_by(comp, ti, kj)
-    comp, ti, kj, dist = comp[order], ti[order], kj[order], dist[order]
-    row = _rank_within(comp, ti, sorted_by_node=True)
-    col = _rank_within(comp, kj)
-    bounds = np.flatnonzero(np.diff(comp)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [comp.size]])
-    n_rows = np.maximum.reduceat(row, starts) + 1
-    n_cols = np.maximum.reduceat(col, starts) + 1
+    comp = truth_label[ti]
+    row, n_rows = _node_ranks(ti, truth_label, n_comp, sorted_nodes=True)
+    col, n_cols = _node_ranks(kj, track_label, n_comp)
+    has_edges = np.bincount(comp, minlength=n_comp) > 0
     star = (n_rows == 1) | (n_cols == 1)
-    owner = np.repeat(np.arange(starts.size), ends - starts)
-    on_star = np.flatnonzero(star[owner])
-    by_length = on_star[np.lexsort((on_star, dist[on_star], owner[on_star]))]
+    on_star = np.flatnonzero(star[comp])
+    by_length = on_star[np.lexsort((on_star, dist[on_star], comp[on_star]))]
     first = np.ones(by_length.size, dtype=bool)
-    first[1:] = owner[by_length[1:]] != owner[by_length[:-1]]
+    first[1:] = comp[by_length[1:]] != comp[by_length[:-1]]
     chosen: list[I64] = [by_length[first]]
     # The other components' cost matrices, laid end to end in one buffer, then one solver call each (targets
     # flying close together, crossing tracks).
-    hard = np.flatnonzero(~star)
-    size = np.zeros(starts.size, dtype=np.int64)
+    hard = np.flatnonzero(has_edges & ~star)
+    size = np.zeros(n_comp, dtype=np.int64)
     size[hard] = n_rows[hard] * n_cols[hard]
     offset = np.cumsum(size) - size
-    on_hard = np.flatnonzero(~star[owner])
-    cell = offset[owner[on_hard]] + row[on_hard] * n_cols[owner[on_hard]] + col[on_hard]
+    on_hard = np.flatnonzero(~star[comp])
+    owner = comp[on_hard]
+    cell = offset[owner] + row[on_hard] * n_cols[owner] + col[on_hard]
     matrices = np.zeros(int(size.sum()))
     matrices[cell] = dist[on_hard] ** p - c**p
     edge_of_cell = np.full(matrices.size, -1, dtype=np.int64)
@@ -176,42 +175,29 @@ def _solve_components(comp: I64, ti: I64, kj: I64, dist: F64, c: float, p: float
     if picked_cells:
         picked = edge_of_cell[np.concatenate(picked_cells)]
         chosen.append(picked[picked >= 0])
-    return order[np.concatenate(chosen)]
+    return np.concatenate(chosen)
 
 
-def _order_by(*keys: I64) -> I64:
-    """The order ``np.lexsort(keys[::-1])`` gives (sorted by the first key, then the next...) for non-negative
-    integer keys whose combinations are distinct, through one sort of a combined int64 key (several times
-    faster than ``lexsort``; distinct keys leave the sort nothing to choose, so the order is the same)."""
-    key = np.asarray(keys[0], dtype=np.int64)
-    span = int(key.max()) + 1 if key.size else 1
-    for k in keys[1:]:
-        size = int(k.max()) + 1 if k.size else 1
-        span *= size
-        if span >= 1 << 62:  # the combined key would overflow: sort the keys themselves
-            return np.lexsort(keys[::-1])
-        key = key * size + k
-    return np.argsort(key)
-
-
-def _rank_within(comp: I64, node: I64, sorted_by_node: bool = False) -> I64:
-    """Dense rank of ``node`` among the distinct nodes of its component (edges sorted by component; with
-    ``sorted_by_node``, also by node within each component, so no sort is needed)."""
-    if sorted_by_node:
-        key_order = np.arange(comp.size)
-    else:  # ties (edges of one node) may come in any order: they get one rank
-        size = int(node.max()) + 1 if node.size else 1
-        key_order = np.argsort(comp * size + node)
-    c_sorted, n_sorted = comp[key_order], node[key_order]
-    new_node = np.ones(comp.size, dtype=bool)
-    new_node[1:] = (c_sorted[1:] != c_sorted[:-1]) | (n_sorted[1:] != n_sorted[:-1])
-    new_comp = np.ones(comp.size, dtype=bool)
-    new_comp[1:] = c_sorted[1:] != c_sorted[:-1]
-    distinct = np.cumsum(new_node) - 1
-    first_of_comp = np.maximum.accumulate(np.where(new_comp, distinct, 0))
-    rank = np.empty(comp.size, dtype=np.int64)
-    rank[key_order] = distinct - first_of_comp
-    return rank
+def _node_ranks(node: I64, label: I64, n_comp: int, sorted_nodes: bool = False) -> tuple[I64, I64]:
+    """For edges ending at ``node`` (rows of one side, ``label`` their components): each edge's dense rank of
+    its node among the distinct nodes of its component, ascending; and the number of such nodes per component
+    (``n_comp``,). With ``sorted_nodes``, ``node`` is non-decreasing."""
+    if sorted_nodes:
+        new = np.ones(node.size, dtype=bool)
+        new[1:] = node[1:] != node[:-1]
+        nodes = node[new]
+    else:
+        present = np.zeros(label.size, dtype=bool)
+        present[node] = True
+        nodes = np.flatnonzero(present)
+    lab = label[nodes]
+    by_comp = np.argsort(lab, kind="stable")  # by (component, node): the nodes ascend
+    lab_sorted = lab[by_comp]
+    count = np.bincount(lab, minlength=n_comp)
+    start = np.cumsum(count) - count
+    rank_of_node = np.empty(label.size, dtype=np.int64)
+    rank_of_node[nodes[by_comp]] = np.arange(nodes.size) - start[lab_sorted]
+    return rank_of_node[node], count
 
 
 def _positions(pos: F64, name: str) -> F64:

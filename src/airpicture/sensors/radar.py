@@ -99,6 +99,11 @@ class RadarSimulator:
         az = np.mod(self.radar.start_azimuth_deg + 360.0 * np.asarray(t, dtype=float) / self.period_s, 360.0)
         return np.where(az >= 360.0, 0.0, az)
 
+    def beam_azimuth_at(self, t: float) -> float:
+        """:meth:`beam_azimuth_deg` of one time, in plain float arithmetic (the same operations, the same value)."""
+        az = (self.radar.start_azimuth_deg + 360.0 * float(t) / self.period_s) % 360.0
+        return 0.0 if az >= 360.0 else az
+
     # ------------------------------------------------------------------------------------------ visibility
     def visible(self, look: LookGeometry) -> BOOL:
         """Inside the instrumented range, the elevation limits and above the radar horizon."""

@@ -9,11 +9,12 @@ merged echo -- decides).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from airpicture.detections import DetectionLabels, Detections, Look
+from airpicture.detections import DETECTION_COLUMNS, DetectionLabels, Detections, Look
 from airpicture.geodesy import LocalFrame
 from airpicture.placement import frame_of
 from airpicture.scenario import Scenario
@@ -66,8 +67,7 @@ class SensingStage:
         kill_time_s = np.asarray(kill_time_s, dtype=float)
         if kill_time_s.shape != (self.truth.n_targets,):
             raise ValueError(f"kill_time_s has shape {kill_time_s.shape}; expected ({self.truth.n_targets},)")
-        dets: list[Detections] = []
-        labs: list[DetectionLabels] = []
+        parts: list[tuple[Detections, DetectionLabels, int, int]] = []  # scans and their rows in [t0, t1)
         looks: list[Look] = []
         for i, sim in enumerate(self.radars):
             period = sim.period_s
@@ -80,21 +80,38 @@ class SensingStage:
                 if k * period >= t1:
                     break
                 det, lab = self._scan(i, k)
-                inside = np.flatnonzero((det.time_s >= t0) & (det.time_s < t1))
-                if inside.size:
-                    dets.append(det.take(inside))
-                    labs.append(lab.take(inside))
+                lo, hi = np.searchsorted(det.time_s, (t0, t1)).tolist()  # a scan is sorted by time
+                if hi > lo:
+                    parts.append((det, lab, lo, hi))
             sweep = min(360.0, 360.0 * max(t1 - t0, 0.0) / period)
-            looks.append(Look(sim.radar.id, float(t0), float(t1), float(sim.beam_azimuth_deg(t0)), sweep))
-        det = Detections.concat(dets)
-        lab = DetectionLabels.concat(labs)
+            looks.append(Look(sim.radar.id, float(t0), float(t1), sim.beam_azimuth_at(float(t0)), sweep))
+        det, lab = _rows_of(parts)
         target = lab.target_id
         real = target >= 0
         killed = np.zeros(len(lab), dtype=bool)
         killed[real] = kill_time_s[target[real]] <= det.time_s[real]
-        order = np.lexsort((det.sensor_id, det.time_s))
-        order = order[~killed[order]]
+        if len(parts) == 1:  # one scan's rows: already sorted by time, one sensor
+            order = np.flatnonzero(~killed)
+        else:
+            order = np.lexsort((det.sensor_id, det.time_s))
+            order = order[~killed[order]]
         return det.take(order), lab.take(order), looks
+
+
+def _rows_of(parts: list[tuple[Detections, DetectionLabels, int, int]]) -> Scan:
+    """The rows ``lo:hi`` of each scan, end to end (one copy of each column; views of a single part)."""
+    if not parts:
+        return Detections.concat([]), DetectionLabels.concat([])
+    if len(parts) == 1:  # views: the caller's final reordering copies them
+        det, lab, lo, hi = parts[0]
+        return (Detections(*(getattr(det, f)[lo:hi] for f in DETECTION_COLUMNS)),
+                DetectionLabels(lab.target_id[lo:hi], lab.merged[lo:hi]))
+
+    def column(obj: int, name: str) -> NDArray[Any]:
+        return np.concatenate([getattr(p[obj], name)[p[2]:p[3]] for p in parts])
+
+    return (Detections(*(column(0, f) for f in DETECTION_COLUMNS)),
+            DetectionLabels(column(1, "target_id"), column(1, "merged")))
 
 
 def simulate_detections(scenario: Scenario, truth: Truth) -> tuple[Detections, DetectionLabels]:
