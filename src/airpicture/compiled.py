@@ -71,9 +71,29 @@ def uncached_kernels(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> tuple[
     return sum(s is False for s in states), len(kernels)
 
 
+def cold_modules(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> tuple[list[str], int, int]:
+    """(modules none of whose kernels this machine's cache holds, their kernels, kernels of all the modules).
+
+    Counted by module, not by kernel: some kernels are never compiled on their own (helpers inlined into their
+    callers) or only by some configurations (JPDA, terrain), so a cache filled by earlier runs never holds every
+    kernel. A module without any cached kernel has not been compiled on this machine (or its source changed).
+    None of it is decided when the cache cannot be inspected."""
+    magic = cpu_target.target_context.codegen().magic_tuple()
+    cold: list[str] = []
+    cold_kernels = total = 0
+    for name in module_names:
+        states = [_cached_here(d, magic) for d in _dispatchers([name])]
+        total += len(states)
+        if states and all(s is False for s in states):
+            cold.append(name)
+            cold_kernels += len(states)
+    return cold, cold_kernels, total
+
+
 def first_run_notice(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> str | None:
-    """The sentence announcing the compilation a run is about to do, or None when the kernels are cached."""
-    cold, total = uncached_kernels(module_names)
+    """The sentence announcing the compilation a run is about to do, or None when the kernels are cached (every
+    module has compiled kernels in the cache, see :func:`cold_modules`)."""
+    _, cold, total = cold_modules(module_names)
     if cold == 0 or total == 0:
         return None
     estimate = max(1, round(REFERENCE_COMPILE_S * cold / total))
