@@ -134,6 +134,45 @@ def markov_stay(m_models: int, kappa: float, dt: float) -> tuple[float, float]:
     return inv + (1.0 - inv) * e, inv * (1.0 - e)
 
 
+@njit(cache=True, forceinline=True)
+def _mode_probabilities(mu, dt: float, kappa: float, c) -> tuple[float, float]:
+    """Predicted mode probabilities ``c`` (M,) of an IMM track with mode probabilities ``mu`` (M,) over ``dt``;
+    returns the Markov (stay, move) probabilities used."""
+    m_models = mu.shape[0]
+    stay, move = markov_stay(m_models, kappa, dt)
+    for j in range(m_models):
+        acc = 0.0
+        for i in range(m_models):
+            acc += (stay if i == j else move) * mu[i]
+        c[j] = max(acc, 1e-300)
+    return stay, move
+
+
+@njit(cache=True, forceinline=True)
+def _mixed(xm, Pm, mu, c, j: int, stay: float, move: float, lower_left: bool, x0, P0) -> None:
+    """IMM interaction: the mixed initial state ``x0`` (6,) and covariance ``P0`` (6, 6) of model ``j``.
+    ``lower_left=False`` leaves the velocity-position block ``P0[3:, :3]`` unset (a constant-velocity prediction
+    of the position alone never reads it); every other entry is the same sum either way."""
+    m_models = xm.shape[0]
+    for k in range(6):
+        x0[k] = 0.0
+    for i in range(m_models):
+        w = (stay if i == j else move) * mu[i] / c[j]
+        for k in range(6):
+            x0[k] += w * xm[i, k]
+    for k in range(6):
+        for l in range(6):
+            P0[k, l] = 0.0
+    for i in range(m_models):
+        w = (stay if i == j else move) * mu[i] / c[j]
+        if w == 0.0:
+            continue
+        for k in range(6):
+            dk = xm[i, k] - x0[k]
+            for l in range(0 if lower_left or k < 3 else 3, 6):
+                P0[k, l] += w * (Pm[i, k, l] + dk * (xm[i, l] - x0[l]))
+
+
 @njit(cache=True)
 def imm_predict(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, c, x0, P0) -> None:
     """IMM interaction and model-matched prediction of one track.
@@ -146,31 +185,86 @@ def imm_predict(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, 
         predict_model(kinds[0], qs[0], omegas[0], xm[0], Pm[0], dt, xo[0], Po[0])
         c[0] = 1.0
         return
-    stay, move = markov_stay(m_models, kappa, dt)
+    stay, move = _mode_probabilities(mu, dt, kappa, c)
     for j in range(m_models):
-        acc = 0.0
-        for i in range(m_models):
-            acc += (stay if i == j else move) * mu[i]
-        c[j] = max(acc, 1e-300)
-    for j in range(m_models):
-        for k in range(6):
-            x0[k] = 0.0
-        for i in range(m_models):
-            w = (stay if i == j else move) * mu[i] / c[j]
-            for k in range(6):
-                x0[k] += w * xm[i, k]
-        for k in range(6):
-            for l in range(6):
-                P0[k, l] = 0.0
-        for i in range(m_models):
-            w = (stay if i == j else move) * mu[i] / c[j]
-            if w == 0.0:
-                continue
-            for k in range(6):
-                dk = xm[i, k] - x0[k]
-                for l in range(6):
-                    P0[k, l] += w * (Pm[i, k, l] + dk * (xm[i, l] - x0[l]))
+        _mixed(xm, Pm, mu, c, j, stay, move, True, x0, P0)
         predict_model(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j])
+
+
+@njit(cache=True, forceinline=True)
+def _predict_position(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
+    """The position part of :func:`predict_model`: ``xo[:3]`` and ``Po[:3, :3]``, each entry the same sum as
+    there (the rest of ``xo``, ``Po`` is left as it was). A CV or ballistic prediction reads neither the
+    velocity-position block ``P[3:, :3]`` nor anything it would write elsewhere."""
+    adt = abs(dt)
+    qpp = q * adt * adt * adt / 3.0
+    if kind == CT and omega != 0.0:
+        s = math.sin(omega * dt)
+        c = math.cos(omega * dt)
+        a = s / omega
+        b = (1.0 - c) / omega
+        fi = ((0, 3, 4), (1, 3, 4), (2, 5, 5))
+        fc = ((1.0, a, -b), (1.0, b, a), (1.0, dt, 0.0))
+        for i in range(3):
+            ri = fi[i]
+            ci = fc[i]
+            xo[i] = ci[0] * x[ri[0]] + ci[1] * x[ri[1]] + ci[2] * x[ri[2]]
+        for i in range(3):
+            ri = fi[i]
+            ci = fc[i]
+            for j in range(i, 3):
+                rj = fi[j]
+                cj = fc[j]
+                acc = 0.0
+                for u in range(3):
+                    if ci[u] == 0.0:
+                        continue
+                    pu = P[ri[u]]
+                    acc += ci[u] * (cj[0] * pu[rj[0]] + cj[1] * pu[rj[1]] + cj[2] * pu[rj[2]])
+                Po[i, j] = acc
+                Po[j, i] = acc
+    else:
+        for i in range(3):
+            xo[i] = x[i] + dt * x[i + 3]
+        if kind == BALLISTIC:
+            xo[2] -= 0.5 * G * dt * dt
+        dt2 = dt * dt
+        for i in range(3):
+            for j in range(3):
+                Po[i, j] = P[i, j] + dt * (P[i, j + 3] + P[j, i + 3]) + dt2 * P[i + 3, j + 3]
+    for i in range(3):
+        Po[i, i] += qpp
+
+
+@njit(cache=True, forceinline=True)
+def imm_predict_position(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, c, x0, P0, xc,
+                         Pc) -> None:
+    """:func:`imm_predict` then :func:`combine`, of the position only: ``xo[:, :3]``, ``Po[:, :3, :3]``, ``c``
+    and the moment-matched ``xc[:3]``, ``Pc[:3, :3]``, bit for bit the values the full prediction gives (every
+    entry is the same sum) at a fraction of its cost -- all a 3-D (range, azimuth, elevation) measurement
+    reads. Velocities are left as they were."""
+    m_models = xm.shape[0]
+    if m_models == 1:
+        _predict_position(kinds[0], qs[0], omegas[0], xm[0], Pm[0], dt, xo[0], Po[0])
+        c[0] = 1.0
+    else:
+        stay, move = _mode_probabilities(mu, dt, kappa, c)
+        for j in range(m_models):
+            turn = kinds[j] == CT and omegas[j] != 0.0
+            _mixed(xm, Pm, mu, c, j, stay, move, turn, x0, P0)
+            _predict_position(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j])
+    for k in range(3):
+        acc = 0.0
+        for m in range(m_models):
+            acc += c[m] * xo[m, k]
+        xc[k] = acc
+    for k in range(3):
+        for l in range(k, 3):
+            acc = 0.0
+            for m in range(m_models):
+                acc += c[m] * (Po[m, k, l] + (xo[m, k] - xc[k]) * (xo[m, l] - xc[l]))
+            Pc[k, l] = acc
+            Pc[l, k] = acc
 
 
 @njit(cache=True, forceinline=True)
@@ -467,15 +561,21 @@ def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos
               kappa, out_d2, out_lnn, gamma) -> None:
     m_models = xm.shape[1]
     xo, Po, c, x0, P0, f = _scratch(m_models)
-    xc = np.empty(6)
-    Pc = np.empty((6, 6))
+    xo[:] = 0.0  # a 3-D detection's prediction sets positions only; velocities stay finite for measure()
+    Po[:] = 0.0
+    xc = np.zeros(6)
+    Pc = np.zeros((6, 6))
     lnm = np.empty(m_models)
     for k in range(pslot.shape[0]):
         i = pslot[k]
         j = pdet[k]
         m = det_m[j]
-        imm_predict(xm[i], Pm[i], mu[i], det_t[j] - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
-        combine(xo, Po, c, xc, Pc)
+        dt = det_t[j] - trk_t[i]
+        if m == 3:  # range, azimuth, elevation: only the predicted positions count
+            imm_predict_position(xm[i], Pm[i], mu[i], dt, kinds, qs, omegas, kappa, xo, Po, c, x0, P0, xc, Pc)
+        else:
+            imm_predict(xm[i], Pm[i], mu[i], dt, kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
+            combine(xo, Po, c, xc, Pc)
         d2, logdet, ok = _innovation(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
         out_d2[k] = d2 if ok else math.inf
         if not out_d2[k] <= gamma[m]:  # outside the gate: the pair is discarded, no likelihood needed
@@ -885,6 +985,5 @@ def position_sigma(slots, trk_t, xm, Pm, mu, t, kinds, qs, omegas, kappa, out) -
     Pc = np.empty((6, 6))
     for k in range(slots.shape[0]):
         i = slots[k]
-        imm_predict(xm[i], Pm[i], mu[i], t - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
-        combine(xo, Po, c, xc, Pc)
+        imm_predict_position(xm[i], Pm[i], mu[i], t - trk_t[i], kinds, qs, omegas, kappa, xo, Po, c, x0, P0, xc, Pc)
         out[k] = math.sqrt(max(largest_eigenvalue_3x3(Pc), 0.0))
