@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from airpicture.io import to_arrow, write_parquet
+from airpicture.io import parquet_options, to_arrow, write_parquet
 
 #: Rows per Parquet row group of a streamed table (pyarrow's default for whole tables is 1 Mi rows; a smaller
 #: group bounds the buffer: ~25-40 MB for the widest tables).
@@ -62,8 +62,7 @@ class ParquetStream:
     def _open(self) -> pq.ParquetWriter:
         if self._writer is None:
             assert self._schema is not None
-            self._writer = pq.ParquetWriter(str(self.path), self._schema, compression="zstd", compression_level=3,
-                                            use_dictionary=True, write_statistics=True, store_schema=True)
+            self._writer = pq.ParquetWriter(str(self.path), self._schema, **parquet_options(self._schema))
         return self._writer
 
     def _drain(self, final: bool) -> None:
