@@ -59,7 +59,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
         if len(a) != len(b):
             return [f"{path}: {len(a)} items against {len(b)}"]
         return [d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{k}]")]
-    if a != b or type(a) is not type(b) and not {type(a), type(b)} <= {int, float}:
+    if a != b or (type(a) is not type(b) and not {type(a), type(b)} <= {int, float}):
         return [f"{path}: {json.dumps(a)[:80]} against {json.dumps(b)[:80]}"]
     return []
 

@@ -23,7 +23,6 @@ from airpicture.report.engagements import Timeline
 from airpicture.report.mapdata import Frames, Points, Ring, Site, TargetPath
 from airpicture.report.plotlyjson import template
 from airpicture.report.ppi import Scan
-from airpicture.report.subplots import subplot_grid
 from airpicture.report.style import (
     ASSET,
     BATTERY,
@@ -37,6 +36,7 @@ from airpicture.report.style import (
     WAIT_COLOURS,
     class_colour,
 )
+from airpicture.report.subplots import subplot_grid
 from airpicture.vocab import EngagementEvent
 
 FONT = dict(family="Helvetica, Arial, sans-serif", size=13)
@@ -140,8 +140,8 @@ def _map_axes(extent_km: float) -> dict[str, Any]:
     return dict(
         xaxis=dict(title=dict(text="East of the site (km)"), range=[-extent_km, extent_km], zeroline=False,
                    constrain="domain"),
-        yaxis=dict(title=dict(text="North of the site (km)"), range=[-extent_km, extent_km], zeroline=False, constrain="domain",
-                   scaleanchor="x", scaleratio=1),
+        yaxis=dict(title=dict(text="North of the site (km)"), range=[-extent_km, extent_km], zeroline=False,
+                   constrain="domain", scaleanchor="x", scaleratio=1),
     )
 
 
@@ -318,8 +318,8 @@ def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] 
     traces = []
     who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in scan.truth_target_id.tolist()]
            if names is not None else [f"target {int(i)}" for i in scan.truth_target_id.tolist()])
-    traces.append(scatter("scatterpolar", 
-        r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
+    traces.append(scatter(
+        "scatterpolar", r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
         name="True target at mid-rotation", marker=dict(symbol="circle-open", size=11, color="#555555"),
         customdata=_f4(np.column_stack([scan.truth_target_id, scan.truth_elevation_deg])), text=who,
         hovertemplate="truth: <b>%{text}</b> (#%{customdata[0]:.0f})<br>range %{r:.1f} km, azimuth %{theta:.1f}°"
@@ -342,8 +342,8 @@ def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] 
     for kind in dict.fromkeys(kinds[~false].tolist()):
         m = (~false) & (kinds == kind)
         label = [names[int(i)] if names is not None else f"target {int(i)}" for i in scan.target_id[m].tolist()]
-        traces.append(scatter("scatterpolar", 
-            r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
+        traces.append(scatter(
+            "scatterpolar", r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
             name=f"Detection of {KIND_NAMES.get(kind, kind).lower()} ({int(m.sum())})", text=label,
             marker=dict(color=class_colour(kind, False), size=7), customdata=_f4(cd[m]),
             hovertemplate=hover.replace("</b>", "</b>: %{text}")))

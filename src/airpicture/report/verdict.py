@@ -10,7 +10,6 @@ scenario start.
 from __future__ import annotations
 
 import html
-
 from typing import Any
 
 import numpy as np
