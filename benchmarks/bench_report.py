@@ -7,8 +7,9 @@ tracks, picture, events, timeline, metrics) so every section of the report is ex
 * ``build_report`` in-process with warm imports (how the engine calls it at the end of a run), HTML only and with
   PNG figures; wall and CPU (process) time, median of ``--repeat`` runs;
 * ``airpicture report`` as a fresh process (imports included), wall time;
-* side by side: the animation frames handed to plotly as validated ``go.Frame`` objects (the plotly default)
-  against the plain typed-array dicts the report uses; ratio.
+* side by side: the picture figure with its animation frames as validated plotly ``go.Figure``/``go.Frame``
+  objects written by ``plotly.io.to_html`` (the plotly default) against the plain dicts the report writes itself;
+  ratio.
 
     python benchmarks/bench_report.py [--repeat 3] [--workdir /tmp/bench_report]
 """
@@ -93,9 +94,10 @@ def frames_side_by_side(folder: Path, repeat: int) -> None:
     import plotly.io as pio
 
     from airpicture.report.figures import picture_figure
-    from airpicture.report.html import map_extent_km
+    from airpicture.report.html import PLOTLY_CONFIG, map_extent_km
     from airpicture.report.load import load_run
     from airpicture.report.mapdata import frame_step, picture_frames, sites_and_rings, sorted_truth
+    from airpicture.report.plotlyjson import figure_div
 
     run = load_run(folder)
     st = sorted_truth(run)
@@ -104,8 +106,7 @@ def frames_side_by_side(folder: Path, repeat: int) -> None:
     ext = map_extent_km(run, st)
 
     def ours() -> str:
-        return pio.to_html(picture_figure(sites, rings, [], frames, ext, 0), include_plotlyjs=False,
-                           full_html=False, validate=False, div_id="p", auto_play=False)
+        return figure_div(picture_figure(sites, rings, [], frames, ext, 0), "p", PLOTLY_CONFIG)
 
     def validated() -> str:
         fig = picture_figure(sites, rings, [], frames, ext, 0)

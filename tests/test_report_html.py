@@ -127,3 +127,54 @@ def test_png_legends_do_not_cover_the_data(full: Path, monkeypatch: pytest.Monke
         box = legends[0].get_window_extent(renderer)
         assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: the legend covers the axes"
         assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1 - 1, box.y1 - 1), name
+
+
+def _report_figures_tool():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "report_figures.py"
+    spec = importlib.util.spec_from_file_location("report_figures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("which", ["full", "truth_only"])
+def test_figures_are_what_plotly_writes(which: str, request: pytest.FixtureRequest) -> None:
+    """plotly.py as the independent check of the figures the page embeds (built without it): each figure read back
+    from the page is accepted by plotly's validating ``go.Figure``, and ``plotly.io.to_html`` of the validated
+    figure draws the same figure (same JSON once parsed: traces, layout, frames, config) in the same HTML."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from airpicture.report.html import PLOTLY_CONFIG
+
+    tool = _report_figures_tool()
+    page = (request.getfixturevalue(which) / "report.html").read_text(encoding="utf-8")
+    figures = tool.page_figures(page)
+    assert set(figures) == set(_div_ids(page))
+    for div_id, ours in figures.items():
+        fig = {k: v for k, v in ours.items() if k != "config"}
+        validated = go.Figure(fig)  # raises on any property plotly.js does not know or a value it refuses
+        config = {**PLOTLY_CONFIG, **({"displayModeBar": False} if div_id == "bottlenecks" else {})}
+        theirs_html = pio.to_html(validated, config=config, include_plotlyjs=False, full_html=False, div_id=div_id,
+                                  validate=False, auto_play=False, default_width="100%")
+        theirs = tool.page_figures(theirs_html)[div_id]
+        if "frames" in fig:  # the frames' traces are partial (x, y, hover data only): plotly names their type
+            for frame in theirs["frames"]:
+                for trace in frame["data"]:
+                    assert trace.pop("type") == "scatter"
+        assert tool.differences(theirs, ours, div_id) == []
+        # and the same markup around the JSON
+        start = page.index(f'<div id="{div_id}" class="plotly-graph-div"')
+        head = page.rfind("<div style=", 0, start)
+        assert page[head:page.index("Plotly.newPlot(", start)] == theirs_html[:theirs_html.index("Plotly.newPlot(")]
+        assert page.index("</script>        </div>", start) > start
+
+
+def test_page_embeds_the_installed_plotly_js(full: Path) -> None:
+    from plotly.offline import get_plotlyjs
+
+    page = (full / "report.html").read_text(encoding="utf-8")
+    assert f'<script type="text/javascript">{get_plotlyjs()}</script>' in page

@@ -60,6 +60,16 @@ def test_help_imports_neither_numpy_nor_the_scenario_models(tmp_path: Path) -> N
     assert "airpicture.scenario" not in mods
 
 
+def test_report_imports_neither_plotly_nor_matplotlib(tmp_path: Path) -> None:
+    """The report page is written without plotly.py (its JavaScript is read from the package's data files)."""
+    from tests.test_report_support import write_full_run
+
+    folder = write_full_run(tmp_path / "run")
+    proc, mods = modules_after("report", str(folder), "-q", cwd=tmp_path)
+    assert (folder / "report.html").is_file(), proc.stderr
+    assert not {m.split(".")[0] for m in mods} & {"plotly", "_plotly_utils", "matplotlib"}
+
+
 def test_scenario_models_stand_alone() -> None:
     """The scenario models (and the placement helpers their validation uses) import neither the truth models nor
     the sensors: no import circle between them."""

@@ -1,6 +1,10 @@
 """Plotly figures of the report, built from the arrays of :mod:`~airpicture.report.mapdata`,
 :mod:`~airpicture.report.engagements` and :mod:`~airpicture.report.ppi`.
 
+Each figure is a plain dict in plotly.js's figure schema (``{"data": [...], "layout": {...}}``), written into the
+page by :mod:`~airpicture.report.plotlyjson` without plotly.py (see there why); the tests check every figure
+against plotly.py's own validation and serialisation.
+
 Coordinates on the maps are local kilometres east/north of the site; times are seconds from the scenario start.
 Arrays go to plotly as float32 (base64 in the page): ample for kilometres at metre precision, and half the size.
 """
@@ -12,13 +16,12 @@ import html
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 from numpy.typing import NDArray
-from plotly.subplots import make_subplots
 
 from airpicture.report.decimate import bucket_series
 from airpicture.report.engagements import Timeline
 from airpicture.report.mapdata import Frames, Points, Ring, Site, TargetPath
+from airpicture.report.plotlyjson import template
 from airpicture.report.ppi import Scan
 from airpicture.report.style import (
     ASSET,
@@ -33,6 +36,7 @@ from airpicture.report.style import (
     WAIT_COLOURS,
     class_colour,
 )
+from airpicture.report.subplots import subplot_grid
 from airpicture.vocab import EngagementEvent
 
 FONT = dict(family="Helvetica, Arial, sans-serif", size=13)
@@ -71,11 +75,19 @@ def _hover(p: Points, what: str) -> dict[str, Any]:
 
 
 def _base_layout(title: str, height: int) -> dict[str, Any]:
-    return dict(title=dict(text=title, x=0.01, xanchor="left"), height=height, font=FONT, template="plotly_white",
-                margin=dict(l=70, r=20, t=70, b=60), hoverlabel=dict(namelength=-1))
+    return dict(template=template("plotly_white"), title=dict(text=title, x=0.01, xanchor="left"), height=height,
+                font=dict(FONT), margin=dict(l=70, r=20, t=70, b=60), hoverlabel=dict(namelength=-1))
 
 
-def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> list[go.Scatter]:
+def scatter(kind: str = "scatter", legendgrouptitle: str | None = None, **props: Any) -> dict[str, Any]:
+    """A trace dict of type ``kind``; ``legendgrouptitle`` (if any) as plotly's ``legendgrouptitle.text``."""
+    out = {"type": kind, **props}
+    if legendgrouptitle is not None:
+        out["legendgrouptitle"] = {"text": legendgrouptitle}
+    return out
+
+
+def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> list[dict[str, Any]]:
     """Rings (radar coverage, battery reach, asset radii) and the assets, radars and batteries."""
     traces = []
     styles = {
@@ -96,15 +108,15 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
             x, y = _circle(r.e_km, r.n_km, r.radius_km)
             xs += [x, [np.nan]]
             ys += [y, [np.nan]]
-        traces.append(go.Scatter(x=_f4(np.concatenate(xs)), y=_f4(np.concatenate(ys)), mode="lines", name=label,
-                                 line=dict(color=colour, dash=dash, width=width), hoverinfo="skip",
-                                 legendgroup=f"places-{role}", legendgrouptitle_text=title,
-                                 opacity=0.45 if faint else 0.9))
+        traces.append(scatter(x=_f4(np.concatenate(xs)), y=_f4(np.concatenate(ys)), mode="lines", name=label,
+                              line=dict(color=colour, dash=dash, width=width), hoverinfo="skip",
+                              legendgroup=f"places-{role}", legendgrouptitle=title, opacity=0.45 if faint else 0.9))
         if role != "asset" and not faint:
             # radar coverage labelled at the ring's north, battery reach at its south, so labels do not collide
             sign = 1.0 if role == "coverage" else -1.0
-            traces.append(go.Scatter(
-                x=[r.e_km for r in sel], y=[r.n_km + sign * r.radius_km for r in sel], text=[r.label for r in sel],
+            traces.append(scatter(
+                x=[float(r.e_km) for r in sel], y=[float(r.n_km + sign * r.radius_km) for r in sel],
+                text=[r.label for r in sel],
                 mode="text", textposition="top center" if sign > 0 else "bottom center",
                 textfont=dict(color=colour, size=11), showlegend=False, hoverinfo="skip",
                 legendgroup=f"places-{role}"))
@@ -114,8 +126,9 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
         marks = [s for s in sites if s.role == role]
         if not marks:
             continue
-        traces.append(go.Scatter(
-            x=[s.e_km for s in marks], y=[s.n_km for s in marks], text=[s.name for s in marks], name=label,
+        traces.append(scatter(
+            x=[float(s.e_km) for s in marks], y=[float(s.n_km) for s in marks], text=[s.name for s in marks],
+            name=label,
             mode="markers" if role != "asset" else "markers+text", textposition="bottom right",
             marker=dict(symbol=symbol, color=colour, size=size, line=dict(color="white", width=1)),
             hovertemplate=f"{label}: %{{text}}<br>east %{{x:.1f}} km, north %{{y:.1f}} km<extra></extra>",
@@ -125,10 +138,10 @@ def _place_traces(sites: list[Site], rings: list[Ring], faint: bool = False) -> 
 
 def _map_axes(extent_km: float) -> dict[str, Any]:
     return dict(
-        xaxis=dict(title="East of the site (km)", range=[-extent_km, extent_km], zeroline=False,
+        xaxis=dict(title=dict(text="East of the site (km)"), range=[-extent_km, extent_km], zeroline=False,
                    constrain="domain"),
-        yaxis=dict(title="North of the site (km)", range=[-extent_km, extent_km], zeroline=False, constrain="domain",
-                   scaleanchor="x", scaleratio=1),
+        yaxis=dict(title=dict(text="North of the site (km)"), range=[-extent_km, extent_km], zeroline=False,
+                   constrain="domain", scaleanchor="x", scaleratio=1),
     )
 
 
@@ -144,15 +157,12 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
     class), tracks by status, engagement marks on top (leaks last, above the asset markers), the paths of
     threats that got through emphasised, and an empty 'selected threat' trace the page's script fills.
 
-    Returned as a figure dict: the per-target paths (hundreds of traces) are plain dicts with typed arrays, as the
-    slider's frames are, since validating each through plotly's classes costs seconds."""
-    fig = go.Figure()
-    plain: list[dict[str, Any]] = []
+    The per-target paths (hundreds of traces) carry typed arrays (:func:`typed_array`), as the slider's frames do."""
+    data: list[dict[str, Any]] = []
     place = _place_traces(sites, rings)
-    rings_only = [tr for tr in place if tr.mode != "markers" and tr.mode != "markers+text"]
-    site_traces = [tr for tr in place if tr.mode in ("markers", "markers+text")]
-    for tr in rings_only:
-        fig.add_trace(tr)
+    rings_only = [tr for tr in place if tr["mode"] != "markers" and tr["mode"] != "markers+text"]
+    site_traces = [tr for tr in place if tr["mode"] in ("markers", "markers+text")]
+    data += rings_only
     if tracks is not None:  # beneath the truth: a true path with a blue halo is a tracked one
         for i, p in enumerate(tracks):
             style: dict[str, Any]
@@ -165,17 +175,16 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
             else:
                 style = dict(mode="markers", marker=dict(color="#555555", size=5, symbol="x-thin-open",
                                                          line=dict(width=1, color="#555555")), name=p.label)
-            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), legendgroup=f"tracks{i}", legendrank=900,
-                                     legendgrouptitle_text="Tracks (by status)" if i == 0 else None,
-                                     **style, **_hover(p, "track")))
+            data.append(scatter(x=_f4(p.e_km), y=_f4(p.n_km), legendgroup=f"tracks{i}", legendrank=900,
+                                legendgrouptitle="Tracks (by status)" if i == 0 else None,
+                                **style, **_hover(p, "track")))
     leak_paths = [tp for tp in (paths or []) if leakers and tp.target_id in leakers]
     if leak_paths:
         e = np.concatenate([np.append(tp.points.e_km, np.nan) for tp in leak_paths])
         n = np.concatenate([np.append(tp.points.n_km, np.nan) for tp in leak_paths])
-        fig.add_trace(go.Scatter(x=_f4(e), y=_f4(n), mode="lines", name=f"Path of a threat that got through "
-                                 f"({len(leak_paths)})", line=dict(color="#d62728", width=5), opacity=0.3,
-                                 hoverinfo="skip", legendgroup="leakpaths", legendrank=1001))
-    insert_at = len(fig.data)
+        data.append(scatter(x=_f4(e), y=_f4(n), mode="lines", name=f"Path of a threat that got through "
+                            f"({len(leak_paths)})", line=dict(color="#d62728", width=5), opacity=0.3,
+                            hoverinfo="skip", legendgroup="leakpaths", legendrank=1001))
     if paths is not None and len(paths) <= MAX_TARGET_TRACES:
         shown: set[int] = set()
         for tp in paths:
@@ -192,18 +201,17 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
                                   "<br>height %{customdata[1]:.2f} km<extra></extra>")}
             if first and tp.cls == 0:
                 trace["legendgrouptitle"] = {"text": "True paths (click: show or hide a class)"}
-            plain.append(trace)
+            data.append(trace)
     else:
         for i, p in enumerate(truth):
-            fig.add_trace(go.Scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
-                                     line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup=f"truth{i}",
-                                     legendgrouptitle_text="True paths" if i == 0 else None, **_hover(p, "target")))
-    for tr in site_traces:
-        fig.add_trace(tr)
+            data.append(scatter(x=_f4(p.e_km), y=_f4(p.n_km), mode="lines", name=p.label,
+                                line=dict(color=p.colour, width=1.2), opacity=0.8, legendgroup=f"truth{i}",
+                                legendgrouptitle="True paths" if i == 0 else None, **_hover(p, "target")))
+    data += site_traces
     if flyouts is not None and len(flyouts):
-        fig.add_trace(go.Scatter(x=_f4(flyouts.e_km), y=_f4(flyouts.n_km), mode="lines", name=flyouts.label,
-                                 line=dict(color=flyouts.colour, width=1), opacity=0.5, legendgroup="eng",
-                                 legendgrouptitle_text="Engagements", hoverinfo="skip"))
+        data.append(scatter(x=_f4(flyouts.e_km), y=_f4(flyouts.n_km), mode="lines", name=flyouts.label,
+                            line=dict(color=flyouts.colour, width=1), opacity=0.5, legendgroup="eng",
+                            legendgrouptitle="Engagements", hoverinfo="skip"))
     if marks is not None:
         ordered = sorted(marks, key=lambda m: m[0] == EngagementEvent.LEAK)  # leaks drawn last: on top of everything
         for j, (event, p) in enumerate(ordered):
@@ -211,42 +219,37 @@ def map_figure(sites: list[Site], rings: list[Ring], truth: list[Points], tracks
             leak = event == EngagementEvent.LEAK
             who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in p.ident.tolist()]
                    if names is not None else [f"target {int(i)}" for i in p.ident.tolist()])
-            fig.add_trace(go.Scatter(
+            data.append(scatter(
                 x=_f4(p.e_km), y=_f4(p.n_km), mode="markers", name=f"{p.label} ({len(p)})",
                 marker=dict(symbol=symbol, color=colour,
                             size=12 if leak else 11 if event != EngagementEvent.ENGAGE else 8,
                             line=dict(width=2 if leak else 1.5,
                                       color=colour if "open" in symbol or leak else "white")),
                 legendgroup=f"eng{j}",
-                legendgrouptitle_text="Engagements" if (j == 0 and flyouts is None) else None, text=who,
+                legendgrouptitle="Engagements" if (j == 0 and flyouts is None) else None, text=who,
                 customdata=_f4(np.column_stack([p.time_s, p.height_km])),
                 hovertemplate=(f"<b>{_label}</b>: %{{text}}<br>t = %{{customdata[0]:.0f}} s<br>east %{{x:.1f}} km, "
                                "north %{y:.1f} km<br>height %{customdata[1]:.2f} km<extra></extra>")))
-    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name="Selected threat (choose a row of the table)",
-                             line=dict(color="#111111", width=4), marker=dict(size=4, color="#111111"),
-                             showlegend=False, hoverinfo="skip", meta="selected"))
-    fig.update_layout(**_base_layout("Overview map: defence, true paths, tracks and engagements "
-                                     "(local km; click legend entries to show or hide)", 820),
-                      **_map_axes(extent_km),
-                      legend=dict(groupclick="togglegroup", tracegroupgap=4, font=dict(size=11)))
-    out = fig.to_plotly_json()
-    out["data"] = [*out["data"][:insert_at], *plain, *out["data"][insert_at:]]
-    return out
+    data.append(scatter(x=[], y=[], mode="lines+markers", name="Selected threat (choose a row of the table)",
+                        line=dict(color="#111111", width=4), marker=dict(size=4, color="#111111"),
+                        showlegend=False, hoverinfo="skip", meta="selected"))
+    layout = dict(**_base_layout("Overview map: defence, true paths, tracks and engagements "
+                                 "(local km; click legend entries to show or hide)", 820),
+                  **_map_axes(extent_km), legend=dict(groupclick="togglegroup", tracegroupgap=4, font=dict(size=11)))
+    return {"data": data, "layout": layout}
 
 
 def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points], frames: Frames,
                    extent_km: float, start_index: int, names: list[str] | None = None) -> dict[str, Any]:
     """The picture over time: true targets (dots) and published tracks (rings with a 30 s heading leader) at each
-    slider time. Returned as a figure dict with frames (validated traces, frames built as plain dicts)."""
-    fig = go.Figure()
-    for tr in _place_traces(sites, rings, faint=True):
-        fig.add_trace(tr)
+    slider time: a figure dict with frames (the frames' arrays as typed arrays, :func:`typed_array`)."""
+    fig_data = _place_traces(sites, rings, faint=True)
     if background:
         e = np.concatenate([np.append(p.e_km, np.nan) for p in background])
         n = np.concatenate([np.append(p.n_km, np.nan) for p in background])
-        fig.add_trace(go.Scatter(x=_f4(e), y=_f4(n), mode="lines", name="True paths (whole run)",
-                                 line=dict(color="#c8c8c8", width=0.8), hoverinfo="skip"))
-    dynamic_start = len(fig.data)
+        fig_data.append(scatter(x=_f4(e), y=_f4(n), mode="lines", name="True paths (whole run)",
+                                line=dict(color="#c8c8c8", width=0.8), hoverinfo="skip"))
+    dynamic_start = len(fig_data)
 
     def traces_at(f: int, full: bool) -> list[dict[str, Any]]:
         """The moving traces at frame f: data only for frames (styles persist), data and style for the figure."""
@@ -281,9 +284,8 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
             out.append(data)
         return out
 
-    for tr in traces_at(start_index, full=True):
-        fig.add_trace(go.Scatter(**tr))
-    dyn = list(range(dynamic_start, len(fig.data)))
+    fig_data += [scatter(**tr) for tr in traces_at(start_index, full=True)]
+    dyn = list(range(dynamic_start, len(fig_data)))
     plain_frames = []
     steps = []
     for f, t in enumerate(frames.times_s):
@@ -295,7 +297,7 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
     title = ("The air picture over time: dots are true targets, open circles the tracks the battery sees "
              "(drag the slider or press Play)" if frames.tracks else
              "True targets over time (no picture in this run: the tracker's output is not available)")
-    fig.update_layout(
+    layout = dict(
         **_base_layout(title, 820), **_map_axes(extent_km),
         sliders=[dict(active=start_index, steps=steps, font=dict(size=10), pad=dict(t=50, b=10), len=0.9, x=0.1,
                       currentvalue=dict(prefix="time (s): ", font=dict(size=14), xanchor="right"))],
@@ -308,18 +310,16 @@ def picture_figure(sites: list[Site], rings: list[Ring], background: list[Points
                                    args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                                       transition=dict(duration=0))])])],
     )
-    fig.update_layout(margin=dict(l=70, r=20, t=70, b=130))
-    out = fig.to_plotly_json()
-    out["frames"] = plain_frames
-    return out
+    layout["margin"] = dict(l=70, r=20, t=70, b=130)
+    return {"data": fig_data, "layout": layout, "frames": plain_frames}
 
 
-def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] | None) -> list[go.Scatterpolar]:
+def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] | None) -> list[dict[str, Any]]:
     traces = []
     who = ([names[int(i)] if 0 <= int(i) < len(names) else f"target {int(i)}" for i in scan.truth_target_id.tolist()]
            if names is not None else [f"target {int(i)}" for i in scan.truth_target_id.tolist()])
-    traces.append(go.Scatterpolar(
-        r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
+    traces.append(scatter(
+        "scatterpolar", r=_f4(scan.truth_range_km), theta=_f4(scan.truth_azimuth_deg), mode="markers",
         name="True target at mid-rotation", marker=dict(symbol="circle-open", size=11, color="#555555"),
         customdata=_f4(np.column_stack([scan.truth_target_id, scan.truth_elevation_deg])), text=who,
         hovertemplate="truth: <b>%{text}</b> (#%{customdata[0]:.0f})<br>range %{r:.1f} km, azimuth %{theta:.1f}°"
@@ -328,12 +328,12 @@ def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] 
              "<br>SNR %{customdata[1]:.1f} dB<extra></extra>")
     cd = np.column_stack([scan.elevation_deg, scan.snr_db])
     if scan.target_id is None:
-        traces.append(go.Scatterpolar(r=_f4(scan.range_km), theta=_f4(scan.azimuth_deg), mode="markers",
+        traces.append(scatter("scatterpolar", r=_f4(scan.range_km), theta=_f4(scan.azimuth_deg), mode="markers",
                                       name="Detection (no labels in this run)", marker=dict(color="#1f4e9c", size=6),
                                       customdata=_f4(cd), hovertemplate=hover))
         return traces
     false = scan.target_id < 0
-    traces.append(go.Scatterpolar(r=_f4(scan.range_km[false]), theta=_f4(scan.azimuth_deg[false]),
+    traces.append(scatter("scatterpolar", r=_f4(scan.range_km[false]), theta=_f4(scan.azimuth_deg[false]),
                                   mode="markers", name=f"False alarm ({int(false.sum())})",
                                   marker=dict(color=FALSE_ALARM, size=7, symbol="x-thin-open",
                                               line=dict(width=1.5, color=FALSE_ALARM)),
@@ -342,8 +342,8 @@ def _scan_traces(scan: Scan, target_kind: NDArray[np.object_], names: list[str] 
     for kind in dict.fromkeys(kinds[~false].tolist()):
         m = (~false) & (kinds == kind)
         label = [names[int(i)] if names is not None else f"target {int(i)}" for i in scan.target_id[m].tolist()]
-        traces.append(go.Scatterpolar(
-            r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
+        traces.append(scatter(
+            "scatterpolar", r=_f4(scan.range_km[m]), theta=_f4(scan.azimuth_deg[m]), mode="markers",
             name=f"Detection of {KIND_NAMES.get(kind, kind).lower()} ({int(m.sum())})", text=label,
             marker=dict(color=class_colour(kind, False), size=7), customdata=_f4(cd[m]),
             hovertemplate=hover.replace("</b>", "</b>: %{text}")))
@@ -357,20 +357,20 @@ def _scan_title(scan: Scan) -> str:
 
 
 def ppi_figure(scans: Scan | list[Scan], target_kind: NDArray[np.object_], names: list[str] | None = None
-               ) -> go.Figure:
+               ) -> dict[str, Any]:
     """One rotation of each radar in its own polar coordinates: detections by what caused them (``target_kind``
     and ``names`` are indexed by target id), and the truth. With several radars, a menu chooses the radar."""
     scans = [scans] if isinstance(scans, Scan) else list(scans)
-    fig = go.Figure()
+    data = []
     owner = []
     for k, scan in enumerate(scans):
         for tr in _scan_traces(scan, target_kind, names):
-            tr.visible = k == 0
-            tr.legendgroup = f"radar{k}"
-            fig.add_trace(tr)
+            tr["visible"] = k == 0
+            tr["legendgroup"] = f"radar{k}"
+            data.append(tr)
             owner.append(k)
     s0 = scans[0]
-    fig.update_layout(
+    layout = dict(
         **_base_layout(_scan_title(s0), 720),
         polar=dict(radialaxis=dict(range=[0, s0.sensor.max_range_m * 1e-3], ticksuffix=" km", angle=45, tickangle=45,
                                    tickfont=dict(size=10, color="#666666")),
@@ -382,21 +382,21 @@ def ppi_figure(scans: Scan | list[Scan], target_kind: NDArray[np.object_], names
                               {"title.text": _scan_title(sc),
                                "polar.radialaxis.range": [0, sc.sensor.max_range_m * 1e-3]}])
                    for k, sc in enumerate(scans)]
-        fig.update_layout(updatemenus=[dict(type="dropdown", buttons=buttons, x=0.0, xanchor="left", y=1.0,
-                                            yanchor="bottom", pad=dict(t=4, b=4), showactive=True, active=0,
-                                            bgcolor="#ffffff", bordercolor="#999999")],
-                          margin=dict(t=110))
-    return fig
+        layout["updatemenus"] = [dict(type="dropdown", buttons=buttons, x=0.0, xanchor="left", y=1.0,
+                                      yanchor="bottom", pad=dict(t=4, b=4), showactive=True, active=0,
+                                      bgcolor="#ffffff", bordercolor="#999999")]
+        layout["margin"] = {**layout["margin"], "t": 110}
+    return {"data": data, "layout": layout}
 
 
-def _not_available(fig: go.Figure, row: int, col: int, text: str) -> None:
+def _not_available(layout: dict[str, Any], row: int, col: int, text: str) -> None:
     idx = (row - 1) * 2 + col
     suffix = "" if idx == 1 else str(idx)
-    fig.add_annotation(text=text, showarrow=False, font=dict(color="#888888", size=12),
-                       xref=f"x{suffix} domain", yref=f"y{suffix} domain", x=0.5, y=0.5)
+    layout["annotations"].append(dict(text=text, showarrow=False, font=dict(color="#888888", size=12),
+                                      xref=f"x{suffix} domain", yref=f"y{suffix} domain", x=0.5, y=0.5))
 
 
-def timeseries_figure(series: dict[str, Any]) -> go.Figure:
+def timeseries_figure(series: dict[str, Any]) -> dict[str, Any]:
     """Loads against capacities and picture quality over time (3 x 2 panels sharing the time axis).
 
     ``series`` keys (each optional): 'truth' (t, n), 'tracks' {name: (t, n)}, 'capacity' {name: (t, n)},
@@ -406,16 +406,17 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
     titles = ("Tracks held against the track capacity", "Fire channels busy (targets under engagement)",
               "Interceptors in flight", "Interceptors left", "Picture quality: GOSPA (m, lower is better)",
               "GOSPA² split into its parts (km²)")
-    fig = make_subplots(rows=3, cols=2, shared_xaxes="all", subplot_titles=titles, vertical_spacing=0.1,
-                        horizontal_spacing=0.08)
+    grid = subplot_grid(3, 2, titles, horizontal_spacing=0.08, vertical_spacing=0.1, shared_x=True)
+    layout = grid.layout
+    data: list[dict[str, Any]] = []
 
     def line(t: Any, v: Any, name: str, colour: str, row: int, col: int, dash: str = "solid",
              group: str = "", width: float = 2.0, shape: str = "hv", showlegend: bool = True) -> None:
         tt, vv = bucket_series(np.asarray(t, float), np.asarray(v, float), SERIES_POINTS)
-        fig.add_trace(go.Scatter(x=_f4(tt), y=_f4(vv), mode="lines", name=name, legendgroup=group or name,
-                                 showlegend=showlegend, line=dict(color=colour, dash=dash, width=width, shape=shape),
-                                 hovertemplate=f"{name}<br>t = %{{x:.0f}} s: %{{y:.4g}}<extra></extra>"),
-                      row=row, col=col)
+        data.append(scatter(x=_f4(tt), y=_f4(vv), mode="lines", name=name, legendgroup=group or name,
+                            showlegend=showlegend, line=dict(color=colour, dash=dash, width=width, shape=shape),
+                            hovertemplate=f"{name}<br>t = %{{x:.0f}} s: %{{y:.4g}}<extra></extra>",
+                            **grid.axes(row, col)))
 
     palette = ["#1f4e9c", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
     if "truth" in series:
@@ -428,7 +429,7 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
     panels = (("channels", "channels_cap", 1, 2, "Channels busy"), ("flight", "flight_cap", 2, 1, "In flight"))
     for key, cap_key, row, col, label in panels:
         if key not in series:
-            _not_available(fig, row, col, "not available: no timeline.parquet in this results folder")
+            _not_available(layout, row, col, "not available: no timeline.parquet in this results folder")
             continue
         for i, (name, (t, v)) in enumerate(series[key].items()):
             line(t, v, f"{label}: {name}", palette[i % 5], row, col)
@@ -440,7 +441,7 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
         for i, (name, (t, v)) in enumerate(series.get("ready", {}).items()):
             line(t, v, f"Ready on launchers: {name}", palette[i % 5], 2, 2, dash="dot")
     else:
-        _not_available(fig, 2, 2, "not available: no timeline.parquet in this results folder")
+        _not_available(layout, 2, 2, "not available: no timeline.parquet in this results folder")
     if "gospa" in series:
         t_gospa, v_gospa = series["gospa"]
         line(t_gospa, v_gospa, "GOSPA", "#000000", 3, 1, shape="linear", width=1.5)
@@ -451,30 +452,33 @@ def timeseries_figure(series: dict[str, Any]) -> go.Figure:
             if tt.size < np.asarray(t).size:  # mean per bucket, not sum
                 vv = vv / np.diff(np.append(np.searchsorted(t, tt), np.asarray(t).size))
             key = label.split()[0].lower()
-            fig.add_trace(go.Scatter(x=_f4(tt), y=_f4(vv), mode="lines", stackgroup="gospa", name=label,
-                                     line=dict(color=colours.get(key, "#888888"), width=0.5),
-                                     hovertemplate=f"{label}<br>t = %{{x:.0f}} s: %{{y:.3g}} km²<extra></extra>"),
-                          row=3, col=2)
+            data.append(scatter(x=_f4(tt), y=_f4(vv), mode="lines", stackgroup="gospa", name=label,
+                                line=dict(color=colours.get(key, "#888888"), width=0.5),
+                                hovertemplate=f"{label}<br>t = %{{x:.0f}} s: %{{y:.3g}} km²<extra></extra>",
+                                **grid.axes(3, 2)))
     else:
         for col in (1, 2):
-            _not_available(fig, 3, col, "not available: no metrics.parquet in this results folder")
-    fig.update_layout(**_base_layout("Capacity and picture quality over time", 900),
-                      legend=dict(orientation="h", y=-0.08, x=0, yanchor="top"))
-    fig.update_layout(margin=dict(l=60, r=20, t=90, b=150))
+            _not_available(layout, 3, col, "not available: no metrics.parquet in this results folder")
+    layout.update(**_base_layout("Capacity and picture quality over time", 900),
+                  legend=dict(orientation="h", y=-0.08, x=0, yanchor="top"))
+    layout["margin"] = dict(l=60, r=20, t=90, b=150)
     for row in (1, 2, 3):
         for col in (1, 2):
-            fig.update_xaxes(title_text="time (s)" if row == 3 else None, row=row, col=col, showticklabels=True)
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+            xaxis = layout[grid.axis_name("x", row, col)]
+            xaxis["showticklabels"] = True
+            if row == 3:
+                xaxis["title"] = {"text": "time (s)"}
+            layout[grid.axis_name("y", row, col)]["rangemode"] = "tozero"
+    return {"data": data, "layout": layout}
 
 
-def timeline_figure(tl: Timeline) -> go.Figure:
+def timeline_figure(tl: Timeline) -> dict[str, Any]:
     """One row per engaged target (and, with the decision log, per threat never engaged): when it was tracked,
     when it waited and for which limit, the engagement span, interceptor flyouts and each event as a marker; a
     row of launcher reloads per battery on top."""
     rows = min(len(tl), TIMELINE_MAX_ROWS)
     keep_flyout = tl.flyout_row < rows
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
 
     def bars(row: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, colour: str, width: float,
              opacity: float = 1.0, text: list[str] | None = None, legend: bool = True) -> None:
@@ -485,8 +489,8 @@ def timeline_figure(tl: Timeline) -> go.Figure:
         if text is not None:
             extra = dict(text=np.repeat(np.asarray(text, dtype=object), 3).tolist(),
                          hovertemplate="%{text}<extra></extra>")
-        fig.add_trace(go.Scatter(x=_f4(xs), y=_f4(ys), mode="lines", name=name, showlegend=legend and k > 0,
-                                 line=dict(color=colour, width=width), opacity=opacity, **extra))
+        data.append(scatter(x=_f4(xs), y=_f4(ys), mode="lines", name=name, showlegend=legend and k > 0,
+                            line=dict(color=colour, width=width), opacity=opacity, **extra))
 
     batteries = list(dict.fromkeys(tl.reload_battery))
     reload_rows = {b: -1 - i for i, b in enumerate(batteries)}
@@ -506,19 +510,19 @@ def timeline_figure(tl: Timeline) -> go.Figure:
             bars(tl.wait_row[m], tl.wait_start_s[m], tl.wait_end_s[m], label, colour, 6, 0.45)
     span_x = np.column_stack([tl.first_s[:rows], tl.last_s[:rows], np.full(rows, np.nan)]).ravel()
     span_y = np.repeat(np.arange(rows, dtype=float), 3)
-    fig.add_trace(go.Scatter(x=_f4(span_x), y=_f4(span_y), mode="lines", name="Under engagement",
-                             line=dict(color="#a0a0a0", width=3), hoverinfo="skip"))
+    data.append(scatter(x=_f4(span_x), y=_f4(span_y), mode="lines", name="Under engagement",
+                        line=dict(color="#a0a0a0", width=3), hoverinfo="skip"))
     k = int(keep_flyout.sum())
     fx = np.column_stack([tl.flyout_start_s[keep_flyout], tl.flyout_end_s[keep_flyout], np.full(k, np.nan)]).ravel()
     fy = np.repeat(tl.flyout_row[keep_flyout].astype(float), 3)
-    fig.add_trace(go.Scatter(x=_f4(fx), y=_f4(fy), mode="lines", name="Interceptors flying (launch to intercept)",
-                             line=dict(color="#1f77b4", width=7), opacity=0.6, hoverinfo="skip"))
+    data.append(scatter(x=_f4(fx), y=_f4(fy), mode="lines", name="Interceptors flying (launch to intercept)",
+                        line=dict(color="#1f77b4", width=7), opacity=0.6, hoverinfo="skip"))
     for event, (label, symbol, colour) in EVENT_STYLE.items():
         m = tl.mark_row[event] < rows
         r = tl.mark_row[event][m]
         if event == EngagementEvent.LAUNCH:
             label = "Launch"
-        fig.add_trace(go.Scatter(
+        data.append(scatter(
             x=_f4(tl.mark_time_s[event][m]), y=_f4(r), mode="markers", name=label,
             marker=dict(symbol=symbol, color=colour,
                         size=10 if event in (EngagementEvent.KILL, EngagementEvent.LEAK) else 8,
@@ -531,12 +535,12 @@ def timeline_figure(tl: Timeline) -> go.Figure:
     what = "engaged target" if tl.wait_reason == [] and tl.tracked_row.size == 0 else "threat"
     tickvals = [reload_rows[b] for b in batteries] + list(range(rows))
     ticktext = [f"{b} reloads" for b in batteries] + tl.label[:rows]
-    fig.update_layout(
+    layout = dict(
         **_base_layout(f"Engagement timeline: one row per {what}{more}", height),
-        xaxis=dict(title="time (s)", side="top", showgrid=True),
+        xaxis=dict(title=dict(text="time (s)"), side="top", showgrid=True),
         yaxis=dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[rows - 0.5, -len(batteries) - 0.6],
                    tickfont=dict(size=10), showgrid=True, gridcolor="#f0f0f0", automargin=True),
         legend=dict(orientation="h", y=-0.01, yanchor="top", x=0),
     )
-    fig.update_layout(margin=dict(l=10, r=20, t=110, b=60))
-    return fig
+    layout["margin"] = dict(l=10, r=20, t=110, b=60)
+    return {"data": data, "layout": layout}

@@ -1,4 +1,5 @@
 """The self-contained HTML report: one file with plotly's JavaScript embedded, no network needed to open it.
+The figures are plotly figure dicts written by :mod:`~airpicture.report.plotlyjson` (plotly.py is not imported).
 
 Deterministic: fixed element ids, no timestamps, data in a fixed order, so the same results folder gives a
 byte-identical page. Each section is built only when its tables exist, otherwise it says what is missing.
@@ -17,8 +18,6 @@ import json
 from typing import Any
 
 import numpy as np
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from airpicture.report.engagements import engagement_timeline
 from airpicture.report.figures import map_figure, picture_figure, ppi_figure, timeline_figure, timeseries_figure
@@ -36,6 +35,7 @@ from airpicture.report.mapdata import (
     track_layers,
     truth_paths,
 )
+from airpicture.report.plotlyjson import figure_div, plotly_js
 from airpicture.report.ppi import choose_scans, scan_view
 from airpicture.report.series import time_series
 from airpicture.report.terrain import COVERAGE_TOP_M, has_terrain
@@ -229,11 +229,9 @@ SCRIPT = r"""
 """
 
 
-def _figure_div(fig: Any, div_id: str, auto_play: bool = False, modebar: bool = True) -> str:
+def _figure_div(fig: dict[str, Any], div_id: str, auto_play: bool = False, modebar: bool = True) -> str:
     config = PLOTLY_CONFIG if modebar else {**PLOTLY_CONFIG, "displayModeBar": False}
-    return ('<div class="plot">' + pio.to_html(fig, config=config, include_plotlyjs=False, full_html=False,
-                                               div_id=div_id, validate=False, auto_play=auto_play,
-                                               default_width="100%") + "</div>")
+    return '<div class="plot">' + figure_div(fig, div_id, config, auto_play=auto_play) + "</div>"
 
 
 def _na(text: str) -> str:
@@ -438,7 +436,7 @@ def render_html(run: RunData) -> str:
         f"<title>airpicture report: {html.escape(sc.name)}</title>",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<style>{CSS}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
+        f'<script type="text/javascript">{plotly_js()}</script>',
         "</head><body>",
         f"<header><h1>airpicture report: {html.escape(sc.name)}</h1><p>{head_desc}</p>"
         f"<p>{sc.duration_s:g} s simulated, seed {sc.seed}, site {sc.site.latitude_deg:.4f}°, "

@@ -196,40 +196,49 @@ def _read_summary(path: Path) -> dict[str, Any]:
     return data
 
 
+#: Parquet files of at most this many rows are read in one call; larger ones one column at a time.
+WHOLE_READ_ROWS = 1_000_000
+
+
 def read_columns(path: Path, schema: list[Col]) -> Columns:
     """Read the columns of ``schema`` from a Parquet file as NumPy arrays (optional absent columns are left out).
 
-    A Parquet file is read one column at a time, so memory holds the arrays returned plus one column in Arrow
-    form, not the whole table twice (a run with 100,000 threats has a truth table of tens of millions of rows).
+    A large Parquet file (more than :data:`WHOLE_READ_ROWS` rows) is read one column at a time, so memory holds
+    the arrays returned plus one column in Arrow form, not the whole table twice (a run with 100,000 threats has a
+    truth table of tens of millions of rows); a smaller one in one read of the columns wanted. The file is opened
+    and its footer parsed once.
     """
     source = str(path)
-    names = _parquet_columns(path)
-    if names is None:  # not a readable Parquet file: read it whole, with read_table's messages
+    pf = _parquet_file(path)
+    if pf is None:  # not a readable Parquet file: read it whole, with read_table's messages
         table = read_table(path)
         require_columns(table, [c.name for c in schema if c.required], source)
         return {c.name: _column(table, c, source) for c in schema if c.name in table.column_names}
-    require_columns(pa.table({n: pa.array([], pa.null()) for n in names}), [c.name for c in schema if c.required],
-                    source)
-    out: Columns = {}
-    for c in schema:
-        if c.name not in names:
-            continue
-        try:
-            table = pq.read_table(path, columns=[c.name])
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(source, f"cannot read as Parquet: {first}") from None
-        out[c.name] = _column(table, c, source)
-        del table
+    with pf:
+        names = set(pf.schema_arrow.names)
+        require_columns(pa.table({n: pa.array([], pa.null()) for n in pf.schema_arrow.names}),
+                        [c.name for c in schema if c.required], source)
+        wanted = [c for c in schema if c.name in names]
+        groups = [wanted] if pf.metadata.num_rows <= WHOLE_READ_ROWS else [[c] for c in wanted]
+        out: Columns = {}
+        for group in groups:
+            try:
+                table = pf.read(columns=[c.name for c in group])
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise InputError(source, f"cannot read as Parquet: {first}") from None
+            for c in group:
+                out[c.name] = _column(table, c, source)
+            del table
     return out
 
 
-def _parquet_columns(path: Path) -> list[str] | None:
-    """Column names of a Parquet file, or None if ``path`` is not one that can be read."""
+def _parquet_file(path: Path) -> pq.ParquetFile | None:
+    """The Parquet file at ``path`` opened for reading, or None if it is not one that can be read."""
     if not path.name.lower().endswith((".parquet", ".pq")) or not path.is_file():
         return None
     try:
-        return list(pq.read_schema(path).names)
+        return pq.ParquetFile(path)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
         return None
 

@@ -10,11 +10,12 @@ scenario start.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from airpicture.explain.battle import RESOURCES, Battle, at_limit, outcomes_by_kind, verdict, waiting_counts
+from airpicture.report.plotlyjson import template
 from airpicture.report.style import EVENT_STYLE
 from airpicture.vocab import Decision, EngagementEvent
 
@@ -28,8 +29,9 @@ def strip_times(battle: Battle) -> np.ndarray:
     return np.arange(step, sc.duration_s + 1e-9, step)
 
 
-def bottleneck_figure(battle: Battle) -> go.Figure:
-    """The bottleneck strip: lanes of limits over time, coloured by the threats waiting, and the leaks."""
+def bottleneck_figure(battle: Battle) -> dict[str, Any]:
+    """The bottleneck strip: lanes of limits over time, coloured by the threats waiting, and the leaks (a plotly
+    figure dict, see :mod:`airpicture.report.plotlyjson`)."""
     times = strip_times(battle)
     waiting = waiting_counts(battle, times)
     full = at_limit(battle.run, times)
@@ -42,29 +44,30 @@ def bottleneck_figure(battle: Battle) -> go.Figure:
               f"{RESOURCES[r]}: at the limit, nobody waiting") if np.isfinite(v) else "" for v in row]
             for r, row in zip(lanes, z, strict=True)]
     zmax = float(np.nanmax(z)) if np.isfinite(z).any() else 1.0
-    fig = go.Figure(go.Heatmap(
+    data: list[dict[str, Any]] = [dict(
+        type="heatmap",
         x=times.astype(np.float32), y=labels, z=z.astype(np.float32), text=text, zmin=0, zmax=max(zmax, 1.0),
         colorscale=[[0.0, "#e4e4e4"], [1e-6, "#fdd49e"], [0.35, "#fc8d59"], [1.0, "#990000"]],
         colorbar=dict(title=dict(text="threats<br>waiting", side="top"), thickness=10, len=1.0, x=1.0,
                       xpad=4),
-        hovertemplate="t = %{x:.0f} s<br>%{text}<extra></extra>", xgap=0, ygap=3, name="waiting"))
+        hovertemplate="t = %{x:.0f} s<br>%{text}<extra></extra>", xgap=0, ygap=3, name="waiting")]
     th = battle.threats
     leak = np.flatnonzero(th.threat & (th.outcome == Decision.LEAKED))
     if leak.size:
         _, symbol, colour = EVENT_STYLE[EngagementEvent.LEAK]
-        fig.add_trace(go.Scatter(
-            x=th.outcome_s[leak].astype(np.float32), y=["Got through"] * int(leak.size), mode="markers",
+        data.append(dict(
+            type="scatter", x=th.outcome_s[leak].astype(np.float32), y=["Got through"] * int(leak.size), mode="markers",
             marker=dict(symbol=symbol, color=colour, size=8), name="Leaker",
             text=[th.name[i] for i in leak.tolist()], customdata=leak,
             hovertemplate="%{text} got through at %{x:.0f} s<extra></extra>", showlegend=False))
-    fig.update_layout(
-        height=235, template="plotly_white", font=dict(family="Helvetica, Arial, sans-serif", size=12),
+    layout = dict(
+        template=template("plotly_white"), height=235, font=dict(family="Helvetica, Arial, sans-serif", size=12),
         margin=dict(l=10, r=10, t=8, b=38),
         xaxis=dict(title=dict(text="time (s)", standoff=4), range=[0, battle.run.scenario.duration_s],
                    showgrid=True, zeroline=False),
         yaxis=dict(autorange="reversed", automargin=True, showgrid=False, fixedrange=True),
         hoverlabel=dict(namelength=-1))
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def verdict_html(battle: Battle) -> str:
