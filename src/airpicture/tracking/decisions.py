@@ -223,11 +223,13 @@ def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, con
          else np.asarray(assets_en, float).reshape(-1, 2))
     for b0 in range(0, when.size, _BLOCK):
         w = when[b0: b0 + _BLOCK]
-        live = (conf_t[tracks][None, :] <= w[:, None]) & (w[:, None] < end_t[tracks][None, :])
+        # only the tracks confirmed and not yet gone at some time of the block (at most the capacity at once)
+        near = tracks[(conf_t[tracks] <= w.max()) & (end_t[tracks] > w.min())]
+        live = (conf_t[near][None, :] <= w[:, None]) & (w[:, None] < end_t[near][None, :])
         qi, kj = np.nonzero(live)
         if qi.size == 0:
             continue
-        trk = tracks[kj]
+        trk = near[kj]
         tq = w[qi]
         # last history row of the track at or before the query time
         k = np.maximum(np.searchsorted(keys, trk * span + tq, side="right") - 1, starts[trk])
