@@ -1,0 +1,104 @@
+"""The tracker's IMM gate on the calls of a real run: record them once, then time ``kernels.gate_pairs`` on them with
+any source tree, and check that two trees give the same distances and likelihoods bit for bit.
+
+Usage::
+
+    python benchmarks/bench_gate.py record saturation /tmp/gate_calls.pkl      # run the scenario, keep its gate calls
+    python benchmarks/bench_gate.py time /tmp/gate_calls.pkl --save /tmp/out_after.pkl [--repeat 3]
+    PYTHONPATH=/other/checkout/src python benchmarks/bench_gate.py time /tmp/gate_calls.pkl --check /tmp/out_after.pkl
+
+``record`` keeps, for every IMM gate call of one ``run_scenario`` (events only), the tracks' arrays of the slots
+involved and the batch's detections; ``time`` replays them all (a warm-up pass first, then ``--repeat`` passes),
+printing the CPU seconds of each pass, and with ``--check`` counts the calls whose outputs differ from a saved set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+KEYS = ("pslot", "pdet", "trk_t", "xm", "Pm", "mu", "det_t", "det_z", "det_sig", "det_m", "spos", "srot", "kinds",
+        "qs", "omegas", "kappa")
+
+
+def record(scenario: str, path: Path) -> None:
+    from airpicture.engine import run_scenario
+    from airpicture.progress import Silent
+    from airpicture.scenario import load_scenario
+    from airpicture.tracking import kernels
+
+    original = kernels.gate_pairs
+    calls: list[dict] = []
+
+    def recording(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
+                  kappa, out_d2, out_lnn, gamma=None):
+        if xm.shape[1] > 1:
+            slots, local = np.unique(pslot, return_inverse=True)
+            calls.append({"pslot": local.astype(np.int64), "pdet": pdet.copy(), "trk_t": trk_t[slots].copy(),
+                          "xm": xm[slots].copy(), "Pm": Pm[slots].copy(), "mu": mu[slots].copy(),
+                          "det_t": det_t.copy(), "det_z": det_z.copy(), "det_sig": det_sig.copy(),
+                          "det_m": det_m.copy(), "spos": spos.copy(), "srot": srot.copy(), "kinds": kinds.copy(),
+                          "qs": qs.copy(), "omegas": omegas.copy(), "kappa": kappa,
+                          "gamma": None if gamma is None else gamma.copy()})
+        original(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
+                 out_d2, out_lnn, gamma)
+
+    kernels.gate_pairs = recording
+    try:
+        run_scenario(load_scenario(scenario), Silent(), keep=("events",))
+    finally:
+        kernels.gate_pairs = original
+    path.write_bytes(pickle.dumps(calls))
+    print(f"{len(calls)} calls, {sum(c['pslot'].size for c in calls)} pairs -> {path}")
+
+
+def replay(calls: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    from airpicture.tracking import kernels
+
+    out = []
+    for c in calls:
+        n = c["pslot"].size
+        d2, lnn = np.empty(n), np.empty(n)
+        kernels.gate_pairs(*(c[k] for k in KEYS), d2, lnn, c["gamma"])
+        out.append((d2, lnn))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("scenario")
+    r.add_argument("path", type=Path)
+    t = sub.add_parser("time")
+    t.add_argument("path", type=Path)
+    t.add_argument("--repeat", type=int, default=3)
+    t.add_argument("--save", type=Path)
+    t.add_argument("--check", type=Path)
+    args = ap.parse_args()
+    if args.cmd == "record":
+        record(args.scenario, args.path)
+        return
+    import airpicture.tracking.kernels as kernels
+
+    calls = pickle.loads(args.path.read_bytes())
+    out = replay(calls)  # warm-up: loads the compiled kernels
+    print(f"{kernels.__file__}: {len(calls)} calls, {sum(c['pslot'].size for c in calls)} pairs")
+    for i in range(args.repeat):
+        t0 = time.process_time()
+        replay(calls)
+        print(f"  pass {i + 1}: {time.process_time() - t0:.3f} s CPU")
+    if args.save:
+        args.save.write_bytes(pickle.dumps(out))
+    if args.check:
+        ref = pickle.loads(args.check.read_bytes())
+        bad = sum(not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])) for a, b in zip(out, ref, strict=True))
+        print(f"  calls whose outputs differ from {args.check}: {bad}")
+
+
+if __name__ == "__main__":
+    main()
