@@ -347,10 +347,11 @@ def wrap_angle(a: float) -> float:
 
 
 @njit(cache=True, forceinline=True)
-def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tuple[float, float, bool]:
+def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y, rows: int = 6) -> tuple[float, float, bool]:
     """Innovation ``nu`` (m,), its covariance ``S`` (m, m), Cholesky factor ``L`` and ``PHt`` (6, m) of
     state (x, P) against measurement ``z`` with standard deviations ``sig``; m = 3 (r, az, el) or 4 (+ rr).
-    ``y`` (4,) is scratch.
+    ``y`` (4,) is scratch. ``rows``: the rows of ``PHt`` computed -- the update needs all 6; the distance and
+    likelihood of a 3-D measurement need only the position rows (3), and then read only ``x[:3]``, ``P[:3, :3]``.
 
     Returns (squared Mahalanobis distance, log det S, ok); ok is False if S is not positive-definite."""
     measure(x, spos, srot, zp, H)
@@ -360,7 +361,7 @@ def innovation(x, P, z, sig, m: int, spos, srot, nu, S, L, PHt, H, zp, y) -> tup
     if m == 4:
         nu[3] = z[3] - zp[3]
     # rows 0-2 of H (range, azimuth, elevation) have no velocity part: sum over position columns only
-    for i in range(6):
+    for i in range(rows):
         for j in range(m):
             kk = 3 if j < 3 else 6
             acc = 0.0
@@ -465,6 +466,12 @@ def _innovation(x, P, z, sig, m, spos, srot, f) -> tuple[float, float, bool]:
 
 
 @njit(cache=True, inline="always")
+def _distance(x, P, z, sig, m, spos, srot, f) -> tuple[float, float, bool]:
+    """:func:`innovation`'s distance and log det S only (``PHt``'s position rows alone for a 3-D measurement)."""
+    return innovation(x, P, z, sig, m, spos, srot, f[0], f[1], f[2], f[3], f[4], f[5], f[6], 3 if m == 3 else 6)
+
+
+@njit(cache=True, inline="always")
 def _joseph(x, P, sig, m, f, xo, Po) -> None:
     joseph_update(x, P, f[0], sig, m, f[2], f[3], f[4], xo, Po, f[7], f[6], f[8], f[9])
 
@@ -551,7 +558,7 @@ def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, s
                                             srot, f, x0, P0)
         else:
             predict_model(kinds[0], qs[0], omegas[0], xm[i, 0], Pm[i, 0], dt, xo[0], Po[0])
-            d2, logdet, ok = _innovation(xo[0], Po[0], det_z[j], det_sig[j], m, spos, srot, f)
+            d2, logdet, ok = _distance(xo[0], Po[0], det_z[j], det_sig[j], m, spos, srot, f)
         out_d2[k] = d2
         out_lnn[k] = -0.5 * (d2 + logdet + m * LOG_2PI) if ok else -math.inf
 
@@ -576,14 +583,14 @@ def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos
         else:
             imm_predict(xm[i], Pm[i], mu[i], dt, kinds, qs, omegas, kappa, xo, Po, c, x0, P0)
             combine(xo, Po, c, xc, Pc)
-        d2, logdet, ok = _innovation(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
+        d2, logdet, ok = _distance(xc, Pc, det_z[j], det_sig[j], m, spos, srot, f)
         out_d2[k] = d2 if ok else math.inf
         if not out_d2[k] <= gamma[m]:  # outside the gate: the pair is discarded, no likelihood needed
             out_lnn[k] = -math.inf
             continue
         best = -math.inf
         for mm in range(m_models):
-            d2, logdet, ok = _innovation(xo[mm], Po[mm], det_z[j], det_sig[j], m, spos, srot, f)
+            d2, logdet, ok = _distance(xo[mm], Po[mm], det_z[j], det_sig[j], m, spos, srot, f)
             lnm[mm] = math.log(c[mm]) - 0.5 * (d2 + logdet + m * LOG_2PI) if ok else -math.inf
             best = max(best, lnm[mm])
         if best == -math.inf:
