@@ -538,7 +538,8 @@ _FREEZING = False
 def release_memory() -> None:
     """Give the memory freed by a finished stage back to the system: collect garbage (inside :func:`gc_frozen`,
     only what was made since the last call), then ask glibc to return free heap pages (large NumPy arrays raise
-    its mmap threshold, after which freed blocks stay in the heap). Does nothing where ``malloc_trim`` does not
+    its mmap threshold, after which freed blocks stay in the heap), and Arrow's memory pool to return what it
+    keeps for reuse (~60 MB after the saturation scenario's run). Does nothing where ``malloc_trim`` does not
     exist."""
     import ctypes
     import ctypes.util
@@ -546,6 +547,7 @@ def release_memory() -> None:
     gc.collect()
     if _FREEZING:  # what survived (modules imported by the run, say) need not be visited again in this run
         gc.freeze()
+    pa.default_memory_pool().release_unused()  # Arrow's own allocator keeps freed blocks for reuse otherwise
     try:
         ctypes.CDLL(ctypes.util.find_library("c") or None).malloc_trim(0)
     except (OSError, AttributeError):

@@ -153,6 +153,7 @@ def load_run(run_dir: str | Path, only: tuple[str, ...] | None = None) -> RunDat
         if path.exists() and (only is None or name in only):
             run.tables[name] = read_columns(path, SCHEMAS[name])
     _check_consistency(run)
+    pa.default_memory_pool().release_unused()  # the Arrow tables read are gone; their blocks need not stay
     return run
 
 
