@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numba
-from numba.core import config, event
+from numba.core import config as numba_config
+from numba.core import event
 from numba.core.dispatcher import Dispatcher
 from numba.core.registry import cpu_target
 
@@ -51,6 +52,8 @@ REFERENCE_COMPILE_S = 21.0
 #: of any result (BENCHMARKS.md, "First run"). Not applied when the user chose a level with ``NUMBA_OPT``.
 KERNEL_OPT = 2
 
+_config: Any = numba_config  # its settings are set from the environment at run time: not seen by type checkers
+
 
 class KernelOptLevel(event.Listener):
     """Numba compile-event listener that sets Numba's optimisation level (``numba.core.config.OPT``, which its
@@ -69,18 +72,18 @@ class KernelOptLevel(event.Listener):
             self._depth += 1
             return
         module = getattr(getattr(ev.data.get("dispatcher"), "py_func", None), "__module__", None) or ""
-        if (module + ".").startswith(self._prefix) and "NUMBA_OPT" not in os.environ and config.OPT == 3 \
-                and not config.OPT.is_opt_max:
-            self._saved = config.OPT
+        if (module + ".").startswith(self._prefix) and "NUMBA_OPT" not in os.environ and _config.OPT == 3 \
+                and not _config.OPT.is_opt_max:
+            self._saved = _config.OPT
             self._depth = 1
-            config.OPT = config._OptLevel(self.level)
+            _config.OPT = _config._OptLevel(self.level)
 
     def on_end(self, ev: event.Event) -> None:
         if self._saved is None:
             return
         self._depth -= 1
         if self._depth == 0:
-            config.OPT, self._saved = self._saved, None
+            _config.OPT, self._saved = self._saved, None
 
 
 _KERNEL_OPT_LEVEL = KernelOptLevel(KERNEL_OPT)
