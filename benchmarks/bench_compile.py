@@ -78,6 +78,8 @@ def main() -> None:
             if pass_stack:
                 pass_stack[-1][2] += total
 
+    llvm_parts: dict[str, float] = defaultdict(float)
+
     def charge_llvm(owner: Any, attr: str) -> None:
         original: Callable[..., Any] = getattr(owner, attr)
 
@@ -86,8 +88,10 @@ def main() -> None:
             try:
                 return original(*a, **k)
             finally:
+                dt = time.process_time() - c0
+                llvm_parts[attr] += dt
                 if stack:
-                    stack[-1][4] += time.process_time() - c0
+                    stack[-1][4] += dt
 
         setattr(owner, attr, timed)
 
@@ -132,6 +136,8 @@ def main() -> None:
           f"({sum(c[2] for c in ours):.2f} s CPU, LLVM {sum(c[3] for c in ours):.2f}); "
           f"Numba's helpers {sum(c[2] for c in done if c not in ours):.2f} s "
           f"(LLVM {sum(c[3] for c in done if c not in ours):.2f})")
+    print("LLVM by phase (CPU s): " + ", ".join(f"{k.strip('_')} {v:.2f}" for k, v in llvm_parts.items())
+          + "  (_finalize_specific: machine code)")
     print(f"{'CPU s':>7s} {'LLVM s':>7s}  compilation")
     for name, sig, cpu, llvm in sorted(done, key=lambda c: -c[2])[:args.top]:
         twice = "  [SEVERAL SIGNATURES]" if len(sigs.get(name, ())) > 1 else ""

@@ -312,7 +312,8 @@ def _map_small(cptr, ptrk, pdet, score, n_det, limit, pick, solved) -> None:
             if a == nseg - 1:
                 if acc[nseg] > best:
                     best = acc[nseg]
-                    best_choice[:] = choice
+                    for b in range(nseg):  # an element loop: a slice assignment compiles Numba's shape-error path
+                        best_choice[b] = choice[b]
             else:
                 a += 1
                 choice[a] = -2
