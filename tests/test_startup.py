@@ -146,3 +146,38 @@ def test_pydantic_plugin_lookup_off_unless_the_environment_says(tmp_path: Path, 
                           timeout=120)
     assert "valid" in proc.stdout, proc.stderr
     assert f"PLUGINS {kept!r}" in proc.stderr
+
+
+@pytest.mark.parametrize(("prefix", "numba_opt", "expected"), [("match", None, 1), ("other.", None, 3),
+                                                               ("match", "3", 3)])
+def test_kernel_opt_level_scoped(monkeypatch: pytest.MonkeyPatch, prefix: str, numba_opt: str | None,
+                                 expected: int) -> None:
+    """The package's kernels compile at the lowered level, other code at Numba's, and a ``NUMBA_OPT`` the user set
+    wins; the level is restored when the compilation ends."""
+    import numba
+    from numba.core import config, event
+
+    from airpicture.compiled import KernelOptLevel
+
+    if numba_opt is None:
+        monkeypatch.delenv("NUMBA_OPT", raising=False)
+    else:
+        monkeypatch.setenv("NUMBA_OPT", numba_opt)
+    seen: set[int] = set()
+
+    class Passes(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            seen.add(int(config.OPT))
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    @numba.njit
+    def probe(x: float) -> float:
+        return 3.0 * x
+
+    level = KernelOptLevel(1, prefix=(__name__ + ".") if prefix == "match" else prefix)
+    with event.install_listener("numba:compile", level), event.install_listener("numba:run_pass", Passes()):
+        assert probe(2.0) == 6.0
+    assert seen == {expected}
+    assert int(config.OPT) == 3

@@ -6,17 +6,21 @@ sources, or ``NUMBA_CACHE_DIR``), keyed by the function's code and this machine'
 installation (or an upgrade) spends most of its time compiling, and every later run loads the kernels in
 milliseconds. :func:`uncached_kernels` tells the command line beforehand, so that it can say so;
 :class:`CompileWatch` follows Numba's compile events, so that the progress display shows which kernel is being
-compiled instead of a bar that does not move.
+compiled instead of a bar that does not move. :func:`njit` is the decorator of every kernel: Numba's own, with
+LLVM's optimisation level lowered while airpicture's kernels compile (:data:`KERNEL_OPT`).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numba
+from numba.core import config as numba_config
 from numba.core import event
 from numba.core.dispatcher import Dispatcher
 from numba.core.registry import cpu_target
@@ -41,7 +45,55 @@ RUN_KERNEL_MODULES = (
 #: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first
 #: run with an empty cache minus a later run (benchmarks/bench_first_run.py; see BENCHMARKS.md, "First run"). The
 #: announcement scales it by the share of kernels not yet cached; a slower or busier machine takes longer.
-REFERENCE_COMPILE_S = 21.0
+REFERENCE_COMPILE_S = 16.0
+
+#: LLVM optimisation level at which airpicture's kernels (and the Numba helpers they pull in) are compiled, instead
+#: of Numba's default 3: about a quarter less LLVM time on a first run, and no measurable change of the run time nor
+#: of any result (BENCHMARKS.md, "First run"). Not applied when the user chose a level with ``NUMBA_OPT``.
+KERNEL_OPT = 2
+
+_config: Any = numba_config  # its settings are set from the environment at run time: not seen by type checkers
+
+
+class KernelOptLevel(event.Listener):
+    """Numba compile-event listener that sets Numba's optimisation level (``numba.core.config.OPT``, which its
+    CPU code generator reads at each compilation) to ``level`` while one of this package's kernels compiles, and
+    restores it when that compilation ends: other code compiled in the process keeps its own level. Does nothing
+    when ``NUMBA_OPT`` is set in the environment, or the level in force is not Numba's default 3."""
+
+    def __init__(self, level: int, prefix: str = "airpicture.") -> None:
+        self.level = level
+        self._prefix = prefix
+        self._saved: Any = None
+        self._depth = 0  # compilations started (ours and those nested in it) since the level was changed
+
+    def on_start(self, ev: event.Event) -> None:
+        if self._saved is not None:
+            self._depth += 1
+            return
+        module = getattr(getattr(ev.data.get("dispatcher"), "py_func", None), "__module__", None) or ""
+        if (module + ".").startswith(self._prefix) and "NUMBA_OPT" not in os.environ and _config.OPT == 3 \
+                and not _config.OPT.is_opt_max:
+            self._saved = _config.OPT
+            self._depth = 1
+            _config.OPT = _config._OptLevel(self.level)
+
+    def on_end(self, ev: event.Event) -> None:
+        if self._saved is None:
+            return
+        self._depth -= 1
+        if self._depth == 0:
+            _config.OPT, self._saved = self._saved, None
+
+
+_KERNEL_OPT_LEVEL = KernelOptLevel(KERNEL_OPT)
+event.register("numba:compile", _KERNEL_OPT_LEVEL)
+
+
+def njit(*args: Any, **options: Any) -> Any:
+    """``numba.njit`` for this package's kernels (the same arguments); they compile at :data:`KERNEL_OPT` (the
+    listener registered when this module is imported)."""
+    return numba.njit(*args, **options)
 
 
 def _dispatchers(module_names: Sequence[str]) -> list[Any]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.vocab import ThreatStatus
 
 F64 = NDArray[np.float64]
@@ -57,7 +57,7 @@ class Evaluation(NamedTuple):
         return cls(np.empty(k, np.int8), np.empty(k), np.empty(k, np.int64), np.empty(k))
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def evaluate_tracks(x: F64, candidate: NDArray[np.bool_], kind: I64, t: float, launch_time_s: float,
                     tab: InterceptTables, out: Evaluation) -> None:
     """Fill ``out`` for tracks ``x`` (K, 6) predicted to ``t`` (s), of kinds ``kind`` (K,) where ``candidate``

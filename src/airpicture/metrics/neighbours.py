@@ -15,9 +15,10 @@ Both compare the same squared distance (dx*dx + dy*dy + dz*dz < c*c) so the choi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
+
+from airpicture.compiled import njit
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

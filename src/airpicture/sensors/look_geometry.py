@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.sensors.geometry import SensorGeometry
 
 F64 = NDArray[np.float64]
@@ -34,7 +34,7 @@ class LookGeometry:
     ground_angle_rad: F64
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _look_geometry(state: F64, position: F64, rotation: F64, earth_radius: float, radar_up: F64,
                    out: F64) -> None:
     two_pi = 2.0 * math.pi

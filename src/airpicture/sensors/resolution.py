@@ -20,8 +20,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from airpicture.compiled import njit
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

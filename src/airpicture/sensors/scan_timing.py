@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.sensors.geometry import SensorGeometry
 from airpicture.sensors.truth_index import TruthIndex, TruthSamples, interpolate_one
 
@@ -40,7 +40,7 @@ def sweep_time_s(azimuth_rad: F64, rotation: int, start_azimuth_rad: float, peri
     return rotation * period_s + np.minimum(frac, np.nextafter(1.0, 0.0)) * period_s
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _azimuth_rate(state: F64, position: F64, rotation: F64) -> tuple[float, float]:
     """Azimuth (rad) and its rate (rad/s) of one site-ENU state in the sensor's axes."""
     de = state[0] - position[0]
@@ -54,7 +54,7 @@ def _azimuth_rate(state: F64, position: F64, rotation: F64) -> tuple[float, floa
     return math.atan2(east, north), (north * v_east - east * v_north) / rho2
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _wrap_turns(x: float) -> float:
     """Wrap a phase in turns into [-0.5, 0.5)."""
     return x - math.floor(x + 0.5)
@@ -82,7 +82,7 @@ class Crossings(NamedTuple):
     state: F64
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _solve_crossings(samples: TruthSamples, target_id: I64, t_start: F64, t_end: F64, beam: Beam,
                      out: Crossings) -> int:
     """Fill the crossings of every target (see :func:`beam_crossings`); return how many were written."""
@@ -107,7 +107,7 @@ def _solve_crossings(samples: TruthSamples, target_id: I64, t_start: F64, t_end:
         phi_a = start_turns + ta / period_s - alpha_a / TWO_PI
         phi_b_direct = start_turns + tb / period_s - alpha_b / TWO_PI
         expected = phi_a + (tb - ta) / period_s - _wrap_turns((alpha_b - alpha_a) / TWO_PI)
-        phi_b = phi_b_direct + np.round(expected - phi_b_direct)
+        phi_b = phi_b_direct + np.rint(expected - phi_b_direct)  # np.round without its ndigits path
         m_first = math.ceil(phi_a)
         count = math.ceil(phi_b) - m_first
         duration = max(tb - ta, 1e-12)

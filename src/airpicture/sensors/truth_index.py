@@ -16,17 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.truth import Truth
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 
-@numba.njit(cache=True, nogil=True, forceinline=True)
+@njit(cache=True, nogil=True, forceinline=True)
 def interpolate_one(sample_t: F64, sample_x: F64, first: int, last: int, t: float, out: F64) -> None:
     """(6,) state at time t from one target's samples ``first..last`` (inclusive) into ``out``: cubic Hermite
     between the bracketing samples (constant velocity from a lone or repeated sample)."""
@@ -76,7 +76,7 @@ def interpolate_one(sample_t: F64, sample_x: F64, first: int, last: int, t: floa
         out[c + 3] = d00 * (p0 - p1) + d10 * v0 + d11 * v1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _interpolate(sample_t: F64, sample_x: F64, offsets: I64, target_id: I64, t: F64, out: F64) -> None:
     """States of target_id[i] at t[i] into out[i]."""
     for i in range(target_id.shape[0]):

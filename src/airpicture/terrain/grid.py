@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.geodesy import LocalFrame
 from airpicture.terrain.dem import Dem
 
@@ -25,7 +25,7 @@ F64 = NDArray[np.float64]
 MAX_NODES = 8_000_000
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def bilinear_one(h: F64, e0: float, n0: float, inv_cell: float, e: float, n: float) -> float:
     """Bilinear height at (e, n); 0 (the ground model) outside the grid."""
     x = (e - e0) * inv_cell
@@ -41,7 +41,7 @@ def bilinear_one(h: F64, e0: float, n0: float, inv_cell: float, e: float, n: flo
             + fy * ((1.0 - fx) * h[j + 1, i] + fx * h[j + 1, i + 1]))
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _bilinear(h: F64, e0: float, n0: float, inv_cell: float, e: F64, n: F64, out: F64, grad: F64) -> None:
     ny, nx = h.shape
     for k in range(e.shape[0]):

@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.terrain.grid import TerrainGrid, bilinear_one
 
 F64 = NDArray[np.float64]
@@ -39,7 +39,7 @@ BLOCK_CELLS = 8
 _BLOCK_MAXIMA: dict[int, tuple[TerrainGrid, F64]] = {}
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _clip(ax: float, ay: float, bx: float, by: float, x_lo: float, x_hi: float, y_lo: float,
           y_hi: float) -> tuple[float, float]:
     """The fractions [f0, f1] of the segment a -> b inside the box (f0 > f1: none), Liang-Barsky."""
@@ -58,7 +58,7 @@ def _clip(ax: float, ay: float, bx: float, by: float, x_lo: float, x_hi: float, 
     return f0, f1
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _ray_floor(a: float, a1: float, m: float, phi_a: float, phi_b: float) -> float:
     """The lowest height above the effective sphere of the ray ``y = m x`` from the antenna over the central
     angles [phi_a, phi_b]: ``g(phi) = a1 / (cos(phi) - m sin(phi)) - a`` is convex where finite (a secant), so
@@ -71,7 +71,7 @@ def _ray_floor(a: float, a1: float, m: float, phi_a: float, phi_b: float) -> flo
     return a1 / d - a
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _block_max(hmax: F64, e0: float, n0: float, block: float, ea: float, na: float, eb: float, nb: float) -> float:
     """Highest terrain (>= 0, the ground model outside the grid) over the blocks touching the box of a-b."""
     nbj, nbi = hmax.shape
@@ -110,7 +110,7 @@ class Antenna(NamedTuple):
     step: float
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _clear_one(ter: TerrainTables, ant: Antenna, px: float, py: float, pz: float, target_height: float,
                theta: float) -> bool:
     """Whether one target (site ENU px, py, pz; height and central angle from the radar) is in sight."""
@@ -200,7 +200,7 @@ def _box(grid: TerrainGrid) -> F64:
     return np.array([grid.e0_m - m, grid.e_max_m + m, grid.n0_m - m, grid.n_max_m + m])
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _line_of_sight(ter: TerrainTables, ant: Antenna, position: F64, target_height: F64, ground_angle: F64,
                    out: NDArray[np.bool_]) -> None:
     for i in range(position.shape[0]):
@@ -208,7 +208,7 @@ def _line_of_sight(ter: TerrainTables, ant: Antenna, position: F64, target_heigh
                             ground_angle[i])
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _first_clear(ter: TerrainTables, ant: Antenna, position: F64, target_height: F64, ground_angle: F64,
                  offsets: NDArray[np.int64], candidate: NDArray[np.bool_], out: NDArray[np.bool_]) -> None:
     for t in range(offsets.shape[0] - 1):

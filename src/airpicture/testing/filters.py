@@ -10,9 +10,9 @@ north, elevation rad, range rate m/s]`` in the sensor's local axes.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
+from airpicture.compiled import njit
 from airpicture.tracking.kernels import (
     CV,
     innovation,

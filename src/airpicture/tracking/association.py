@@ -29,9 +29,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
+
+from airpicture.compiled import njit
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -180,22 +181,45 @@ def _gnn_two_passes(ptrk, pdet, score, log_n, n_trk, n_det, limit, chosen, unsol
 
 
 @njit(cache=True)
+def _stable_by(key, n_key: int, items):
+    """``items`` reordered stably by ``key`` (one value in 0..n_key-1 per item): a counting sort. Two of them (by
+    the minor key, then by the major) give a stable sort by both, as ``np.argsort(kind="mergesort")`` on the
+    combined key would, without compiling Numba's merge sort on the first run (~1.5 s)."""
+    start = np.zeros(n_key + 1, np.int64)
+    for q in range(items.shape[0]):
+        start[key[q] + 1] += 1
+    for c in range(n_key):
+        start[c + 1] += start[c]
+    out = np.empty(items.shape[0], np.int64)
+    for q in range(items.shape[0]):
+        c = key[q]
+        out[start[c]] = items[q]
+        start[c] += 1
+    return out
+
+
+@njit(cache=True)
 def _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved) -> int:
     """Compiled GNN: of the pairs with ``score > 0``, the connected components of the bipartite graph (union-find),
     each solved by :func:`_map_small` (exact enumeration) into ``chosen``; components too large for it are
     numbered 1.. in ``unsolved`` (per pair, 0 elsewhere). Returns the number of unsolved components."""
-    useful = np.flatnonzero(score > 0.0)
-    m = useful.shape[0]
+    m = 0
+    for i in range(score.shape[0]):
+        if score[i] > 0.0:
+            m += 1
     if m == 0:
         return 0
+    useful = np.empty(m, np.int64)
+    m = 0
+    for i in range(score.shape[0]):
+        if score[i] > 0.0:
+            useful[m] = i
+            m += 1
     label = np.empty(n_trk + n_det, np.int64)
     _components(ptrk[useful], pdet[useful] + n_trk, label)
     # sort the useful pairs by (component, track), stable: the callers' order (detection) within a track
-    key = np.empty(m, np.int64)
-    for q in range(m):
-        i = useful[q]
-        key[q] = label[ptrk[i]] * (n_trk + 1) + ptrk[i]
-    order = useful[np.argsort(key, kind="mergesort")]
+    by_track = _stable_by(ptrk[useful], n_trk, useful)
+    order = _stable_by(label[ptrk[by_track]], n_trk + n_det, by_track)
     lab = label[ptrk[order]]
     n_cl = 1
     for q in range(1, m):
@@ -288,7 +312,8 @@ def _map_small(cptr, ptrk, pdet, score, n_det, limit, pick, solved) -> None:
             if a == nseg - 1:
                 if acc[nseg] > best:
                     best = acc[nseg]
-                    best_choice[:] = choice
+                    for b in range(nseg):  # an element loop: a slice assignment compiles Numba's shape-error path
+                        best_choice[b] = choice[b]
             else:
                 a += 1
                 choice[a] = -2

@@ -25,9 +25,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.sensors.physics import tangent_angle
 
 F64 = NDArray[np.float64]

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.io import to_arrow
 from airpicture.vocab import TrackEvent
 

@@ -35,8 +35,9 @@ import math
 from typing import Protocol
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from airpicture.compiled import njit
 
 CV = 0
 BALLISTIC = 1

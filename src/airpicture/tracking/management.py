@@ -35,9 +35,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.scenario import TrackerConfig
 from airpicture.tracking.store import CONFIRMED, TENTATIVE, TrackStore
 

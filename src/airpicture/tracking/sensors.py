@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.detections import Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.placement import antenna_height_m

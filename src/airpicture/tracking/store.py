@@ -8,8 +8,9 @@ the (N, 6, 6) stacks.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from airpicture.compiled import njit
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
