@@ -39,8 +39,8 @@ class TrackFollowing:
         key = np.asarray(track_id, np.int64) * _SHIFT + (np.asarray(target_id, np.int64) + 1)
         keys, n = np.unique(key, return_counts=True)
         n = n.astype(np.int64)
-        pos = np.searchsorted(self._keys, keys)
-        found = pos < self._keys.size
+        pos: I64 = np.asarray(np.searchsorted(self._keys, keys), np.int64)
+        found: NDArray[np.bool_] = pos < self._keys.size
         found[found] = self._keys[pos[found]] == keys[found]
         if found.any():
             at = pos[found]
@@ -59,7 +59,7 @@ class TrackFollowing:
         first[1:] = tracks[order[1:]] != tracks[order[:-1]]
         top = order[first]
         c_ids, c_n, c_target = tracks[top], n[top], targets[top]
-        pos = np.searchsorted(self._best_ids, c_ids)
+        pos = np.asarray(np.searchsorted(self._best_ids, c_ids), np.int64)
         found = pos < self._best_ids.size
         found[found] = self._best_ids[pos[found]] == c_ids[found]
         if found.any():
