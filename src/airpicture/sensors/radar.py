@@ -54,7 +54,7 @@ from airpicture.sensors.physics import (
     threshold_from_pfa,
 )
 from airpicture.sensors.placement import radar_geometry
-from airpicture.sensors.resolution import merge_echoes, resolution_groups
+from airpicture.sensors.resolution import box_groups, cell_units, merge_echoes
 from airpicture.sensors.scan_timing import beam_crossings
 from airpicture.sensors.truth_index import TruthIndex
 from airpicture.truth import Truth
@@ -168,42 +168,48 @@ class RadarSimulator:
         ratio = idx.rcs_broadside_ratio[tid]
         aspect = ratio != 1.0
         if aspect.any():  # a rotation with any aspect-dependent target takes the aspect RCS for all its looks
-            a = np.bincount(crot[aspect], minlength=n_rot)[crot] > 0
+            m = np.bincount(crot[aspect], minlength=n_rot)[crot] > 0
             rcs = rcs.copy()
-            rcs[a] = aspect_rcs_m2(rcs[a], ratio[a], rr[a], np.linalg.norm(state[seen[a], 3:6], axis=1))
+            rcs[m] = aspect_rcs_m2(rcs[m], ratio[m], rr[m], np.linalg.norm(state[seen[m], 3:6], axis=1))
         mean = mean_snr(self.snr_constant, rcs, rng_m)
         bounds = np.searchsorted(crot, np.arange(n_rot + 1)).tolist()  # looks of each rotation
 
-        az_cell = math.radians(radar.azimuth_cell_deg)
-        el_cell = math.radians(radar.elevation_resolution_deg)
-        hits: list[Echoes] = []
-        labels: list[I64] = []
-        members: list[I64] = []
+        # each rotation's looks grouped into resolution cells (one rotation's groups numbered after the last's),
+        # then every group merged in one pass
+        cells = cell_units(rng_m, az, el, radar.range_resolution_m, math.radians(radar.azimuth_cell_deg),
+                           math.radians(radar.elevation_resolution_deg), self.start_azimuth_rad)
+        group = np.empty(rng_m.shape[0], np.int64)
+        group_bounds = [0]
+        rngs = []
+        power = np.empty(rng_m.shape[0])
+        for r in range(n_rot):  # the fluctuation of each rotation from its own stream, first draw of the scan
+            rng = stream(self.seed, SENSING, self.sensor_index, int(ks[r]))
+            rngs.append(rng)
+            a, b = bounds[r], bounds[r + 1]
+            power[a:b] = fluctuate(rng, mean[a:b], radar.swerling)
+            n_groups = box_groups(cells[a:b], group[a:b])
+            group[a:b] += group_bounds[-1]
+            group_bounds.append(group_bounds[-1] + n_groups)
+        power = np.maximum(power, 1e-300)  # keeps centroid weights positive
+        echo = merge_echoes(group, group_bounds[-1], power, t, rng_m, az, el, rr)
+        z = np.empty(group_bounds[-1])
         falses: list[Echoes] = []
         noises: list[F64] = []
+        n_hit = np.zeros(n_rot, np.int64)
         n_cols = 4 if radar.range_rate else 3
-        for r in range(n_rot):  # the draws of each rotation from its own stream, in scan order
-            k = int(ks[r])
-            rng = stream(self.seed, SENSING, self.sensor_index, k)
-            a, b = bounds[r], bounds[r + 1]
-            power = np.maximum(fluctuate(rng, mean[a:b], radar.swerling), 1e-300)  # keeps centroid weights > 0
-            n_groups, group = resolution_groups(rng_m[a:b], az[a:b], el[a:b], radar.range_resolution_m, az_cell,
-                                                el_cell, cut_azimuth_rad=self.start_azimuth_rad)
-            echo = merge_echoes(group, n_groups, power, t[a:b], rng_m[a:b], az[a:b], el[a:b], rr[a:b])
-            z = square_law_statistic(rng, echo.power)
-            hit = z > self.threshold
-            hits.append(Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit],
-                               echo.elevation_rad[hit], echo.range_rate_mps[hit], z[hit]))
-            labels.append(tid[a:b][echo.strongest[hit]])
-            members.append(echo.members[hit])
-            falses.append(scan_false_alarms(radar, rng, k))
-            noises.append(rng.standard_normal((int(np.count_nonzero(hit)), n_cols)))
-        measured = self._measure(Echoes.concat(hits) if hits else _no_echoes(),
-                                 np.concatenate(noises) if noises else np.zeros((0, n_cols)))
-        n_hit = np.array([len(h) for h in hits], np.int64)
+        for r in range(n_rot):  # then detection, false alarms and noise, in the order ``scan`` draws them
+            rng = rngs[r]
+            a, b = group_bounds[r], group_bounds[r + 1]
+            z[a:b] = square_law_statistic(rng, echo.power[a:b])
+            n_hit[r] = np.count_nonzero(z[a:b] > self.threshold)
+            falses.append(scan_false_alarms(radar, rng, int(ks[r])))
+            noises.append(rng.standard_normal((int(n_hit[r]), n_cols)))
+        hit = z > self.threshold
+        hits = Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit], echo.elevation_rad[hit],
+                      echo.range_rate_mps[hit], z[hit])
+        measured = self._measure(hits, np.concatenate(noises) if noises else np.zeros((0, n_cols)))
         n_false = np.array([len(f) for f in falses], np.int64)
-        return self._assemble(measured, np.concatenate(labels) if labels else np.zeros(0, np.int64),
-                              np.concatenate(members) if members else np.zeros(0, np.int64),
+        return self._assemble(measured, tid[echo.strongest[hit]], echo.members[hit],
                               Echoes.concat(falses) if falses else _no_echoes(), n_hit, n_false, int(k0))
 
     def _measure(self, echo: Echoes, noise: F64) -> Echoes:
