@@ -40,7 +40,7 @@ from airpicture.scenario import Radar
 from airpicture.seeding import SENSING, stream
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.echoes import Echoes
-from airpicture.sensors.false_alarms import scan_false_alarms
+from airpicture.sensors.false_alarms import block_false_alarms
 from airpicture.sensors.geometry import SensorGeometry
 from airpicture.sensors.look_geometry import LookGeometry, look_geometry
 from airpicture.sensors.physics import (
@@ -193,24 +193,20 @@ class RadarSimulator:
         power = np.maximum(power, 1e-300)  # keeps centroid weights positive
         echo = merge_echoes(group, group_bounds[-1], power, t, rng_m, az, el, rr)
         z = np.empty(group_bounds[-1])
-        falses: list[Echoes] = []
-        noises: list[F64] = []
-        n_hit = np.zeros(n_rot, np.int64)
-        n_cols = 4 if radar.range_rate else 3
-        for r in range(n_rot):  # then detection, false alarms and noise, in the order ``scan`` draws them
-            rng = rngs[r]
+        for r in range(n_rot):  # then, from each rotation's stream: detection, false alarms, measurement noise
             a, b = group_bounds[r], group_bounds[r + 1]
-            z[a:b] = square_law_statistic(rng, echo.power[a:b])
-            n_hit[r] = np.count_nonzero(z[a:b] > self.threshold)
-            falses.append(scan_false_alarms(radar, rng, int(ks[r])))
-            noises.append(rng.standard_normal((int(n_hit[r]), n_cols)))
+            z[a:b] = square_law_statistic(rngs[r], echo.power[a:b])
         hit = z > self.threshold
+        n_hit = np.bincount(np.repeat(np.arange(n_rot), np.diff(group_bounds))[hit], minlength=n_rot)
+        false, n_false = block_false_alarms(radar, rngs, ks.tolist())
+        n_cols = 4 if radar.range_rate else 3
+        noise = np.concatenate([rngs[r].standard_normal((int(n_hit[r]), n_cols)) for r in range(n_rot)]) \
+            if n_rot else np.zeros((0, n_cols))
         hits = Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit], echo.elevation_rad[hit],
                       echo.range_rate_mps[hit], z[hit])
-        measured = self._measure(hits, np.concatenate(noises) if noises else np.zeros((0, n_cols)))
-        n_false = np.array([len(f) for f in falses], np.int64)
-        return self._assemble(measured, tid[echo.strongest[hit]], echo.members[hit],
-                              Echoes.concat(falses) if falses else _no_echoes(), n_hit, n_false, int(k0))
+        measured = self._measure(hits, noise)
+        return self._assemble(measured, tid[echo.strongest[hit]], echo.members[hit], false, n_hit, n_false,
+                              int(k0))
 
     def _measure(self, echo: Echoes, noise: F64) -> Echoes:
         """Add Gaussian measurement noise (``noise``: (n, 3 or 4) standard normals; sigmas at the reported SNR)
