@@ -153,6 +153,8 @@ class _SensingTally:
         self.per_sensor_false = np.zeros(self.ids.size, np.int64)
         self.detected = np.zeros(n_targets, bool)
         self.total = self.real = self.merged = 0
+        self._by_id = np.argsort(self.ids)  # sensor ids in ascending order -> their index
+        self._sorted_ids = self.ids[self._by_id]
 
     def add(self, det: Detections, lab: DetectionLabels) -> None:
         real = lab.target_id >= 0
@@ -160,8 +162,7 @@ class _SensingTally:
         self.real += int(real.sum())
         self.merged += int(np.sum(lab.merged > 1))
         self.detected[lab.target_id[real]] = True
-        by_id = np.argsort(self.ids)
-        which = by_id[np.searchsorted(self.ids[by_id], det.sensor_id)]
+        which = self._by_id[np.searchsorted(self._sorted_ids, det.sensor_id)]
         self.per_sensor += np.bincount(which, minlength=self.ids.size)
         self.per_sensor_false += np.bincount(which[~real], minlength=self.ids.size)
 

@@ -120,20 +120,25 @@ class Engagement:
     resolved: bool = False
     killed: bool = False
 
+    def __post_init__(self) -> None:
+        # the salvo's times as Python floats: fire control counts them every step, a few at a time
+        self._times = tuple(zip(self.launch_s.tolist(), self.intercept_s.tolist(), strict=True))
+        self._last_intercept_s = float(self.intercept_s.max())
+
     @property
     def interceptors(self) -> int:
         return int(self.launch_s.shape[0])
 
     @property
     def last_intercept_s(self) -> float:
-        return float(self.intercept_s.max())
+        return self._last_intercept_s
 
     def in_flight(self, t: float) -> int:
-        return int(np.count_nonzero((self.launch_s <= t) & (t < self.intercept_s)))
+        return sum(1 for launch, hit in self._times if launch <= t < hit)
 
     def committed(self, t: float) -> int:
         """Interceptors allotted and not yet at intercept (awaiting launch or flying) at ``t``."""
-        return int(np.count_nonzero(t < self.intercept_s))
+        return sum(1 for _, hit in self._times if t < hit)
 
 
 @dataclass

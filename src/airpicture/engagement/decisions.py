@@ -12,6 +12,8 @@ Units: seconds from the scenario start, metres.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,6 +38,11 @@ def _wait_text(code: int, in_use: int, limit: int) -> str:
     return _WAIT_TEXT[code].format(in_use=in_use, limit=limit)
 
 
+def _same(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    """Equal shapes and values."""
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
 class FireDecisions:
     """The rows fire control adds to the decision log, and the open waiting episodes."""
 
@@ -46,6 +53,9 @@ class FireDecisions:
         self._open_reason = np.zeros((self._b, 64), np.int8)
         self._n_open = np.zeros(self._b, np.int64)  # open wait rows per battery (a step with none costs nothing)
         self._slot_row = np.full(max(int(n_targets), 1), -1, np.int64)  # per target: open track-slot wait row
+        #: per battery, the arguments of its last :meth:`waits` call (slots, reasons, paused); None after a change
+        #: to its episodes elsewhere
+        self._last_waits: list[tuple[I64, NDArray[np.int8], I64] | None] = [None] * self._b
 
     # ----------------------------------------------------------------------------------------------- helpers
     def _ensure(self, slots: I64) -> None:
@@ -129,6 +139,10 @@ class FireDecisions:
         (momentarily unengageable, still closing: the episode continues, as fire control's does)."""
         if slots.size == 0 and self._n_open[b] == 0:
             return
+        last = self._last_waits[b]
+        if last is not None and _same(last[0], slots) and _same(last[1], reason) and _same(last[2], paused):
+            return  # the same waits as the battery's last call, nothing closed since: every episode goes on
+        self._last_waits[b] = (slots.copy(), reason.copy(), paused.copy())
         self._ensure(slots)
         self._ensure(paused)
         open_row = self._open_row[b]
@@ -168,6 +182,7 @@ class FireDecisions:
         if slots.size == 0:
             return
         self._ensure(slots)
+        self._last_waits[b] = None
         self._n_open[b] -= int(np.count_nonzero(self._open_row[b, slots] >= 0))
         self._close(self._open_row[b, slots], t)
         self._open_row[b, slots] = -1
@@ -232,6 +247,7 @@ class FireDecisions:
         self._close(self._slot_row[self._slot_row >= 0], t_end)
         self._open_row[:] = -1
         self._open_reason[:] = 0
+        self._last_waits = [None] * self._b
         self._n_open[:] = 0
         self._slot_row[:] = -1
         c = self.rows.cols

@@ -27,6 +27,7 @@ class TrackBook:
         self._rngs = identity_rngs
         self._sorted_ids = np.zeros(0, np.int64)
         self._sorted_slots = np.zeros(0, np.int64)
+        self._last = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # the last call's ids and slots
         self.n = 0
         cap = max(int(capacity), 1)
         # shared by all batteries
@@ -47,6 +48,14 @@ class TrackBook:
     def slots(self, track_id: I64) -> I64:
         """Slots of ``track_id`` (K,), creating slots (and identification draws) for ids not seen before."""
         ids = np.asarray(track_id, np.int64)
+        last_ids, last_slots = self._last
+        if ids.shape == last_ids.shape and np.array_equal(ids, last_ids):  # the same tracks as the last call
+            return last_slots.copy()
+        out = self._slots(ids)
+        self._last = (ids.copy(), out.copy())
+        return out
+
+    def _slots(self, ids: I64) -> I64:
         known = self._sorted_ids
         pos = np.searchsorted(known, ids)
         if known.size:

@@ -23,12 +23,12 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from airpicture.scenario import ClutterRegion, Radar
+from airpicture.scenario import Radar
 from airpicture.sensors.echoes import Echoes
-from airpicture.sensors.physics import noise_exceedance, threshold_from_pfa
-from airpicture.sensors.scan_timing import sweep_time_s
+from airpicture.sensors.physics import threshold_from_pfa
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 TWO_PI = 2.0 * math.pi
 
@@ -54,42 +54,60 @@ def sector_width_deg(azimuth_min_deg: float, azimuth_max_deg: float) -> float:
     return width
 
 
-def _range_rate(radar: Radar, rng: np.random.Generator, n: int) -> F64:
-    if not radar.range_rate:
-        return np.full(n, np.nan)
-    return rng.uniform(-radar.max_range_rate_mps, radar.max_range_rate_mps, n)
-
-
-def noise_false_alarms(radar: Radar, rng: np.random.Generator, rotation: int) -> Echoes:
-    """Thermal-noise false alarms of rotation ``rotation``."""
-    n = int(rng.poisson(mean_noise_false_alarms(radar)))
-    rng_m = rng.uniform(radar.min_range_m, radar.max_range_m, n)
-    az = rng.uniform(0.0, TWO_PI, n)
-    el = np.radians(rng.uniform(radar.elevation_min_deg, radar.elevation_max_deg, n))
-    rr = _range_rate(radar, rng, n)
-    stat = noise_exceedance(rng, float(threshold_from_pfa(radar.pfa)), n)
-    t = sweep_time_s(az, rotation, math.radians(radar.start_azimuth_deg), radar.scan_period_s)
-    return Echoes(t, rng_m, az, el, rr, stat)
-
-
-def clutter_false_alarms(radar: Radar, region: ClutterRegion, rng: np.random.Generator,
-                         rotation: int) -> Echoes:
-    """False alarms of one clutter region during rotation ``rotation``."""
-    n = int(rng.poisson(region.false_alarms_per_scan))
-    rng_m = rng.uniform(region.range_min_m, region.range_max_m, n)
-    width = sector_width_deg(region.azimuth_min_deg, region.azimuth_max_deg)
-    az = np.mod(np.radians(region.azimuth_min_deg + rng.uniform(0.0, width, n)), TWO_PI)
-    el_top = min(radar.elevation_min_deg + radar.elevation_resolution_deg, radar.elevation_max_deg)
-    el = np.radians(rng.uniform(radar.elevation_min_deg, el_top, n))
-    rr = _range_rate(radar, rng, n)
-    stat = noise_exceedance(rng, float(threshold_from_pfa(radar.pfa)), n)
-    keep = (rng_m >= radar.min_range_m) & (rng_m <= radar.max_range_m)
-    t = sweep_time_s(az, rotation, math.radians(radar.start_azimuth_deg), radar.scan_period_s)
-    return Echoes(t[keep], rng_m[keep], az[keep], el[keep], rr[keep], stat[keep])
-
-
 def scan_false_alarms(radar: Radar, rng: np.random.Generator, rotation: int) -> Echoes:
     """All false alarms of one rotation: noise first, then each clutter region in order."""
-    parts = [noise_false_alarms(radar, rng, rotation)]
-    parts += [clutter_false_alarms(radar, region, rng, rotation) for region in radar.clutter]
-    return Echoes.concat(parts)
+    return block_false_alarms(radar, [rng], [rotation])[0]
+
+
+def block_false_alarms(radar: Radar, rngs: list[np.random.Generator],
+                       rotations: list[int]) -> tuple[Echoes, I64]:
+    """The false alarms of several rotations (``rngs[r]``: the stream of rotation ``rotations[r]``), rotation by
+    rotation end to end, and how many each has. Each rotation draws from its own stream only: the noise's
+    count, ranges, azimuths, elevations, range rates and exceedances, then each clutter region's in turn; the
+    positions, times and statistics are then computed for all of them at once."""
+    n_regions = len(radar.clutter)
+    mean_noise = mean_noise_false_alarms(radar)
+    widths = [sector_width_deg(c.azimuth_min_deg, c.azimuth_max_deg) for c in radar.clutter]
+    el_top = min(radar.elevation_min_deg + radar.elevation_resolution_deg, radar.elevation_max_deg)
+    v = radar.max_range_rate_mps
+    rng_m: list[F64] = []
+    az: list[F64] = []  # noise: radians; clutter: degrees clockwise from the region's start
+    el_deg: list[F64] = []
+    rr: list[F64] = []
+    excess: list[F64] = []
+    sizes = np.zeros((len(rngs), 1 + n_regions), np.int64)  # per rotation: noise, then each region
+    for r, rng in enumerate(rngs):
+        n = int(rng.poisson(mean_noise))
+        rng_m.append(rng.uniform(radar.min_range_m, radar.max_range_m, n))
+        az.append(rng.uniform(0.0, TWO_PI, n))
+        el_deg.append(rng.uniform(radar.elevation_min_deg, radar.elevation_max_deg, n))
+        if radar.range_rate:
+            rr.append(rng.uniform(-v, v, n))
+        excess.append(rng.standard_exponential(n))
+        sizes[r, 0] = n
+        for j, region in enumerate(radar.clutter):
+            n = int(rng.poisson(region.false_alarms_per_scan))
+            rng_m.append(rng.uniform(region.range_min_m, region.range_max_m, n))
+            az.append(rng.uniform(0.0, widths[j], n))
+            el_deg.append(rng.uniform(radar.elevation_min_deg, el_top, n))
+            if radar.range_rate:
+                rr.append(rng.uniform(-v, v, n))
+            excess.append(rng.standard_exponential(n))
+            sizes[r, j + 1] = n
+    part = np.repeat(np.tile(np.arange(1 + n_regions), len(rngs)), sizes.reshape(-1))  # 0 noise, j + 1 region j
+    rotation = np.repeat(np.asarray(rotations, np.int64), sizes.sum(axis=1))
+    ranges = np.concatenate(rng_m) if rng_m else np.zeros(0)
+    azimuth = np.concatenate(az) if az else np.zeros(0)
+    clutter = part > 0
+    if clutter.any():
+        start_deg = np.array([0.0] + [c.azimuth_min_deg for c in radar.clutter])[part[clutter]]
+        azimuth[clutter] = np.mod(np.radians(start_deg + azimuth[clutter]), TWO_PI)
+    elevation = np.radians(np.concatenate(el_deg) if el_deg else np.zeros(0))
+    rate = np.concatenate(rr) if radar.range_rate and rr else np.full(ranges.shape[0], np.nan)
+    stat = float(threshold_from_pfa(radar.pfa)) + (np.concatenate(excess) if excess else np.zeros(0))
+    start = math.radians(radar.start_azimuth_deg)
+    frac = np.mod(azimuth - start, TWO_PI) / TWO_PI
+    t = rotation * radar.scan_period_s + np.minimum(frac, np.nextafter(1.0, 0.0)) * radar.scan_period_s
+    keep = ~clutter | ((ranges >= radar.min_range_m) & (ranges <= radar.max_range_m))
+    counts = np.bincount(np.repeat(np.arange(len(rngs)), sizes.sum(axis=1))[keep], minlength=len(rngs))
+    return Echoes(t[keep], ranges[keep], azimuth[keep], elevation[keep], rate[keep], stat[keep]), counts

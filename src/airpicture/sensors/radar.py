@@ -27,6 +27,7 @@ axes, degrees clockwise from north in [0, 360).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +40,7 @@ from airpicture.scenario import Radar
 from airpicture.seeding import SENSING, stream
 from airpicture.sensors.accuracy import measurement_sigmas
 from airpicture.sensors.echoes import Echoes
-from airpicture.sensors.false_alarms import scan_false_alarms
+from airpicture.sensors.false_alarms import block_false_alarms
 from airpicture.sensors.geometry import SensorGeometry
 from airpicture.sensors.look_geometry import LookGeometry, look_geometry
 from airpicture.sensors.physics import (
@@ -53,7 +54,7 @@ from airpicture.sensors.physics import (
     threshold_from_pfa,
 )
 from airpicture.sensors.placement import radar_geometry
-from airpicture.sensors.resolution import merge_echoes, resolution_groups
+from airpicture.sensors.resolution import box_groups, cell_units, merge_echoes
 from airpicture.sensors.scan_timing import beam_crossings
 from airpicture.sensors.truth_index import TruthIndex
 from airpicture.truth import Truth
@@ -130,53 +131,89 @@ class RadarSimulator:
         out[masked] = False
         return out
 
-    # ------------------------------------------------------------------------------------------ one scan
+    # ------------------------------------------------------------------------------------------ scans
     def scan(self, k: int) -> tuple[Detections, DetectionLabels]:
         """Every detection of rotation k (targets and false alarms), sorted by time."""
+        block = self.scans(k, k + 1)
+        return block.det, block.lab
+
+    def scans(self, k0: int, k1: int) -> ScanBlock:
+        """Rotations ``k0 <= k < k1`` in one pass: the same detections as ``scan(k)`` for each k, end to end.
+
+        The geometry (beam crossings, look geometry, visibility, mean SNR) and the measurement are computed for
+        all rotations at once; only what draws from a rotation's own random stream (fluctuation, detection,
+        false alarms, noise) and the resolution merge run rotation by rotation, in the order ``scan`` draws."""
         radar = self.radar
-        rng = stream(self.seed, SENSING, self.sensor_index, int(k))
-        t_lo, t_hi = k * self.period_s, (k + 1) * self.period_s
+        n_rot = int(k1) - int(k0)
+        ks = np.arange(int(k0), int(k1), dtype=np.int64)
         idx = self.index
-        cand = np.flatnonzero((idx.first_s < t_hi) & (idx.last_s >= t_lo))
-        ta = np.maximum(idx.first_s[cand], t_lo)
-        tb = np.minimum(idx.last_s[cand], t_hi)
-        owner, t, state = beam_crossings(idx, self.geometry, cand, ta, tb, self.start_azimuth_rad, self.period_s)
+        period = self.period_s
+        t_lo = ks * period  # the same products as ``k * period`` of one rotation
+        t_hi = (ks + 1) * period
+        live = (idx.first_s[None, :] < t_hi[:, None]) & (idx.last_s[None, :] >= t_lo[:, None])  # (R, N)
+        rot, cand = np.nonzero(live)  # rotation-major, targets ascending: each rotation's candidates in order
+        ta = np.maximum(idx.first_s[cand], t_lo[rot])
+        tb = np.minimum(idx.last_s[cand], t_hi[rot])
+        owner, t, state = beam_crossings(idx, self.geometry, cand, ta, tb, self.start_azimuth_rad, period)
         tid = cand[owner]
+        crot = rot[owner]
         self.target_looks += int(owner.shape[0])
 
         look = look_geometry(state, self.geometry, self.frame.earth_radius_m)
         seen = np.flatnonzero(self.unmasked(look, state, self.visible(look)))
-        tid, t = tid[seen], t[seen]
+        tid, t, crot = tid[seen], t[seen], crot[seen]
         rng_m, az, el = look.range_m[seen], look.azimuth_rad[seen], look.elevation_rad[seen]
         rr = look.range_rate_mps[seen]
-
         rcs = idx.rcs_m2[tid]
         ratio = idx.rcs_broadside_ratio[tid]
-        if (ratio != 1.0).any():
-            rcs = aspect_rcs_m2(rcs, ratio, rr, np.linalg.norm(state[seen, 3:6], axis=1))
-        power = fluctuate(rng, mean_snr(self.snr_constant, rcs, rng_m), radar.swerling)
-        power = np.maximum(power, 1e-300)  # keeps centroid weights positive
-        n_groups, group = resolution_groups(rng_m, az, el, radar.range_resolution_m,
-                                            math.radians(radar.azimuth_cell_deg),
-                                            math.radians(radar.elevation_resolution_deg),
-                                            cut_azimuth_rad=self.start_azimuth_rad)
-        echo = merge_echoes(group, n_groups, power, t, rng_m, az, el, rr)
-        z = square_law_statistic(rng, echo.power)
-        hit = z > self.threshold
-        targets = Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit], echo.elevation_rad[hit],
-                         echo.range_rate_mps[hit], z[hit])
-        target_label = tid[echo.strongest[hit]]
-        merged = echo.members[hit]
-        false = scan_false_alarms(radar, rng, int(k))
-        measured = self._measure(targets, rng)
-        return self._assemble(measured, target_label, merged, false)
+        aspect = ratio != 1.0
+        if aspect.any():  # a rotation with any aspect-dependent target takes the aspect RCS for all its looks
+            m = np.bincount(crot[aspect], minlength=n_rot)[crot] > 0
+            rcs = rcs.copy()
+            rcs[m] = aspect_rcs_m2(rcs[m], ratio[m], rr[m], np.linalg.norm(state[seen[m], 3:6], axis=1))
+        mean = mean_snr(self.snr_constant, rcs, rng_m)
+        bounds = np.searchsorted(crot, np.arange(n_rot + 1)).tolist()  # looks of each rotation
 
-    def _measure(self, echo: Echoes, rng: np.random.Generator) -> Echoes:
-        """Add Gaussian measurement noise (sigmas at the reported SNR) to true polar positions."""
+        # each rotation's looks grouped into resolution cells (one rotation's groups numbered after the last's),
+        # then every group merged in one pass
+        cells = cell_units(rng_m, az, el, radar.range_resolution_m, math.radians(radar.azimuth_cell_deg),
+                           math.radians(radar.elevation_resolution_deg), self.start_azimuth_rad)
+        group = np.empty(rng_m.shape[0], np.int64)
+        group_bounds = [0]
+        rngs = []
+        power = np.empty(rng_m.shape[0])
+        for r in range(n_rot):  # the fluctuation of each rotation from its own stream, first draw of the scan
+            rng = stream(self.seed, SENSING, self.sensor_index, int(ks[r]))
+            rngs.append(rng)
+            a, b = bounds[r], bounds[r + 1]
+            power[a:b] = fluctuate(rng, mean[a:b], radar.swerling)
+            n_groups = box_groups(cells[a:b], group[a:b])
+            group[a:b] += group_bounds[-1]
+            group_bounds.append(group_bounds[-1] + n_groups)
+        power = np.maximum(power, 1e-300)  # keeps centroid weights positive
+        echo = merge_echoes(group, group_bounds[-1], power, t, rng_m, az, el, rr)
+        z = np.empty(group_bounds[-1])
+        for r in range(n_rot):  # then, from each rotation's stream: detection, false alarms, measurement noise
+            a, b = group_bounds[r], group_bounds[r + 1]
+            z[a:b] = square_law_statistic(rngs[r], echo.power[a:b])
+        hit = z > self.threshold
+        n_hit = np.bincount(np.repeat(np.arange(n_rot), np.diff(group_bounds))[hit], minlength=n_rot)
+        false, n_false = block_false_alarms(radar, rngs, ks.tolist())
+        n_cols = 4 if radar.range_rate else 3
+        noise = np.concatenate([rngs[r].standard_normal((int(n_hit[r]), n_cols)) for r in range(n_rot)]) \
+            if n_rot else np.zeros((0, n_cols))
+        hits = Echoes(echo.time_s[hit], echo.range_m[hit], echo.azimuth_rad[hit], echo.elevation_rad[hit],
+                      echo.range_rate_mps[hit], z[hit])
+        measured = self._measure(hits, noise)
+        return self._assemble(measured, tid[echo.strongest[hit]], echo.members[hit], false, n_hit, n_false,
+                              int(k0))
+
+    def _measure(self, echo: Echoes, noise: F64) -> Echoes:
+        """Add Gaussian measurement noise (``noise``: (n, 3 or 4) standard normals; sigmas at the reported SNR)
+        to true polar positions."""
         n = len(echo)
         snr_db = linear_to_db(echo.statistic)
         s_r, s_az, s_el, s_rr = measurement_sigmas(self.radar, snr_db)
-        noise = rng.standard_normal((n, 4 if self.radar.range_rate else 3))
         rr = echo.range_rate_mps + noise[:, 3] * s_rr if self.radar.range_rate else np.full(n, np.nan)
         return Echoes(
             time_s=echo.time_s,
@@ -187,11 +224,15 @@ class RadarSimulator:
             statistic=echo.statistic,
         )
 
-    def _assemble(self, measured: Echoes, label: I64, merged: I64,
-                  false: Echoes) -> tuple[Detections, DetectionLabels]:
-        n_false = len(false)
+    def _assemble(self, measured: Echoes, label: I64, merged: I64, false: Echoes, n_hit: I64, n_false: I64,
+                  k0: int) -> ScanBlock:
+        """Target echoes and false alarms of consecutive rotations (each rotation's rows of ``measured`` and
+        ``false`` in rotation order, ``n_hit`` and ``n_false`` of them) as detections sorted by rotation, then
+        time (stable: targets before false alarms at equal times)."""
+        n_rot = n_hit.shape[0]
+        rot = np.concatenate([np.repeat(np.arange(n_rot), n_hit), np.repeat(np.arange(n_rot), n_false)])
         time_s = np.concatenate([measured.time_s, false.time_s])
-        order = np.argsort(time_s, kind="stable")
+        order = np.lexsort((time_s, rot))
 
         def cat(name: str) -> F64:
             return np.concatenate([getattr(measured, name), getattr(false, name)])[order]
@@ -207,8 +248,32 @@ class RadarSimulator:
             range_rate_mps=cat("range_rate_mps"),
             snr_db=linear_to_db(cat("statistic")),
         )
+        n_f = int(n_false.sum())
         labels = DetectionLabels(
-            target_id=np.concatenate([label.astype(np.int64), np.full(n_false, -1, np.int64)])[order],
-            merged=np.concatenate([merged.astype(np.int64), np.zeros(n_false, np.int64)])[order],
+            target_id=np.concatenate([label.astype(np.int64), np.full(n_f, -1, np.int64)])[order],
+            merged=np.concatenate([merged.astype(np.int64), np.zeros(n_f, np.int64)])[order],
         )
-        return det, labels
+        offsets = np.zeros(n_rot + 1, np.int64)
+        np.cumsum(n_hit + n_false, out=offsets[1:])
+        return ScanBlock(k0, det, labels, offsets)
+
+
+@dataclass(frozen=True)
+class ScanBlock:
+    """Detections of consecutive rotations ``first, first + 1, ...`` of one radar, end to end: rotation
+    ``first + r`` holds rows ``offsets[r]:offsets[r + 1]``, sorted by time."""
+
+    first: int
+    det: Detections
+    lab: DetectionLabels
+    offsets: I64
+
+    @property
+    def end(self) -> int:
+        """One past the last rotation held."""
+        return self.first + self.offsets.shape[0] - 1
+
+
+def _no_echoes() -> Echoes:
+    z = np.zeros(0)
+    return Echoes(z, z, z, z, z, z)

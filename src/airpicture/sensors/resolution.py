@@ -42,13 +42,29 @@ def resolution_groups(range_m: F64, azimuth_rad: F64, elevation_rad: F64, range_
     n = int(np.asarray(range_m).shape[0])
     if n == 0:
         return 0, np.zeros(0, dtype=np.int64)
+    group = np.empty(n, dtype=np.int64)
+    n_groups = box_groups(cell_units(range_m, azimuth_rad, elevation_rad, range_resolution_m, azimuth_cell_rad,
+                                     elevation_resolution_rad, cut_azimuth_rad), group)
+    return n_groups, group
+
+
+def cell_units(range_m: F64, azimuth_rad: F64, elevation_rad: F64, range_resolution_m: float,
+               azimuth_cell_rad: float, elevation_resolution_rad: float, cut_azimuth_rad: float = 0.0) -> F64:
+    """(K, 3) echo positions in resolution cells: range, azimuth clockwise from ``cut_azimuth_rad``, elevation."""
+    n = int(np.asarray(range_m).shape[0])
     x = np.empty((n, 3))
     x[:, 0] = np.asarray(range_m, dtype=float) / range_resolution_m
     x[:, 1] = np.mod(np.asarray(azimuth_rad, dtype=float) - cut_azimuth_rad, TWO_PI) / azimuth_cell_rad
     x[:, 2] = np.asarray(elevation_rad, dtype=float) / elevation_resolution_rad
-    group = np.empty(n, dtype=np.int64)
-    n_groups = _box_groups(x, np.argsort(x[:, 0]), group)
-    return int(n_groups), group
+    return x
+
+
+def box_groups(x: F64, group: I64) -> int:
+    """Groups of the echoes at cell positions ``x`` (K, 3; see :func:`cell_units`) closer than one cell in every
+    coordinate (chained) into ``group`` (K,), numbered from 0 by their lowest index; returns how many."""
+    if x.shape[0] == 0:
+        return 0
+    return int(_box_groups(x, np.argsort(x[:, 0]), group))
 
 
 @njit(cache=True, nogil=True)

@@ -1,9 +1,9 @@
 """The sensing stage: every radar of a scenario, window by window, for the engine's time loop.
 
-Whole scans are generated lazily (each from its own random stream) and cached until the windows move past
-them, so what a window returns does not depend on how time is cut into windows. Targets killed by the battery
-disappear from the detections from their kill time on (the detection's label -- the strongest target of a
-merged echo -- decides).
+Whole scans are generated lazily (each from its own random stream), a block of consecutive scans in one pass,
+and kept until the windows move past them, so what a window returns does not depend on how time is cut into
+windows. Targets killed by the battery disappear from the detections from their kill time on (the detection's
+label -- the strongest target of a merged echo -- decides).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from airpicture.detections import DETECTION_COLUMNS, DetectionLabels, Detections
 from airpicture.geodesy import LocalFrame
 from airpicture.placement import frame_of
 from airpicture.scenario import Scenario
-from airpicture.sensors.radar import RadarSimulator
+from airpicture.sensors.radar import RadarSimulator, ScanBlock
 from airpicture.sensors.truth_index import TruthIndex
 from airpicture.truth import Truth
 
@@ -26,6 +26,10 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 Scan = tuple[Detections, DetectionLabels]
+
+#: Span of scans (s) each radar generates in one batched pass (:meth:`RadarSimulator.scans`), then serves window
+#: by window: a radar's scans do not depend on the battle (kills only filter what is returned).
+BLOCK_S = 64.0
 
 
 class SensingStage:
@@ -44,13 +48,19 @@ class SensingStage:
             step = profile_step_m(scenario, terrain) if terrain is not None else 0.0
         self.radars = [RadarSimulator(radar, frame, truth, scenario.seed, i, index, terrain, step)
                        for i, radar in enumerate(scenario.sensors)]
-        self._scans: list[dict[int, Scan]] = [{} for _ in self.radars]
+        #: per radar, the block of rotations being served (generated :data:`BLOCK_S` of scans at a time)
+        self._blocks: list[ScanBlock | None] = [None for _ in self.radars]
+        self._block_rotations = [max(1, math.ceil(BLOCK_S / sim.period_s)) for sim in self.radars]
+        self._end_rotation = [_rotations_before(scenario.duration_s, sim.period_s) for sim in self.radars]
 
-    def _scan(self, i: int, k: int) -> Scan:
-        cache = self._scans[i]
-        if k not in cache:
-            cache[k] = self.radars[i].scan(k)
-        return cache[k]
+    def _block(self, i: int, k: int) -> ScanBlock:
+        """The block holding rotation ``k`` of radar ``i``: the current one, or the next ones from ``k`` on."""
+        block = self._blocks[i]
+        if block is None or not block.first <= k < block.end:
+            end = max(k + 1, min(k + self._block_rotations[i], self._end_rotation[i]))  # none past the run's end
+            block = self.radars[i].scans(k, end)
+            self._blocks[i] = block
+        return block
 
     def states_at(self, target_id: I64, t: F64) -> F64:
         """(K, 6) true ENU states (m, m/s) of targets ``target_id`` at times ``t`` (K,), as the radars see them."""
@@ -69,20 +79,29 @@ class SensingStage:
             raise ValueError(f"kill_time_s has shape {kill_time_s.shape}; expected ({self.truth.n_targets},)")
         parts: list[tuple[Detections, DetectionLabels, int, int]] = []  # scans and their rows in [t0, t1)
         looks: list[Look] = []
+        n_scans = 0  # scans with rows in [t0, t1)
         for i, sim in enumerate(self.radars):
             period = sim.period_s
             k_lo = max(math.floor(t0 / period), 0)
             k_hi = math.floor(t1 / period)
-            cache = self._scans[i]
-            for k in [k for k in cache if k < k_lo]:
-                del cache[k]
+            run: tuple[ScanBlock, int, int] | None = None  # rows of consecutive scans, contiguous in a block
             for k in range(k_lo, k_hi + 1):
                 if k * period >= t1:
                     break
-                det, lab = self._scan(i, k)
-                lo, hi = np.searchsorted(det.time_s, (t0, t1)).tolist()  # a scan is sorted by time
-                if hi > lo:
-                    parts.append((det, lab, lo, hi))
+                block = self._block(i, k)
+                a, b = block.offsets[k - block.first: k - block.first + 2].tolist()
+                lo, hi = (a + np.searchsorted(block.det.time_s[a:b], (t0, t1))).tolist()  # a scan is sorted by time
+                if hi <= lo:
+                    continue
+                n_scans += 1
+                if run is not None and run[0] is block and run[2] == lo:
+                    run = (block, run[1], hi)
+                    continue
+                if run is not None:
+                    parts.append((run[0].det, run[0].lab, run[1], run[2]))
+                run = (block, lo, hi)
+            if run is not None:
+                parts.append((run[0].det, run[0].lab, run[1], run[2]))
             sweep = min(360.0, 360.0 * max(t1 - t0, 0.0) / period)
             looks.append(Look(sim.radar.id, float(t0), float(t1), sim.beam_azimuth_at(float(t0)), sweep))
         det, lab = _rows_of(parts)
@@ -90,12 +109,22 @@ class SensingStage:
         real = target >= 0
         killed = np.zeros(len(lab), dtype=bool)
         killed[real] = kill_time_s[target[real]] <= det.time_s[real]
-        if len(parts) == 1:  # one scan's rows: already sorted by time, one sensor
+        if n_scans == 1:  # one scan's rows: already sorted by time, one sensor
             order = np.flatnonzero(~killed)
         else:
             order = np.lexsort((det.sensor_id, det.time_s))
             order = order[~killed[order]]
         return det.take(order), lab.take(order), looks
+
+
+def _rotations_before(t: float, period_s: float) -> int:
+    """How many rotations start before ``t`` (s): the first k with ``k * period_s >= t``."""
+    k = max(math.ceil(t / period_s), 0)
+    while k > 0 and (k - 1) * period_s >= t:
+        k -= 1
+    while k * period_s < t:
+        k += 1
+    return k
 
 
 def _rows_of(parts: list[tuple[Detections, DetectionLabels, int, int]]) -> Scan:
