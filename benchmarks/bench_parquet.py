@@ -17,11 +17,11 @@ import io
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from airpicture.io import parquet_options
+from airpicture.testing.tables import tables_equal
 
 FORMER = {"compression": "zstd", "compression_level": 3, "use_dictionary": True, "write_statistics": True,
           "store_schema": True}
@@ -35,18 +35,6 @@ def write_all(tables: dict[str, pa.Table], options) -> tuple[float, int, dict[st
         pq.write_table(table, sink, **options(table.schema))
         files[name] = sink.getvalue()
     return time.process_time() - t0, sum(len(b) for b in files.values()), files
-
-
-def same(a: pa.Table, b: pa.Table) -> bool:
-    """Equal schemas and values, NaN equal to NaN."""
-    if not a.schema.equals(b.schema):
-        return False
-    for name in a.column_names:
-        x, y = a.column(name), b.column(name)
-        if not (x.equals(y) or (pa.types.is_floating(x.type)
-                                and np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True))):
-            return False
-    return True
 
 
 def main() -> None:
@@ -67,7 +55,7 @@ def main() -> None:
             best[label] = min(best[label], cpu)
             size[label] = n
     for name, data in files.items():  # the last variant's files read back equal (NaN equal to NaN)
-        assert same(pq.read_table(io.BytesIO(data)), tables[name]), name
+        assert tables_equal(pq.read_table(io.BytesIO(data)), tables[name]), name
     for label in variants:
         print(f"{label:40s} {best[label]:.3f} s CPU (best of {args.repeat}), {size[label] / 1e6:.2f} MB")
 

@@ -17,23 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from airpicture.testing.tables import tables_equal
+
 BUILTIN = ["default", "saturation", "ballistic", "teaching", "terrain", "air-traffic"]
-
-
-def same(a: pa.Table, b: pa.Table) -> bool:
-    """Equal schemas, row counts and values (NaN equal to NaN)."""
-    if not a.schema.equals(b.schema) or a.num_rows != b.num_rows:
-        return False
-    for name in a.column_names:
-        x, y = a.column(name), b.column(name)
-        if not (x.equals(y) or (pa.types.is_floating(x.type)
-                                and np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True))):
-            return False
-    return True
 
 
 def main() -> int:
@@ -53,7 +41,7 @@ def main() -> int:
         for f in sorted(outs["a"].glob("*.parquet")):
             compared += 1
             other = outs["b"] / f.name
-            if not other.exists() or not same(pq.read_table(f), pq.read_table(other)):
+            if not other.exists() or not tables_equal(pq.read_table(f), pq.read_table(other)):
                 differ += 1
                 print(f"DIFFER {name}/{f.name}")
     print(f"{compared} tables compared, {differ} differ")

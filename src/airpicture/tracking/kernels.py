@@ -49,26 +49,25 @@ MIN_RHO_FRACTION = 1e-9  # horizontal range floor (fraction of range) for the az
 
 # ------------------------------------------------------------------------------------------------ prediction
 @njit(cache=True)
-def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po) -> None:
+def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po, n: int) -> None:
     """Coordinated-turn prediction, kept out of line so the CV path stays small. F rotates the horizontal
     velocity by omega dt and moves the position along the arc; vertically it is CV. Each row of F has at most
     three non-zero terms (indices ``fi``, coefficients ``fc``), so F P F^T is summed over those only, with no
-    work arrays."""
-    adt = abs(dt)
+    work arrays. ``n``: 6 predicts everything, 3 the position part only (see :func:`predict_rows`)."""
     s = math.sin(omega * dt)
     c = math.cos(omega * dt)
     a = s / omega
     b = (1.0 - c) / omega
     fi = ((0, 3, 4), (1, 3, 4), (2, 5, 5), (3, 4, 4), (3, 4, 4), (5, 5, 5))
     fc = ((1.0, a, -b), (1.0, b, a), (1.0, dt, 0.0), (c, -s, 0.0), (s, c, 0.0), (1.0, 0.0, 0.0))
-    for i in range(6):
+    for i in range(n):
         ri = fi[i]
         ci = fc[i]
         xo[i] = ci[0] * x[ri[0]] + ci[1] * x[ri[1]] + ci[2] * x[ri[2]]
-    for i in range(6):
+    for i in range(n):
         ri = fi[i]
         ci = fc[i]
-        for j in range(i, 6):
+        for j in range(i, n):
             rj = fi[j]
             cj = fc[j]
             acc = 0.0
@@ -79,34 +78,42 @@ def _predict_turn(q: float, omega: float, x, P, dt: float, xo, Po) -> None:
                 acc += ci[u] * (cj[0] * pu[rj[0]] + cj[1] * pu[rj[1]] + cj[2] * pu[rj[2]])
             Po[i, j] = acc
             Po[j, i] = acc
+    _add_noise(q, dt, Po, n)
+
+
+@njit(cache=True, forceinline=True)
+def _add_noise(q: float, dt: float, Po, n: int) -> None:
+    """Add the process noise Q(dt) of the module doc to ``Po`` (``n = 3``: its position block only)."""
+    adt = abs(dt)
     qpp = q * adt * adt * adt / 3.0
     qpv = q * dt * adt / 2.0
     qvv = q * adt
     for i in range(3):
         Po[i, i] += qpp
-        Po[i, i + 3] += qpv
-        Po[i + 3, i] += qpv
-        Po[i + 3, i + 3] += qvv
+        if n == 6:
+            Po[i, i + 3] += qpv
+            Po[i + 3, i] += qpv
+            Po[i + 3, i + 3] += qvv
 
 
 @njit(cache=True, forceinline=True)
-def predict_model(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
-    """Predict state ``x`` (6,) and covariance ``P`` (6, 6) by ``dt`` seconds with one motion model into
-    ``xo``, ``Po`` (may not alias the inputs)."""
+def predict_rows(kind: int, q: float, omega: float, x, P, dt: float, xo, Po, n: int) -> None:
+    """Predict state ``x`` (6,) and covariance ``P`` (6, 6) by ``dt`` seconds with one motion model into ``xo``,
+    ``Po`` (may not alias the inputs): everything (``n = 6``), or the position ``xo[:3]``, ``Po[:3, :3]`` alone
+    (``n = 3``: each entry the same sum, the rest left as it was; all a 3-D measurement reads -- and a CV or
+    ballistic prediction of the position never reads the velocity-position block ``P[3:, :3]``)."""
     if kind == CT and omega != 0.0:
-        _predict_turn(q, omega, x, P, dt, xo, Po)
+        _predict_turn(q, omega, x, P, dt, xo, Po, n)
         return
-    adt = abs(dt)
-    qpp = q * adt * adt * adt / 3.0
-    qpv = q * dt * adt / 2.0
-    qvv = q * adt
     # CV / ballistic: F = [[I, dt I], [0, I]]; blocks A (pos), B (pos-vel), C (vel) in closed form
     for i in range(3):
         xo[i] = x[i] + dt * x[i + 3]
-        xo[i + 3] = x[i + 3]
+        if n == 6:
+            xo[i + 3] = x[i + 3]
     if kind == BALLISTIC:
         xo[2] -= 0.5 * G * dt * dt
-        xo[5] -= G * dt
+        if n == 6:
+            xo[5] -= G * dt
     dt2 = dt * dt
     for i in range(3):
         for j in range(3):
@@ -114,14 +121,18 @@ def predict_model(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) ->
             b_ij = P[i, j + 3]
             b_ji = P[j, i + 3]
             Po[i, j] = P[i, j] + dt * (b_ij + b_ji) + dt2 * c_ij
-            Po[i, j + 3] = b_ij + dt * c_ij
-            Po[j + 3, i] = Po[i, j + 3]
-            Po[i + 3, j + 3] = c_ij
-    for i in range(3):
-        Po[i, i] += qpp
-        Po[i, i + 3] += qpv
-        Po[i + 3, i] += qpv
-        Po[i + 3, i + 3] += qvv
+            if n == 6:
+                Po[i, j + 3] = b_ij + dt * c_ij
+                Po[j + 3, i] = Po[i, j + 3]
+                Po[i + 3, j + 3] = c_ij
+    _add_noise(q, dt, Po, n)
+
+
+@njit(cache=True, forceinline=True)
+def predict_model(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
+    """Predict state ``x`` (6,) and covariance ``P`` (6, 6) by ``dt`` seconds with one motion model into
+    ``xo``, ``Po`` (may not alias the inputs)."""
+    predict_rows(kind, q, omega, x, P, dt, xo, Po, 6)
 
 
 @njit(cache=True, inline="always")
@@ -193,51 +204,6 @@ def imm_predict(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, 
 
 
 @njit(cache=True, forceinline=True)
-def _predict_position(kind: int, q: float, omega: float, x, P, dt: float, xo, Po) -> None:
-    """The position part of :func:`predict_model`: ``xo[:3]`` and ``Po[:3, :3]``, each entry the same sum as
-    there (the rest of ``xo``, ``Po`` is left as it was). A CV or ballistic prediction reads neither the
-    velocity-position block ``P[3:, :3]`` nor anything it would write elsewhere."""
-    adt = abs(dt)
-    qpp = q * adt * adt * adt / 3.0
-    if kind == CT and omega != 0.0:
-        s = math.sin(omega * dt)
-        c = math.cos(omega * dt)
-        a = s / omega
-        b = (1.0 - c) / omega
-        fi = ((0, 3, 4), (1, 3, 4), (2, 5, 5))
-        fc = ((1.0, a, -b), (1.0, b, a), (1.0, dt, 0.0))
-        for i in range(3):
-            ri = fi[i]
-            ci = fc[i]
-            xo[i] = ci[0] * x[ri[0]] + ci[1] * x[ri[1]] + ci[2] * x[ri[2]]
-        for i in range(3):
-            ri = fi[i]
-            ci = fc[i]
-            for j in range(i, 3):
-                rj = fi[j]
-                cj = fc[j]
-                acc = 0.0
-                for u in range(3):
-                    if ci[u] == 0.0:
-                        continue
-                    pu = P[ri[u]]
-                    acc += ci[u] * (cj[0] * pu[rj[0]] + cj[1] * pu[rj[1]] + cj[2] * pu[rj[2]])
-                Po[i, j] = acc
-                Po[j, i] = acc
-    else:
-        for i in range(3):
-            xo[i] = x[i] + dt * x[i + 3]
-        if kind == BALLISTIC:
-            xo[2] -= 0.5 * G * dt * dt
-        dt2 = dt * dt
-        for i in range(3):
-            for j in range(3):
-                Po[i, j] = P[i, j] + dt * (P[i, j + 3] + P[j, i + 3]) + dt2 * P[i + 3, j + 3]
-    for i in range(3):
-        Po[i, i] += qpp
-
-
-@njit(cache=True, forceinline=True)
 def imm_predict_position(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float, xo, Po, c, x0, P0, xc,
                          Pc) -> None:
     """:func:`imm_predict` then :func:`combine`, of the position only: ``xo[:, :3]``, ``Po[:, :3, :3]``, ``c``
@@ -246,14 +212,14 @@ def imm_predict_position(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float,
     reads. Velocities are left as they were."""
     m_models = xm.shape[0]
     if m_models == 1:
-        _predict_position(kinds[0], qs[0], omegas[0], xm[0], Pm[0], dt, xo[0], Po[0])
+        predict_rows(kinds[0], qs[0], omegas[0], xm[0], Pm[0], dt, xo[0], Po[0], 3)
         c[0] = 1.0
     else:
         stay, move = _mode_probabilities(mu, dt, kappa, c)
         for j in range(m_models):
             turn = kinds[j] == CT and omegas[j] != 0.0
             _mixed(xm, Pm, mu, c, j, stay, move, turn, x0, P0)
-            _predict_position(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j])
+            predict_rows(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j], 3)
     for k in range(3):
         acc = 0.0
         for m in range(m_models):
