@@ -23,9 +23,10 @@ GOSPA^p = min over injective maps of the smaller set into the larger of sum min(
 at or beyond c, and the cardinality term c^p / alpha * |n - m| booked as missed (n > m) or false (m > n), so
 the three parts still add up to GOSPA^p (and match the alpha = 2 split exactly).
 
-The optimal assignment is solved with ``scipy.optimize.linear_sum_assignment`` on min(d, c)^p. Candidate pairs
-(closer than c) come from :mod:`airpicture.metrics.neighbours`; the problem then splits into independent
-connected components of the "closer than c" graph (``scipy.sparse.csgraph.connected_components``): a component
+The optimal assignment is solved with ``scipy.optimize.linear_sum_assignment`` (loaded by :mod:`airpicture.lsap`)
+on min(d, c)^p. Candidate pairs (closer than c) come from :mod:`airpicture.metrics.neighbours`; the problem then
+splits into independent connected components of the "closer than c" graph
+(:func:`airpicture.graph.connected_components`, numbered as scipy's ``connected_components``): a component
 that is a single pair is assigned directly, one with a single truth or a single track takes its closest pair,
 and only the others go through the solver, one call each. Many epochs are solved in one call by giving each
 epoch its own group number.
@@ -37,10 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from airpicture.graph import connected_components
+from airpicture.lsap import linear_sum_assignment
 from airpicture.metrics.neighbours import candidate_pairs
 
 F64 = NDArray[np.float64]
@@ -120,8 +120,8 @@ def assign_within_cutoff(truth_group: I64, truth_pos: F64, track_group: I64, tra
     if ti.size == 0:
         return ti, kj, dist
     n, m = len(truth_pos), len(track_pos)
-    graph = coo_matrix((np.ones(ti.size, dtype=np.int8), (ti, n + kj)), shape=(n + m, n + m))
-    n_comp, label = connected_components(graph, directed=False)
+    label = np.empty(n + m, np.int64)
+    n_comp = connected_components(ti, n + kj, label)
     comp = label[ti]
     edges_in_comp = np.bincount(comp)
     single = edges_in_comp[comp] == 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from airpicture.compiled import njit
 
@@ -106,6 +105,8 @@ def _fill_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2
 
 def _kd_tree(groups: I64, tg: I64, tp: F64, kg: I64, kp: F64, c: float) -> tuple[I64, I64, F64]:
     """Pairs of the given groups via one k-d tree over (e, n, u, group * 4c)."""
+    from scipy.spatial import cKDTree  # imported on first use: scipy.spatial costs ~0.3 s, rarely needed
+
     t_rows = np.flatnonzero(np.isin(tg, groups))
     k_rows = np.flatnonzero(np.isin(kg, groups))
     spacing = 4.0 * c

@@ -30,9 +30,10 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from airpicture.compiled import njit
+from airpicture.graph import connected_components
+from airpicture.lsap import linear_sum_assignment
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -51,44 +52,9 @@ def clusters(pair_trk: I64, pair_det: I64, n_trk: int, n_det: int) -> tuple[I64,
     if k == 0:
         return np.zeros(0, np.int64), 0
     node_label = np.empty(n_trk + n_det, np.int64)
-    n_comp = _components(np.ascontiguousarray(pair_trk, np.int64), np.ascontiguousarray(pair_det, np.int64) + n_trk,
-                         node_label)
+    n_comp = connected_components(np.ascontiguousarray(pair_trk, np.int64),
+                                  np.ascontiguousarray(pair_det, np.int64) + n_trk, node_label)
     return node_label[pair_trk], int(n_comp)
-
-
-@njit(cache=True)
-def _components(a: I64, b: I64, label: I64) -> int:
-    """Connected components of the graph with edges (a[k], b[k]) over ``label.size`` nodes by union-find (path
-    halving); writes each node's component number (0.., in order of the nodes' smallest index) into ``label``
-    and returns the count. Same partition as ``scipy.sparse.csgraph.connected_components`` (tested), written
-    here because scipy's input validation costs ~0.5 ms per call, paid twice per radar batch."""
-    n = label.shape[0]
-    parent = np.arange(n)
-    for k in range(a.shape[0]):
-        x, y = a[k], b[k]
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        while parent[y] != y:
-            parent[y] = parent[parent[y]]
-            y = parent[y]
-        if x != y:
-            if x < y:
-                parent[y] = x
-            else:
-                parent[x] = y
-    count = 0
-    for i in range(n):
-        r = i
-        while parent[r] != r:
-            r = parent[r]
-        parent[i] = r
-        if r == i:
-            label[i] = count
-            count += 1
-        else:
-            label[i] = label[r]
-    return count
 
 
 # ------------------------------------------------------------------------------------------------ GNN
@@ -216,7 +182,7 @@ def _gnn_clusters(ptrk, pdet, score, n_trk, n_det, limit, chosen, unsolved) -> i
             useful[m] = i
             m += 1
     label = np.empty(n_trk + n_det, np.int64)
-    _components(ptrk[useful], pdet[useful] + n_trk, label)
+    connected_components(ptrk[useful], pdet[useful] + n_trk, label)
     # sort the useful pairs by (component, track), stable: the callers' order (detection) within a track
     by_track = _stable_by(ptrk[useful], n_trk, useful)
     order = _stable_by(label[ptrk[by_track]], n_trk + n_det, by_track)
