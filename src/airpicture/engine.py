@@ -37,14 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import tomli_w
 
 from airpicture import __version__, stages
 from airpicture.decisions.summary import add_decision_summary
 from airpicture.detections import DetectionLabels, Detections
 from airpicture.identity import TrackFollowing
-from airpicture.io import to_arrow, write_json
+from airpicture.io import read_parquet, to_arrow, write_json
 from airpicture.progress import Reporter, Silent
 from airpicture.scenario import Scenario, scenario_to_toml_dict
 from airpicture.streams import MemoryStream, Streams
@@ -296,7 +295,7 @@ def chain_windows(scenario: Scenario, truth: Truth, result: RunResult, progress:
     history.append(tracker.history_table())
     if streams.wants("tracks"):
         streams.close("tracks")
-        tracks = (pq.read_table(streams.folder / "tracks.parquet", columns=list(DECISION_TRACK_COLUMNS))
+        tracks = (read_parquet(streams.folder / "tracks.parquet", DECISION_TRACK_COLUMNS)
                   if streams.folder is not None else streams.tables["tracks"])
     else:
         tracks = history.close()

@@ -44,6 +44,13 @@ def read_table(path: str | Path) -> pa.Table:
     raise InputError(str(p), "unknown file type; expected .csv or .parquet")
 
 
+def read_parquet(path: str | Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """The columns ``columns`` (all: None) of one Parquet file: ``pq.read_table`` without the dataset machinery it
+    sets up (and imports: pyarrow.dataset, and pandas through it) even for a single file."""
+    with pq.ParquetFile(path) as pf:
+        return pf.read(columns=None if columns is None else list(columns))
+
+
 def _csv_error_line(path: Path, message: str) -> str:
     """``"line N: "`` for a CSV parse error that quotes the offending row (pyarrow's "Expected 8 columns, got 7:
     <row>"), found by searching the file for that row; empty if it cannot be found."""

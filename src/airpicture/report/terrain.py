@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from airpicture.errors import InputError, Problem
+from airpicture.io import read_parquet
 from airpicture.report.plotlyjson import template
 from airpicture.report.subplots import subplot_grid
 
@@ -39,7 +39,7 @@ def terrain_figure(run_dir: Path, radar_names: dict[int, str], radar_en: dict[in
     (see :mod:`airpicture.report.plotlyjson`)."""
     path = Path(run_dir) / TERRAIN_FILE
     try:
-        table = pq.read_table(path, columns=list(COLUMNS))
+        table = read_parquet(path, COLUMNS)
     except Exception as exc:  # a broken or foreign file
         raise InputError(str(path), Problem("", f"unreadable ({exc}); expected the terrain table of a run")) \
             from None
