@@ -226,7 +226,9 @@ def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, con
         # only the tracks confirmed and not yet gone at some time of the block (at most the capacity at once)
         near = tracks[(conf_t[tracks] <= w.max()) & (end_t[tracks] > w.min())]
         live = (conf_t[near][None, :] <= w[:, None]) & (w[:, None] < end_t[near][None, :])
-        qi, kj = np.nonzero(live)
+        # the (query, track) pairs grouped by track, queries in time order within each: their keys ascend, which
+        # keeps the look-up below cheap
+        kj, qi = np.nonzero(live.T)
         if qi.size == 0:
             continue
         trk = near[kj]
@@ -239,11 +241,14 @@ def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, con
         nn = x[r, 1] + x[r, 3] * dt
         dmin = np.min(np.hypot(e[:, None] - a[None, :, 0], nn[:, None] - a[None, :, 1]), axis=1)
         # per query: the largest distance (ties: the higher track id, as keep_threatening drops it first)
-        key = np.lexsort((ids[trk], dmin, qi))
-        last = np.flatnonzero(np.append(qi[key][1:] != qi[key][:-1], True))
-        pick = key[last]
-        holder[b0 + qi[pick]] = ids[trk[pick]]
-        dist[b0 + qi[pick]] = dmin[pick]
+        far = np.full(w.size, -np.inf)
+        np.maximum.at(far, qi, dmin)
+        ties = dmin == far[qi]
+        best = np.full(w.size, -1, np.int64)
+        np.maximum.at(best, qi[ties], ids[trk[ties]])
+        seen = best >= 0
+        holder[b0: b0 + w.size][seen] = best[seen]
+        dist[b0: b0 + w.size][seen] = far[seen]
     return holder, dist
 
 
