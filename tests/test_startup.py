@@ -60,16 +60,17 @@ def test_help_imports_neither_numpy_nor_the_scenario_models(tmp_path: Path) -> N
     assert "airpicture.scenario" not in mods
 
 
-def test_run_imports_no_scipy_package_it_does_not_use(tmp_path: Path) -> None:
+def test_run_imports_no_scipy_package_it_does_not_use_nor_pandas(tmp_path: Path) -> None:
     """A run takes its assignment solver, graph components and gate quantiles without importing scipy.optimize,
-    scipy.sparse, scipy.special or scipy.spatial (~0.3 s of a process). Numba itself imports scipy.linalg's BLAS
-    bindings when its first kernel loads."""
+    scipy.sparse, scipy.special or scipy.spatial (~0.3 s of a process; Numba itself imports scipy.linalg's BLAS
+    bindings when its first kernel loads), and builds and reads its tables without pandas (~0.25 s, ~40 MB)."""
     proc, mods = modules_after("run", "teaching", "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "summary.json").is_file()
     assert "scipy.optimize._lsap" in mods  # the solver's extension module alone, loaded by airpicture.lsap
     assert not [m for m in mods - {"scipy.optimize._lsap"}
                 if m.startswith(("scipy.optimize", "scipy.sparse", "scipy.special", "scipy.spatial", "scipy.stats"))]
+    assert "pandas" not in mods and "pyarrow.dataset" not in mods
 
 
 def test_report_imports_neither_plotly_nor_matplotlib(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_array, numpy_of
 from airpicture.errors import InputError, Problem
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -88,11 +89,11 @@ def float_column(table: pa.Table, name: str, source: str, allow_null: bool = Fal
     typ = col.type
     if pa.types.is_timestamp(typ):
         arr = pc.cast(col, pa.timestamp("us", tz=typ.tz)).cast(pa.int64())
-        out = arr.to_numpy(zero_copy_only=False).astype(float) / 1e6
-        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        out = numpy_of(arr).astype(float) / 1e6
+        nulls = np.asarray(numpy_of(col.is_null()), bool)
     elif pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ) or pa.types.is_boolean(typ):
-        out = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        out = np.asarray(numpy_of(pc.cast(col, pa.float64())), dtype=float)
+        nulls = np.asarray(numpy_of(col.is_null()), bool)
         out = np.where(nulls, np.nan, out)
     elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
         values = col.to_pylist()
@@ -150,9 +151,9 @@ def to_arrow(columns: Mapping[str, Any]) -> pa.Table:
             continue
         v = np.asarray(values)
         if v.dtype.kind in ("U", "O"):
-            arrays[name] = pa.array(v.astype(str).tolist(), type=pa.string())
+            arrays[name] = arrow_array(v.astype(str).tolist(), pa.string())
         else:
-            arrays[name] = pa.array(v)
+            arrays[name] = arrow_array(v)
     return pa.table(arrays)
 
 

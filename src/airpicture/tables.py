@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
+from airpicture.columns import arrow_array
 from airpicture.io import to_arrow
 from airpicture.scenario import Scenario
 from airpicture.truth import Truth
@@ -35,8 +36,8 @@ def _truth_rows(truth: Truth, rows: np.ndarray) -> pa.Table:
     tid = s.target_id[rows]
     x = s.x[rows]
     names, codes = np.unique(truth.targets.kind, return_inverse=True)
-    kind = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)[tid], pa.int32()),
-                                          pa.array(names.tolist(), pa.string())).cast(pa.string())
+    kind = pa.DictionaryArray.from_arrays(arrow_array(codes.astype(np.int32)[tid], pa.int32()),
+                                          arrow_array(names.tolist(), pa.string())).cast(pa.string())
     return to_arrow({
         "time_s": s.time_s[rows],
         "target_id": tid,

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from airpicture.columns import numpy_of
 from airpicture.decisions.schema import COLUMNS, EVENTS, OUTCOME_CAUSES, concat, from_table, sort_rows, to_table
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def decision_table(scenario: Scenario, truth: Truth, frame: LocalFrame, tracks: 
 
     n = truth.n_targets
     longest = max((r.scan_period_s for r in scenario.sensors), default=scenario.time_step_s)
-    ids = np.unique(np.asarray(tracks.column("track_id").to_numpy(), np.int64))
+    ids = np.unique(np.asarray(numpy_of(tracks.column("track_id")), np.int64))
     fol = following.followed(ids)
 
     def followed(track_id: NDArray[np.int64]) -> NDArray[np.int64]:

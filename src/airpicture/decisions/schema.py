@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_array, arrow_scalar, numpy_of
 from airpicture.vocab import Cause, Decision, Stage, WaitReason
 
 
@@ -234,11 +236,11 @@ def to_table(cols: Mapping[str, NDArray[Any]]) -> pa.Table:
         v = np.asarray(cols[col.name])
         if pa.types.is_floating(col.type):
             v = v.astype(float)
-            arrays.append(pa.array(v, type=col.type, mask=np.isnan(v) if col.name != "time_s" else None))
+            arrays.append(arrow_array(v, col.type, mask=np.isnan(v) if col.name != "time_s" else None))
         elif pa.types.is_integer(col.type):
-            arrays.append(pa.array(v.astype(np.int64), type=col.type))
+            arrays.append(arrow_array(v.astype(np.int64), col.type))
         else:
-            arrays.append(pa.array(v.astype(object), type=col.type))
+            arrays.append(arrow_array(v.astype(object).tolist(), col.type))
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
@@ -254,9 +256,9 @@ def from_table(table: pa.Table) -> dict[str, NDArray[Any]]:
             continue
         a = table.column(col.name)
         if pa.types.is_floating(col.type):
-            out[col.name] = np.asarray(a.to_numpy(zero_copy_only=False), dtype=float)
+            out[col.name] = np.asarray(numpy_of(a), dtype=float)
         elif pa.types.is_integer(col.type):
-            out[col.name] = np.asarray(a.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            out[col.name] = np.asarray(numpy_of(pc.fill_null(a, arrow_scalar(-1, a.type))), dtype=np.int64)
         else:
-            out[col.name] = np.asarray(a.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
+            out[col.name] = np.asarray(numpy_of(pc.fill_null(a, arrow_scalar("", a.type))), dtype=object)
     return out

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from airpicture.columns import arrow_scalar, numpy_of
 from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES, TERRAIN_CAUSES
 from airpicture.vocab import Decision
 
@@ -18,11 +19,11 @@ from airpicture.vocab import Decision
 def add_decision_summary(summary: dict[str, Any], table: pa.Table, terrain: bool = False) -> None:
     """Add the ``decisions`` section and ``engagement.leak_causes`` (when there is an engagement section);
     ``terrain``: the scenario has a ``[terrain]`` (its cause codes are counted too)."""
-    stage = np.asarray(table.column("stage").to_numpy(zero_copy_only=False), dtype=object)
+    stage = np.asarray(numpy_of(table.column("stage")), dtype=object)
     summary["decisions"] = {"rows": table.num_rows, **{s: int(np.count_nonzero(stage == s)) for s in STAGES}}
     eng = summary.get("engagement")
     if isinstance(eng, dict):
-        leaked = pc.equal(table.column("event"), Decision.LEAKED)
+        leaked = pc.equal(table.column("event"), arrow_scalar(Decision.LEAKED.value, pa.string()))
         reasons = table.filter(leaked).column("reason").to_pylist()
         codes = {**OUTCOME_CAUSES, **TERRAIN_CAUSES} if terrain else OUTCOME_CAUSES
         eng["leak_causes"] = {code: reasons.count(code) for code in codes}

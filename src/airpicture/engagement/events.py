@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import ArrayLike
 
+from airpicture.columns import arrow_array
 from airpicture.outputs import schema
 from airpicture.vocab import EngagementEvent
 
@@ -87,11 +88,11 @@ class EventLog:
             values = c[f.name]
             if pa.types.is_floating(f.type):
                 v = np.asarray(values, float)[order]
-                arrays.append(pa.array(v, type=f.type, mask=np.isnan(v) if f.name != "time_s" else None))
+                arrays.append(arrow_array(v, f.type, mask=np.isnan(v) if f.name != "time_s" else None))
             elif pa.types.is_integer(f.type):
-                arrays.append(pa.array(np.asarray(values, np.int64)[order], type=f.type))
+                arrays.append(arrow_array(np.asarray(values, np.int64)[order], f.type))
             else:
-                arrays.append(pa.array([values[i] for i in order.tolist()], type=f.type))
+                arrays.append(arrow_array([values[i] for i in order.tolist()], f.type))
         return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
 
 
@@ -114,6 +115,14 @@ class Timeline:
         """The rows from the ``first``-th on (all by default)."""
         rows = self._rows[first:]
         cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in TIMELINE_SCHEMA]
-        return pa.Table.from_arrays([pa.array(list(v), type=f.type) for v, f in zip(cols, TIMELINE_SCHEMA,
-                                                                                     strict=True)],
+        return pa.Table.from_arrays([_column(v, f.type) for v, f in zip(cols, TIMELINE_SCHEMA, strict=True)],
                                     schema=TIMELINE_SCHEMA)
+
+
+def _column(values: Sequence[Any], type: pa.DataType) -> pa.Array:
+    """One timeline column of Python values as an Arrow array of ``type`` (numbers through NumPy)."""
+    if pa.types.is_floating(type):
+        return arrow_array(np.asarray(values, np.float64), type)
+    if pa.types.is_integer(type):
+        return arrow_array(np.asarray(values, np.int64), type)
+    return arrow_array(list(values), type)

@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_array
 from airpicture.errors import InputError, Problem
 from airpicture.io import row_label, to_arrow
 from airpicture.metrics.continuity import ContinuityEvents, continuity_events
@@ -543,7 +544,7 @@ class _PerTarget:
 def _nullable(values: np.ndarray) -> np.ndarray | pa.Array:
     """Float columns with NaN written as nulls."""
     if values.dtype.kind == "f":
-        return pa.array(values, mask=np.isnan(values), type=pa.float64())
+        return arrow_array(values.astype(np.float64, copy=False), pa.float64(), mask=np.isnan(values))
     return values
 
 

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_scalar, numpy_of
 from airpicture.errors import InputError, Problem
 from airpicture.geodesy import LocalFrame
 from airpicture.io import float_column, read_table, require_columns, row_label
@@ -217,7 +218,7 @@ def read_columns(path: Path, schema: list[Col]) -> Columns:
         return {c.name: _column(table, c, source) for c in schema if c.name in table.column_names}
     with pf:
         names = set(pf.schema_arrow.names)
-        require_columns(pa.table({n: pa.array([], pa.null()) for n in pf.schema_arrow.names}),
+        require_columns(pa.table({n: pa.nulls(0) for n in pf.schema_arrow.names}),
                         [c.name for c in schema if c.required], source)
         wanted = [c for c in schema if c.name in names]
         groups = [wanted] if pf.metadata.num_rows <= WHOLE_READ_ROWS else [[c] for c in wanted]
@@ -260,12 +261,12 @@ def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
     if c.kind == "b":
         if not pa.types.is_boolean(col.type):
             raise InputError(source, Problem(f"column '{c.name}'", f"expected true/false values, got {col.type}"))
-        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        nulls = np.asarray(numpy_of(col.is_null()), bool)
         if nulls.any():
             i = int(np.argmax(nulls))
             raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
                                              "expected true or false, got an empty value"))
-        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
+        return np.asarray(numpy_of(col), dtype=bool)
     typ = col.type
     if pa.types.is_dictionary(typ):
         col = pc.cast(col, typ.value_type)
@@ -273,14 +274,14 @@ def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
         raise InputError(source, Problem(f"column '{c.name}'", f"expected text, got values of type {typ}"))
     if not c.nullable and col.null_count:
-        nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        nulls = np.asarray(numpy_of(col.is_null()), bool)
         i = int(np.argmax(nulls))
         raise InputError(source, Problem(f"{row_label(source, i)}, column '{c.name}'",
                                          "expected text, got an empty value"))
     # one Python string per distinct value, shared by the rows (a column of millions of rows holds few values)
-    encoded = pc.fill_null(col, "").combine_chunks().dictionary_encode()
+    encoded = pc.fill_null(col, arrow_scalar("", col.type)).combine_chunks().dictionary_encode()
     values = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    return values[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return values[np.asarray(numpy_of(encoded.indices), dtype=np.int64)]
 
 
 def _check_consistency(run: RunData) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from airpicture.columns import numpy_of
 from airpicture.errors import InputError, Problem
 from airpicture.io import read_parquet
 from airpicture.report.plotlyjson import template
@@ -43,11 +44,11 @@ def terrain_figure(run_dir: Path, radar_names: dict[int, str], radar_en: dict[in
     except Exception as exc:  # a broken or foreign file
         raise InputError(str(path), Problem("", f"unreadable ({exc}); expected the terrain table of a run")) \
             from None
-    sid = table.column("sensor_id").to_numpy()
+    sid = numpy_of(table.column("sensor_id"))
     ids = [int(i) for i in np.unique(sid) if i >= 0]
     first = sid == (ids[0] if ids else -1)
-    e = table.column("e_m").to_numpy()[first]
-    n = table.column("n_m").to_numpy()[first]
+    e = numpy_of(table.column("e_m"))[first]
+    n = numpy_of(table.column("n_m"))[first]
     xs, ys = np.unique(e), np.unique(n)
     ix, iy = np.searchsorted(xs, e), np.searchsorted(ys, n)
 
@@ -64,12 +65,12 @@ def terrain_figure(run_dir: Path, radar_names: dict[int, str], radar_en: dict[in
     layout = grid.layout
     data: list[dict[str, Any]] = []
     x_km, y_km = xs / 1e3, ys / 1e3
-    relief = image(table.column("elevation_m").to_numpy()[first])
+    relief = image(numpy_of(table.column("elevation_m"))[first])
     data.append({"type": "heatmap", "x": x_km, "y": y_km, "z": relief, "colorscale": EARTH, "showscale": True,
                  "colorbar": {"title": {"text": "m"}, "len": 0.9 / rows, "x": 1.0 / cols - 0.02,
                               "y": 1 - 0.5 / rows},
                  "hovertemplate": "%{x:.1f} km E, %{y:.1f} km N<br>%{z:.0f} m<extra></extra>", **grid.axes(1, 1)})
-    vis_all = table.column("visible_height_m").to_numpy()
+    vis_all = numpy_of(table.column("visible_height_m"))
     for k, i in enumerate(ids, start=1):
         r, c = divmod(k, cols)
         vis = image(vis_all[sid == i])

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_array
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import Radar, Scenario
 from airpicture.sensors.geometry import SensorGeometry
@@ -134,9 +135,9 @@ def coverage_table(scenario: Scenario, frame: LocalFrame, grid: TerrainGrid, ste
         parts.append((ids, vis))
     k = len(parts)
     return pa.table({
-        "sensor_id": pa.array(np.concatenate([p[0] for p in parts]), pa.int64()),
-        "e_m": pa.array(np.tile(ee, k), pa.float64()),
-        "n_m": pa.array(np.tile(nn, k), pa.float64()),
-        "elevation_m": pa.array(np.tile(elevation, k), pa.float64()),
-        "visible_height_m": pa.array(np.concatenate([p[1] for p in parts]), pa.float64()),
+        "sensor_id": arrow_array(np.concatenate([p[0] for p in parts]).astype(np.int64), pa.int64()),
+        "e_m": arrow_array(np.tile(ee, k).astype(np.float64), pa.float64()),
+        "n_m": arrow_array(np.tile(nn, k).astype(np.float64), pa.float64()),
+        "elevation_m": arrow_array(np.tile(elevation, k).astype(np.float64), pa.float64()),
+        "visible_height_m": arrow_array(np.concatenate([p[1] for p in parts]).astype(np.float64), pa.float64()),
     })

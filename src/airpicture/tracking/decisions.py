@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from airpicture.columns import numpy_of
 from airpicture.decisions.schema import Rows
 from airpicture.vocab import CoastEnd, Decision, Stage, TrackEvent
 
@@ -46,7 +47,7 @@ _BLOCK = 256
 def _codes(column: pa.ChunkedArray) -> tuple[I64, list[str]]:
     """Dictionary codes and values of a text column (one pass, no Python loop over rows)."""
     enc = pc.dictionary_encode(column).combine_chunks()
-    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64), enc.dictionary.to_pylist()
+    return np.asarray(numpy_of(enc.indices), np.int64), enc.dictionary.to_pylist()
 
 
 def _dense(track_id: I64) -> tuple[I64, I64]:
@@ -79,12 +80,12 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     n = history.num_rows
     if n == 0:
         return rows.arrays()
-    t = np.asarray(history.column("time_s").to_numpy(), float)
-    tid = np.asarray(history.column("track_id").to_numpy(), np.int64)
+    t = np.asarray(numpy_of(history.column("time_s")), float)
+    tid = np.asarray(numpy_of(history.column("track_id")), np.int64)
     ev_code, ev_names = _codes(history.column("event"))
     ev_of = {name: i for i, name in enumerate(ev_names)}
-    sensor = np.asarray(history.column("sensor_id").to_numpy(), np.int64)
-    quality = np.asarray(history.column("quality").to_numpy(), float)
+    sensor = np.asarray(numpy_of(history.column("sensor_id")), np.int64)
+    quality = np.asarray(numpy_of(history.column("quality")), float)
 
     def rows_of(name: str) -> I64:
         code = ev_of.get(name, -1)
@@ -138,7 +139,7 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
     ids, dense = _dense(tid)
     last_upd = np.full(ids.size, -np.inf)
     np.maximum.at(last_upd, dense[upd], t[upd])
-    pos_cov = np.stack([history.column(c).to_numpy() for c in ("pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2",
+    pos_cov = np.stack([numpy_of(history.column(c)) for c in ("pee_m2", "pnn_m2", "puu_m2", "pen_m2", "peu_m2",
                                                                 "pnu_m2")], axis=1).astype(float)
 
     def sigma_of(r: I64) -> F64:
@@ -214,7 +215,7 @@ def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, con
     tracks = np.flatnonzero(np.isfinite(conf_t))
     if tracks.size == 0:
         return holder, dist
-    x = np.stack([history.column(c).to_numpy() for c in ("e_m", "n_m", "ve_mps", "vn_mps")], axis=1).astype(float)
+    x = np.stack([numpy_of(history.column(c)) for c in ("e_m", "n_m", "ve_mps", "vn_mps")], axis=1).astype(float)
     order = np.lexsort((t, dense))
     span = float(np.max(np.abs(t))) * 2.0 + 10.0 if t.size else 10.0
     keys = dense[order] * span + t[order]  # sorted: (track, time)

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from airpicture.columns import arrow_array
 from airpicture.compiled import njit
 from airpicture.io import to_arrow
 from airpicture.vocab import TrackEvent
@@ -198,8 +199,10 @@ class History:
         x, pos, q = self._x[rows], self._p[rows], quality_from_score(self._llr[rows])
         seq = np.arange(rows.shape[0])
         order = np.lexsort((seq, tid, t))
-        status = pa.DictionaryArray.from_arrays(pa.array(st[order].astype(np.int32)), pa.array(STATUS_NAMES))
-        event = pa.DictionaryArray.from_arrays(pa.array(ev[order].astype(np.int32)), pa.array(EVENT_NAMES))
+        status = pa.DictionaryArray.from_arrays(arrow_array(st[order].astype(np.int32)),
+                                                arrow_array(list(STATUS_NAMES), pa.string()))
+        event = pa.DictionaryArray.from_arrays(arrow_array(ev[order].astype(np.int32)),
+                                               arrow_array(list(EVENT_NAMES), pa.string()))
         cols = {
             "time_s": t[order], "track_id": tid[order],
             "status": status.cast(pa.string()), "event": event.cast(pa.string()),

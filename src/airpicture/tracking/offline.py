@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from airpicture.columns import arrow_array
 from airpicture.detections import Detections, Look
 from airpicture.geodesy import LocalFrame
 from airpicture.outputs import TABLES
@@ -58,8 +59,8 @@ def picture_rows(pictures: Sequence[Picture]) -> pa.Table:
         cols["position_sigma_m"].append(np.sqrt(np.clip(np.trace(p.P[:, :3, :3], axis1=1, axis2=2), 0.0, None)))
         cols["target_id"].append(np.full(n, -1, np.int64))
     schema = PICTURE.schema
-    return pa.Table.from_arrays([pa.array(np.concatenate(cols[f.name]) if cols[f.name] else [], type=f.type)
-                                 for f in schema], schema=schema)
+    return pa.Table.from_arrays([arrow_array(np.concatenate(cols[f.name]), f.type) if cols[f.name]
+                                 else pa.nulls(0, f.type) for f in schema], schema=schema)
 
 
 def window_limit_s(radars: Sequence[Radar]) -> float:
