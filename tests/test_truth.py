@@ -10,7 +10,7 @@ import pytest
 from airpicture.geodesy import LocalFrame
 from airpicture.scenario import builtin_path, load_scenario, parse_scenario, read_toml
 from airpicture.truth import frame_of, generate_truth
-from airpicture.truth.ballistic import MU_EARTH
+from airpicture.truth.ballistic import MU_EARTH, RHO0, SCALE_HEIGHT_M, fly_arcs
 
 BASE = read_toml(builtin_path("teaching"))
 
@@ -153,6 +153,59 @@ def test_ballistic_with_drag_decelerates_on_reentry() -> None:
     t2, x2 = _track(generate_truth(_scenario([raid], duration_s=600.0)), 0)
     s2 = np.linalg.norm(x2[:, 3:], axis=1)
     assert s2[-1] == pytest.approx(s2[0], rel=1e-3)
+
+
+def _plain_rk4_arcs(v0: np.ndarray, radius: float, beta: np.ndarray, h: float, steps: int) -> np.ndarray:
+    """States (K, steps + 1, 4) of the arcs from (0, R) with velocity v0, RK4 written out step by step."""
+
+    def accel(p: np.ndarray, v: np.ndarray) -> np.ndarray:
+        r = np.sqrt(p[:, 0] * p[:, 0] + p[:, 1] * p[:, 1])
+        a = -MU_EARTH * p / (r**3)[:, None]
+        drag = np.isfinite(beta) & (p[:, 0] * v[:, 0] + p[:, 1] * v[:, 1] < 0.0)  # on the way down only
+        rho = RHO0 * np.exp(-np.maximum(r - radius, 0.0) / SCALE_HEIGHT_M)
+        k = rho * np.sqrt(v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1]) / (2.0 * np.where(drag, beta, 1.0))
+        return a - np.where(drag, k, 0.0)[:, None] * v
+
+    p, v = np.tile([0.0, radius], (len(v0), 1)), v0.copy()
+    out = [np.concatenate([p, v], axis=1)]
+    for _ in range(steps):
+        a1 = accel(p, v)
+        p2, v2 = p + 0.5 * h * v, v + 0.5 * h * a1
+        a2 = accel(p2, v2)
+        p3, v3 = p + 0.5 * h * v2, v + 0.5 * h * a2
+        a3 = accel(p3, v3)
+        p4, v4 = p + h * v3, v + h * a3
+        a4 = accel(p4, v4)
+        p, v = p + h / 6.0 * (v + 2 * v2 + 2 * v3 + v4), v + h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
+        out.append(np.concatenate([p, v], axis=1))
+    return np.stack(out, axis=1)
+
+
+@pytest.mark.parametrize("beta", [np.inf, 3000.0])
+def test_ballistic_integration_matches_plain_rk4_and_hits_the_aim(beta: float) -> None:
+    # the batched integration gives the textbook RK4's numbers bit for bit, and the solved arcs land on the aim
+    radius = 6371000.0
+    ranges = np.array([150e3, 320e3])
+    apogees = np.array([60e3, 110e3])
+    betas = np.full(2, beta)
+    arcs = fly_arcs(ranges / radius, apogees, radius, betas, step_s=0.5)
+    steps = arcs.pos.shape[1] - 1
+    plain = _plain_rk4_arcs(arcs.vel[:, 0].copy(), radius, betas, 0.5, steps)
+    assert np.array_equal(arcs.pos, plain[:, :, :2]) and np.array_equal(arcs.vel, plain[:, :, 2:])
+    for i in range(2):
+        j = int(arcs.impact_time_s[i] // 0.5)  # the impact lies between samples j and j + 1
+        r = np.linalg.norm(arcs.pos[i, j:j + 2], axis=1)
+        assert r[0] >= radius > r[1]
+        frac = (arcs.impact_time_s[i] - j * 0.5) / 0.5
+        hit = arcs.pos[i, j] + frac * (arcs.pos[i, j + 1] - arcs.pos[i, j])
+        assert abs(np.arctan2(hit[0], hit[1]) * radius - ranges[i]) < 1.0  # lands within 1 m of the aim
+        assert abs(np.linalg.norm(arcs.pos[i], axis=1).max() - radius - apogees[i]) < 2.0  # apogee (0.5 s samples)
+    if np.isinf(beta):  # no drag: energy and angular momentum are conserved by the integration
+        p, v = arcs.pos[:, : steps // 2], arcs.vel[:, : steps // 2]
+        energy = 0.5 * np.sum(v * v, axis=2) - MU_EARTH / np.linalg.norm(p, axis=2)
+        momentum = p[..., 0] * v[..., 1] - p[..., 1] * v[..., 0]
+        assert np.ptp(energy, axis=1).max() < 1e-6 * np.abs(energy).min()
+        assert np.ptp(momentum, axis=1).max() < 1e-9 * np.abs(momentum).min()
 
 
 def test_loiter_circles_then_dives_on_asset() -> None:
