@@ -260,6 +260,30 @@ def test_waiting_episode_recorded_once_and_max_wait_gives_up():
     assert s["blocked_no_channel"] == 1 and s["leakers"] == 1
 
 
+def test_a_track_replaced_on_the_same_target_is_a_new_track():
+    # fire control redoes the identification and candidates only when the picture's tracks or their targets
+    # change: track 1000 is dropped at 150 s for track 2000 on the same target (same targets, other id)
+    sc = scenario([battery(fire_channels=0, max_wait_s=0.0)])
+    fl = Flights(sc.duration_s)
+    fl.add(*toward_origin(D0, 0.0, V))
+    truth = fl.truth()
+    from airpicture.testing.truth_picture import TruthPicture
+
+    exact = TruthPicture(truth, np.random.default_rng(0), position_sigma_m=0.0, velocity_sigma_mps=0.0)
+
+    def picture(t, kill_time_s):
+        pic, followed = exact.at(t, kill_time_s)
+        if t >= 150:
+            pic = Picture(pic.time_s, pic.track_id + 1000, pic.x, pic.P, pic.last_update_s)
+        return pic, followed
+
+    fc = drive(sc, truth, picture=picture, until_s=155.0)
+    # each track waits for a channel and is given up at once (max_wait_s = 0); the threat still flying at the
+    # end is reported with the last track that followed it
+    assert [(e["time_s"], e["track_id"]) for e in events(fc, "abandon")] == [(116.0, 1000), (150.0, 2000)]
+    assert [e["track_id"] for e in events(fc, "survived")] == [2000]
+
+
 def test_capacity_refused_recorded_at_the_start_of_each_episode():
     sc = scenario([battery()])
     fl = Flights(sc.duration_s)

@@ -31,7 +31,7 @@ destroyed. Frame and units: local ENU metres, m/s, seconds from the scenario sta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -41,7 +41,14 @@ from airpicture.engagement.battery import BatteryUnit, Engagement
 from airpicture.engagement.decisions import CHANNELS, IN_FLIGHT, READY_ROUNDS, FireDecisions
 from airpicture.engagement.events import EventLog, Timeline
 from airpicture.engagement.intercept import solve_intercept
-from airpicture.engagement.kernels import ENGAGEABLE, OUT_OF_ENVELOPE, TOO_LATE, Evaluation, evaluate_tracks
+from airpicture.engagement.kernels import (
+    ENGAGEABLE,
+    NOT_THREAT,
+    OUT_OF_ENVELOPE,
+    TOO_LATE,
+    Evaluation,
+    evaluate_tracks,
+)
 from airpicture.engagement.leakers import leak_times
 from airpicture.engagement.threat import KIND_PRIORITY_BY_INDEX, threat_order
 from airpicture.engagement.trackbook import NO_CHANNEL, NO_INTERCEPTOR, NOT_WAITING, TrackBook
@@ -55,6 +62,34 @@ from airpicture.vocab import ALL_KINDS, SATURATION_EVENTS, EngagementEvent, Iden
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B1 = NDArray[np.bool_]
+
+#: ``_BLOCKED[status]``: a threat evaluated outside the envelope or too late (indexed by the kernel's status)
+_BLOCKED = np.zeros(max(NOT_THREAT, OUT_OF_ENVELOPE, TOO_LATE, ENGAGEABLE) + 1, bool)
+_BLOCKED[[OUT_OF_ENVELOPE, TOO_LATE]] = True
+#: ``_BINDS[reason]``: the resource that binds a wait (decision-log code) by its waiting reason, while some round is
+#: ready; ``_BINDS_NO_ROUND`` when none is
+_BINDS = np.zeros(max(NOT_WAITING, NO_CHANNEL, NO_INTERCEPTOR) + 1, np.int8)
+_BINDS[[NO_CHANNEL, NO_INTERCEPTOR]] = CHANNELS, IN_FLIGHT
+_BINDS_NO_ROUND = _BINDS.copy()
+_BINDS_NO_ROUND[NO_INTERCEPTOR] = READY_ROUNDS
+
+
+class _Identified(NamedTuple):
+    """Per track (K,) of a picture: abstract identification (hostile, misidentifiable civil, unknown) and, per
+    battery, the kind index used for the envelope and Pk."""
+
+    hostile: B1
+    civil: B1
+    unknown: B1
+    kind: list[I64]
+
+
+def _order_rank(time_to_go_s: F64, kind: I64, track_id: I64) -> tuple[I64, I64]:
+    """Engagement order of the threats (:func:`.threat.threat_order`) and each one's rank in it (1 = first)."""
+    order = threat_order(time_to_go_s, KIND_PRIORITY_BY_INDEX[kind], track_id)
+    rank = np.empty(order.size, np.int64)
+    rank[order] = np.arange(1, order.size + 1)
+    return order, rank
 
 
 class FireControl:
@@ -97,6 +132,15 @@ class FireControl:
         self._blocked = np.zeros(len(self._units), np.int64)
         self._t_end: float | None = None
         self._outcome: dict[str, Any] = {}
+        # What changes only on events, kept from step to step: the identification of the picture's tracks (for
+        # the track ids and followed targets of ``_tt_key``), each battery's candidate mask (None: to redo), the
+        # time of the next intercept or kill assessment, the last waiting threats of each battery.
+        self._tt_key: bytes | None = None
+        self._identified = _Identified(np.zeros(0, bool), np.zeros(0, bool), np.zeros(0, bool), [])
+        self._candidates: list[B1 | None] = [None] * len(self._units)
+        self._next_due_s = np.inf
+        self._waits_key: list[tuple[bytes, bytes, bytes] | None] = [None] * len(self._units)
+        self._evaluation = Evaluation.empty(0)
 
     # ----------------------------------------------------------------------------------------------- engine API
     def step(self, t: float, picture: Picture, track_target_id: I64) -> None:
@@ -113,23 +157,18 @@ class FireControl:
         if k and picture.time_s != t:  # predict to t at constant velocity
             x = x.copy()
             x[:, :3] += x[:, 3:] * (t - picture.time_s)
-        self._resolve(t)
+        if t >= self._next_due_s:
+            self._resolve(t)
         slots = self._book.slots(picture.track_id)
-        followed = tt >= 0
-        safe = np.where(followed, tt, 0)
-        self._refusing[tt[followed]] = False
-        self.decisions.slot_wait_end(t, tt[followed])
-        self._followed[:] = False
-        self._followed[tt[followed]] = True
-        self._last_track[tt[followed]] = picture.track_id[followed]
-        hostile = followed & (self._hostile[safe] if self.truth.n_targets else False)
-        civil = followed & ~hostile
-        P = np.asarray(picture.P, float).reshape(k, 6, 6)
-        vel_var = np.maximum(P[:, 3, 3] + P[:, 4, 4] + P[:, 5, 5], 0.0) / 3.0  # per axis, m^2/s^2
+        tt_key = tt.tobytes()
+        if not (self._book.repeated and tt_key == self._tt_key):  # other tracks, or they follow other targets
+            self._tt_key = tt_key
+            self._identified = self._identify(t, picture.track_id, tt)
+            self._forget_candidates()
+        ident = self._identified
         for unit in self._units:
             unit.magazine.advance(t)
-            kind = np.where(followed, self._kind_index[safe] if self.truth.n_targets else 0, unit.unknown_kind_index)
-            self._battery_step(unit, t, picture.track_id, x, tt, slots, hostile, civil, ~followed, kind, vel_var)
+            self._battery_step(unit, t, picture.track_id, x, tt, slots, ident, picture.P)
             c = unit.config
             self._timeline.add(t, unit.name, unit.channels_busy(t), c.fire_channels, unit.in_flight(t),
                                c.max_in_flight, unit.magazine.ready_total, unit.magazine.inventory_left, k,
@@ -263,22 +302,52 @@ class FireControl:
         }
 
     # ----------------------------------------------------------------------------------------------- internals
+    def _identify(self, t: float, track_id: I64, tt: I64) -> _Identified:
+        """Identification of the picture's tracks (``tt`` (K,): followed target, -1 none); ends the track-slot
+        waits of the targets now followed. Done again only when the tracks or the targets they follow change."""
+        followed = tt >= 0
+        targets = tt[followed]
+        self._refusing[targets] = False
+        self.decisions.slot_wait_end(t, targets)
+        self._followed[:] = False
+        self._followed[targets] = True
+        self._last_track[targets] = track_id[followed]
+        safe = np.where(followed, tt, 0)
+        hostile = followed & (self._hostile[safe] if self.truth.n_targets else False)
+        kind_of = self._kind_index[safe] if self.truth.n_targets else 0
+        return _Identified(hostile, followed & ~hostile, ~followed,
+                           [np.where(followed, kind_of, u.unknown_kind_index) for u in self._units])
+
+    def _forget_candidates(self) -> None:
+        """The tracks or their engagement state changed: every battery's candidate mask is to be redone."""
+        self._candidates = [None] * len(self._units)
+
     def _battery_step(self, unit: BatteryUnit, t: float, track_id: I64, x: F64, tt: I64, slots: I64,
-                      hostile: B1, civil: B1, unknown: B1, kind: I64, vel_var: F64) -> None:
+                      ident: _Identified, cov: F64) -> None:
+        """One battery's decisions at ``t`` on the picture's tracks (``x`` predicted to ``t``, covariances
+        ``cov``)."""
         c = unit.config
         b = unit.index
         book = self._book
-        cand = hostile | (civil & (book.misid_draw[b, slots] < c.misidentification_probability))
-        if c.engage_unknown:
-            cand |= unknown
-        cand &= (book.engaged_by[slots] < 0) & (book.shots[b, slots] < unit.max_engagements)
-        cand &= ~(book.destroyed[slots] | book.abandoned[b, slots])
-        ev = Evaluation.empty(track_id.shape[0])
+        kind = ident.kind[b]
+        cand = self._candidates[b]
+        if cand is None:  # after a new picture or an engagement, release or abandon
+            cand = ident.hostile | (ident.civil & (book.misid_draw[b, slots] < c.misidentification_probability))
+            if c.engage_unknown:
+                cand |= ident.unknown
+            cand &= (book.engaged_by[slots] < 0) & (book.shots[b, slots] < unit.max_engagements)
+            cand &= ~(book.destroyed[slots] | book.abandoned[b, slots])
+            self._candidates[b] = cand
+        k = track_id.shape[0]
+        if self._evaluation.status.shape[0] != k:
+            self._evaluation = Evaluation.empty(k)
+        ev = self._evaluation
         evaluate_tracks(x, cand, kind, t, t + c.reaction_time_s, unit.tables, ev)
         status, tgo, asset, t_int = ev
-        blocked = np.flatnonzero((status == OUT_OF_ENVELOPE) | (status == TOO_LATE))
+        blocked = _BLOCKED[status].nonzero()[0]
+        paused = slots[blocked]
         if blocked.size:
-            first = blocked[~book.out_reported[b, slots[blocked]]]
+            first = blocked[~book.out_reported[b, paused]]
             if first.size:
                 book.out_reported[b, slots[first]] = True
                 for code, why in ((OUT_OF_ENVELOPE, "intercept point outside the envelope"),
@@ -290,86 +359,111 @@ class FireControl:
                         self.decisions.out_of_envelope(t, unit.name, track_id[j], tt[j], code == TOO_LATE, tgo[j],
                                                        t_int[j])
         engageable = status == ENGAGEABLE
-        if c.firm_track_velocity_sigma_mps is not None:
+        sigma = c.firm_track_velocity_sigma_mps
+        if sigma is not None:
             # fire-control quality: the velocity known well enough once; a firm track stays firm
             was = book.firm[b, slots]
-            book.firm[b, slots[engageable & (vel_var <= c.firm_track_velocity_sigma_mps ** 2)]] = True
-            now = book.firm[b, slots]
-            held = np.flatnonzero(engageable & ~now)
-            book.unfirm_since[b, slots[held[np.isnan(book.unfirm_since[b, slots[held]])]]] = t
-            became = np.flatnonzero(now & ~was & ~np.isnan(book.unfirm_since[b, slots]))
-            for j in became.tolist():  # the few tracks that waited for a firm velocity and have it now
-                self.decisions.firm(t, unit.name, int(track_id[j]), int(tt[j]),
-                                    float(book.unfirm_since[b, slots[j]]), float(np.sqrt(vel_var[j])),
-                                    float(c.firm_track_velocity_sigma_mps))
-            engageable &= now
-        elig = np.flatnonzero(engageable)
+            fresh = (engageable & ~was).nonzero()[0]  # engageable, not (yet) firm
+            engageable &= was
+            if fresh.size:
+                cov = np.asarray(cov, float).reshape(k, 6, 6)
+                var = np.maximum(cov[fresh, 3, 3] + cov[fresh, 4, 4] + cov[fresh, 5, 5], 0.0) / 3.0  # m^2/s^2
+                ok = var <= sigma ** 2
+                became, held = fresh[ok], fresh[~ok]
+                book.firm[b, slots[became]] = True
+                engageable[became] = True
+                book.unfirm_since[b, slots[held[np.isnan(book.unfirm_since[b, slots[held]])]]] = t
+                since = book.unfirm_since[b, slots[became]]
+                for j, s0, v in zip(became.tolist(), since.tolist(), var[ok].tolist(), strict=True):
+                    if s0 == s0:  # a track that waited for a firm velocity and has it now
+                        self.decisions.firm(t, unit.name, int(track_id[j]), int(tt[j]), s0, float(np.sqrt(v)),
+                                            float(sigma))
+        elig = engageable.nonzero()[0]
         e_slots = slots[elig]
         reason = np.zeros(elig.size, np.int8)
+        order = rank = np.zeros(0, np.int64)  # threat order and ranks, worked out only when needed
         if elig.size:
-            arriving = ~book.arrived[b, e_slots]
-            book.arrived[b, e_slots] = True
-            order = threat_order(tgo[elig], KIND_PRIORITY_BY_INDEX[kind[elig]], track_id[elig])
-            rank = np.empty(elig.size, np.int64)
-            rank[order] = np.arange(1, elig.size + 1)
-            new = np.flatnonzero(arriving)
+            arrived = book.arrived[b]
+            new = (~arrived[e_slots]).nonzero()[0]
+            free = c.fire_channels - unit.channels_busy(t)
+            salvo = unit.salvo_now(t) if free > 0 else 0
+            if new.size or salvo:  # the threat order is needed now (else only for new waiting rows)
+                order, rank = _order_rank(tgo[elig], kind[elig], track_id[elig])
             if new.size:
+                arrived[e_slots[new]] = True
                 e_new = elig[new]
                 self.decisions.ranked(t, unit.name, track_id[e_new], tt[e_new], rank[new], tgo[e_new], t_int[e_new],
                                       int(elig.size))
-            free = c.fire_channels - unit.channels_busy(t)
-            # Python loop over the few engagements started this step (at most the free channels)
-            for pos, j in enumerate(order.tolist()):
-                if free <= 0:
-                    reason[order[pos:]] = NO_CHANNEL
-                    break
-                n_int = unit.salvo_now(t)
-                if n_int == 0:
-                    reason[order[pos:]] = NO_INTERCEPTOR
-                    break
-                i = int(elig[j])
-                identity = (Identity.HOSTILE if hostile[i] else Identity.MISIDENTIFIED_CIVIL if civil[i]
-                            else Identity.UNKNOWN)
-                self._engage(unit, t, n_int, int(track_id[i]), int(slots[i]), int(tt[i]), int(kind[i]), x[i],
-                             identity, int(unit.asset_index[asset[i]]), float(tgo[i]), (int(rank[j]), elig.size))
-                free -= 1
-            self._arrivals[b] += int(np.count_nonzero(arriving))
-            self._blocked[b] += int(np.count_nonzero(arriving & (reason == NO_CHANNEL)))
-            self._record_waits(unit, t, elig, e_slots, reason, rank, slots[blocked], track_id, tt, tgo)
-        else:
-            self._record_waits(unit, t, elig, e_slots, reason, np.zeros(0, np.int64), slots[blocked], track_id, tt,
-                               tgo)
-        self._update_waiting(unit, t, elig, e_slots, reason, slots[blocked], track_id, tt, kind)
+            if free <= 0:
+                reason[:] = NO_CHANNEL
+            elif salvo == 0:
+                reason[:] = NO_INTERCEPTOR
+            else:
+                # Python loop over the few engagements started this step (at most the free channels)
+                for pos, j in enumerate(order.tolist()):
+                    if free <= 0:
+                        reason[order[pos:]] = NO_CHANNEL
+                        break
+                    n_int = unit.salvo_now(t)
+                    if n_int == 0:
+                        reason[order[pos:]] = NO_INTERCEPTOR
+                        break
+                    i = int(elig[j])
+                    identity = (Identity.HOSTILE if ident.hostile[i] else Identity.MISIDENTIFIED_CIVIL
+                                if ident.civil[i] else Identity.UNKNOWN)
+                    self._engage(unit, t, n_int, int(track_id[i]), int(slots[i]), int(tt[i]), int(kind[i]), x[i],
+                                 identity, int(unit.asset_index[asset[i]]), float(tgo[i]), (int(rank[j]), elig.size))
+                    free -= 1
+            if new.size:
+                self._arrivals[b] += new.size
+                self._blocked[b] += int(np.count_nonzero(reason[new] == NO_CHANNEL))
+        # The waiting threats, what binds them and the paused ones: when they are those of the battery's last step,
+        # no episode starts or ends (the decision log and the episodes go on), only the give-ups remain to check.
+        w = reason != NOT_WAITING
+        binding = self._wait_codes(unit, reason[w])
+        key = (e_slots[w].tobytes(), binding.tobytes(), paused.tobytes())
+        if key != self._waits_key[b]:
+            self._waits_key[b] = key
+            if elig.size and not rank.size:
+                rank = _order_rank(tgo[elig], kind[elig], track_id[elig])[1]
+            self._record_waits(unit, t, elig, e_slots, w, binding, rank, paused, track_id, tt, tgo)
+            self._update_waiting(unit, t, elig, e_slots, reason, paused, track_id, tt, kind)
+        elif c.max_wait_s is not None:
+            self._give_up(unit, t, c.max_wait_s, elig[w], e_slots[w], track_id, tt, kind)
 
-    def _record_waits(self, unit: BatteryUnit, t: float, elig: I64, e_slots: I64, reason: NDArray[np.int8],
+    def _wait_codes(self, unit: BatteryUnit, reason: NDArray[np.int8]) -> NDArray[np.int8]:
+        """The resource that binds each wait (``reason`` codes): fire channels, or -- for ``no-interceptor`` --
+        ready rounds when none is left on the launchers, else the in-flight limit."""
+        if reason.size == 0:
+            return np.zeros(0, np.int8)
+        return (_BINDS_NO_ROUND if unit.magazine.ready_total == 0 else _BINDS)[reason]
+
+    def _record_waits(self, unit: BatteryUnit, t: float, elig: I64, e_slots: I64, w: B1, code: NDArray[np.int8],
                       rank: I64, paused: I64, track_id: I64, tt: I64, tgo: F64) -> None:
-        """Waiting threats into the decision log, with the resource that bound: fire channels, or -- for
-        ``no-interceptor`` -- ready rounds when none is left on the launchers, else the in-flight limit."""
+        """Waiting threats (``w`` of ``elig``) into the decision log, with the resource that bound (``code``) and
+        its load and limit."""
         c = unit.config
-        w = np.flatnonzero(reason != NOT_WAITING)
-        if w.size == 0 and paused.size == 0 and not self.decisions.has_open(unit.index):
+        if code.size == 0 and paused.size == 0 and not self.decisions.has_open(unit.index):
             return
-        code = np.zeros(w.size, np.int8)
-        in_use = np.zeros(w.size, np.int64)
-        limit = np.zeros(w.size, np.int64)
-        if w.size:
-            chan = reason[w] == NO_CHANNEL
+        in_use = np.zeros(code.size, np.int64)
+        limit = np.zeros(code.size, np.int64)
+        if code.size:
+            chan = code == CHANNELS
             ready = unit.magazine.ready_total
             if ready == 0:  # no ready round: what binds a wait that is not for a channel
-                other, other_use, other_limit = READY_ROUNDS, ready, c.launchers * c.rounds_per_launcher
+                other_use, other_limit = ready, c.launchers * c.rounds_per_launcher
             else:
-                other, other_use, other_limit = IN_FLIGHT, unit.committed(t), c.max_in_flight
+                other_use, other_limit = unit.committed(t), c.max_in_flight
             if chan.all():
-                code[:], in_use[:], limit[:] = CHANNELS, unit.channels_busy(t), c.fire_channels
+                in_use[:], limit[:] = unit.channels_busy(t), c.fire_channels
             elif not chan.any():
-                code[:], in_use[:], limit[:] = other, other_use, other_limit
+                in_use[:], limit[:] = other_use, other_limit
             else:
-                code[:] = np.where(chan, CHANNELS, other)
                 in_use[:] = np.where(chan, unit.channels_busy(t), other_use)
                 limit[:] = np.where(chan, c.fire_channels, other_limit)
         j = elig[w]
         self.decisions.waits(t, unit.index, unit.name, e_slots[w], code, track_id[j], tt[j], rank[w] if rank.size
-                             else np.zeros(w.size, np.int64), int(elig.size), tgo[j], in_use, limit, paused)
+                             else np.zeros(code.size, np.int64), int(elig.size), tgo[j], in_use, limit, paused)
 
     def _record_reloads(self, unit: BatteryUnit, t_end: float) -> None:
         """Reloads started since the last call (up to ``t_end``) into the decision log."""
@@ -414,18 +508,27 @@ class FireControl:
         row_reason[ws] = wr
         fresh = np.isnan(row_since[ws])
         row_since[ws[fresh]] = t
-        max_wait = unit.config.max_wait_s
-        if max_wait is not None:
-            give_up = (t - row_since[ws]) >= max_wait
-            if give_up.any():
-                g = ws[give_up]
-                j = wk[give_up]
-                book.abandoned[b, g] = True
-                row_reason[g] = NOT_WAITING
-                row_since[g] = np.nan
-                self._events.extend(t, unit.name, track_id[j], tt[j], EngagementEvent.ABANDON,
-                                    [ALL_KINDS[q] for q in kind[j].tolist()], f"waited {max_wait:g} s")
-                self.decisions.abandon(t, b, unit.name, g, track_id[j], tt[j], max_wait)
+        if unit.config.max_wait_s is not None:
+            self._give_up(unit, t, unit.config.max_wait_s, wk, ws, track_id, tt, kind)
+
+    def _give_up(self, unit: BatteryUnit, t: float, max_wait: float, wk: I64, ws: I64, track_id: I64, tt: I64,
+                 kind: I64) -> None:
+        """Abandon the waiting threats (tracks ``wk``, slots ``ws``) that have waited ``max_wait`` (s) by ``t``."""
+        book = self._book
+        b = unit.index
+        row_since = book.waiting_since[b]
+        give_up = (t - row_since[ws]) >= max_wait
+        if give_up.any():
+            g = ws[give_up]
+            j = wk[give_up]
+            book.abandoned[b, g] = True
+            book.wait_reason[b, g] = NOT_WAITING
+            row_since[g] = np.nan
+            self._events.extend(t, unit.name, track_id[j], tt[j], EngagementEvent.ABANDON,
+                                [ALL_KINDS[q] for q in kind[j].tolist()], f"waited {max_wait:g} s")
+            self.decisions.abandon(t, b, unit.name, g, track_id[j], tt[j], max_wait)
+            self._waits_key[b] = None  # the episodes changed (the abandoned also leave the candidates)
+            self._forget_candidates()
 
     def _engage(self, unit: BatteryUnit, t: float, n: int, track_id: int, slot: int, target: int, kind: int,
                 state: F64, identity: Identity, asset: int, tgo: float, rank: tuple[int, int] = (1, 1)) -> None:
@@ -467,6 +570,8 @@ class FireControl:
                 self._killer[target] = g.id
         self._book.engaged_by[slot] = unit.index
         self._book.shots[unit.index, slot] += 1
+        self._forget_candidates()
+        self._next_due_s = min(self._next_due_s, g.last_intercept_s, g.release_s)
         unit.active.append(g)
         self._engagements.append(g)
         ev = self._events
@@ -484,7 +589,9 @@ class FireControl:
         self._record_reloads(unit, np.inf)
 
     def _resolve(self, t: float) -> None:
-        """Report outcomes of intercepts passed by ``t``; free channels whose kill assessment is due."""
+        """Report outcomes of intercepts passed by ``t``; free channels whose kill assessment is due. Notes the
+        time of the next such event."""
+        due = np.inf
         for unit in self._units:
             keep = []
             for g in unit.active:
@@ -494,9 +601,12 @@ class FireControl:
                     self._book.engaged_by[g.slot] = -1
                     if g.killed:
                         self._book.destroyed[g.slot] = True
+                    self._forget_candidates()
                 else:
                     keep.append(g)
+                    due = min(due, g.release_s, np.inf if g.resolved else g.last_intercept_s)
             unit.active = keep
+        self._next_due_s = due
 
     def _report_outcome(self, unit: BatteryUnit, g: Engagement) -> None:
         g.resolved = True

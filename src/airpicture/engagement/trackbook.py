@@ -28,6 +28,8 @@ class TrackBook:
         self._sorted_ids = np.zeros(0, np.int64)
         self._sorted_slots = np.zeros(0, np.int64)
         self._last = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # the last call's ids and slots
+        #: the last :meth:`slots` call had the same ids, in the same order, as the call before it
+        self.repeated = False
         self.n = 0
         cap = max(int(capacity), 1)
         # shared by all batteries
@@ -49,7 +51,8 @@ class TrackBook:
         """Slots of ``track_id`` (K,), creating slots (and identification draws) for ids not seen before."""
         ids = np.asarray(track_id, np.int64)
         last_ids, last_slots = self._last
-        if ids.shape == last_ids.shape and np.array_equal(ids, last_ids):  # the same tracks as the last call
+        self.repeated = ids.shape == last_ids.shape and bool(np.array_equal(ids, last_ids))
+        if self.repeated:  # the same tracks as the last call
             return last_slots.copy()
         out = self._slots(ids)
         self._last = (ids.copy(), out.copy())
