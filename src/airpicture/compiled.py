@@ -40,6 +40,7 @@ RUN_KERNEL_MODULES = (
     "airpicture.tracking.coverage",
     "airpicture.engagement.kernels",
     "airpicture.metrics.neighbours",
+    "airpicture.metrics.gospa",
 )
 
 #: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first

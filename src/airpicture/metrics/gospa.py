@@ -28,8 +28,8 @@ on min(d, c)^p. Candidate pairs (closer than c) come from :mod:`airpicture.metri
 splits into independent connected components of the "closer than c" graph
 (:func:`airpicture.graph.connected_components`, numbered as scipy's ``connected_components``): a component
 that is a single pair is assigned directly, one with a single truth or a single track takes its closest pair,
-and only the others go through the solver, one call each. Many epochs are solved in one call by giving each
-epoch its own group number.
+and only the others go through the solver, one call each (the star choices and the cost matrices come from one
+compiled kernel). Many epochs are solved in one call by giving each epoch its own group number.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from airpicture.compiled import njit
 from airpicture.graph import connected_components
 from airpicture.lsap import linear_sum_assignment
 from airpicture.metrics.neighbours import candidate_pairs
@@ -115,6 +116,12 @@ def assign_within_cutoff(truth_group: I64, truth_pos: F64, track_group: I64, tra
     (m, 3) metres. Returns (truth row, track row, distance in metres) of the assigned pairs, all closer than
     ``c``, sorted by truth row. The assignment minimises the sum of min(d, c)^p within each group, the
     GOSPA assignment for any alpha.
+
+    Each connected component of the "closer than c" graph is solved on its own. A component with a single truth
+    or a single track (a star, a single pair included) takes its shortest edge (the first in edge order among
+    equals). Any other gets a cost matrix holding d^p - c^p on its edges and 0 elsewhere, rows and columns its
+    truths and tracks in ascending order, so ``linear_sum_assignment`` minimises sum min(d, c)^p - c^p over the
+    component; only pairs that are edges (closer than c) are kept.
     """
     ti, kj, dist = candidate_pairs(truth_group, truth_pos, track_group, track_pos, c)
     if ti.size == 0:
@@ -122,82 +129,86 @@ def assign_within_cutoff(truth_group: I64, truth_pos: F64, track_group: I64, tra
     n, m = len(truth_pos), len(track_pos)
     label = np.empty(n + m, np.int64)
     n_comp = connected_components(ti, n + kj, label)
-    comp = label[ti]
-    edges_in_comp = np.bincount(comp)
-    single = edges_in_comp[comp] == 1
-    keep = single.copy()
-    multi = np.flatnonzero(~single)
-    if multi.size:
-        keep[multi[_solve_components(label[: n], label[n:], n_comp, ti[multi], kj[multi], dist[multi], c, p)]] = True
+    keep, hard, offset, n_cols, matrices, edge_of_cell = _plan_components(ti, kj, dist, label, n, n_comp,
+                                                                          float(p), float(c**p))
+    if hard.size:
+        # one solver call per hard component (targets flying close together, crossing tracks)
+        picked_cells: list[I64] = []
+        for o, k, size in zip(offset[hard].tolist(), n_cols[hard].tolist(), (offset[hard + 1] - offset[hard]).tolist(),
+                              strict=True):
+            rr, kk = linear_sum_assignment(matrices[o : o + size].reshape(size // k, k))
+            picked_cells.append(o + rr * k + kk)
+        picked = edge_of_cell[np.concatenate(picked_cells)]
+        keep[picked[picked >= 0]] = True
     # the pairs came sorted by (truth row, track row): a mask keeps them sorted by truth row
     return ti[keep], kj[keep], dist[keep]
 
 
-def _solve_components(truth_label: I64, track_label: I64, n_comp: int, ti: I64, kj: I64, dist: F64, c: float,
-                      p: float) -> I64:
-    """Indices (into the given edges) of the edges chosen by the optimal assignment, component by component.
+@njit(cache=True)
+def _plan_components(ti: I64, kj: I64, dist: F64, label: I64, n: int, n_comp: int, p: float,
+                     cp: float) -> tuple[NDArray[np.bool_], I64, I64, I64, F64, I64]:
+    """The work of :func:`assign_within_cutoff` short of the solver calls, in two passes over the edges (``ti``,
+    ``kj``, ``dist`` metres; sorted by (truth row, track row)) of the graph whose components are ``label`` (truth
+    rows 0..n-1, then track rows; ``n_comp`` components).
 
-    ``truth_label`` / ``track_label``: the component of every truth and track row (``n_comp`` components);
-    edges (``ti``, ``kj``, ``dist``) sorted by (truth row, track row). A component with a single truth or a
-    single track (a star) takes its shortest edge (the first in edge order among equals). Any other gets a cost
-    matrix holding d^p - c^p on its edges and 0 elsewhere, rows and columns its truths and tracks in ascending
-    order, so ``linear_sum_assignment`` minimises sum min(d, c)^p - c^p over the component; only pairs that are
-    edges (closer than c) are kept. Ranks and sizes are computed per node (a node lies in one component), so
-    the edges themselves are never sorted.
-    """
-    comp = truth_label[ti]
-    row, n_rows = _node_ranks(ti, truth_label, n_comp, sorted_nodes=True)
-    col, n_cols = _node_ranks(kj, track_label, n_comp)
-    has_edges = np.bincount(comp, minlength=n_comp) > 0
-    star = (n_rows == 1) | (n_cols == 1)
-    on_star = np.flatnonzero(star[comp])
-    by_length = on_star[np.lexsort((on_star, dist[on_star], comp[on_star]))]
-    first = np.ones(by_length.size, dtype=bool)
-    first[1:] = comp[by_length[1:]] != comp[by_length[:-1]]
-    chosen: list[I64] = [by_length[first]]
-    # The other components' cost matrices, laid end to end in one buffer, then one solver call each (targets
-    # flying close together, crossing tracks).
-    hard = np.flatnonzero(has_edges & ~star)
-    size = np.zeros(n_comp, dtype=np.int64)
-    size[hard] = n_rows[hard] * n_cols[hard]
-    offset = np.cumsum(size) - size
-    on_hard = np.flatnonzero(~star[comp])
-    owner = comp[on_hard]
-    cell = offset[owner] + row[on_hard] * n_cols[owner] + col[on_hard]
-    matrices = np.zeros(int(size.sum()))
-    matrices[cell] = dist[on_hard] ** p - c**p
-    edge_of_cell = np.full(matrices.size, -1, dtype=np.int64)
-    edge_of_cell[cell] = on_hard
-    picked_cells: list[I64] = []
-    for o, r, k in zip(offset[hard].tolist(), n_rows[hard].tolist(), n_cols[hard].tolist(), strict=True):
-        rr, kk = linear_sum_assignment(matrices[o : o + r * k].reshape(r, k))
-        picked_cells.append(o + rr * k + kk)
-    if picked_cells:
-        picked = edge_of_cell[np.concatenate(picked_cells)]
-        chosen.append(picked[picked >= 0])
-    return np.concatenate(chosen)
-
-
-def _node_ranks(node: I64, label: I64, n_comp: int, sorted_nodes: bool = False) -> tuple[I64, I64]:
-    """For edges ending at ``node`` (rows of one side, ``label`` their components): each edge's dense rank of
-    its node among the distinct nodes of its component, ascending; and the number of such nodes per component
-    (``n_comp``,). With ``sorted_nodes``, ``node`` is non-decreasing."""
-    if sorted_nodes:
-        new = np.ones(node.size, dtype=bool)
-        new[1:] = node[1:] != node[:-1]
-        nodes = node[new]
-    else:
-        present = np.zeros(label.size, dtype=bool)
-        present[node] = True
-        nodes = np.flatnonzero(present)
-    lab = label[nodes]
-    by_comp = np.argsort(lab, kind="stable")  # by (component, node): the nodes ascend
-    lab_sorted = lab[by_comp]
-    count = np.bincount(lab, minlength=n_comp)
-    start = np.cumsum(count) - count
-    rank_of_node = np.empty(label.size, dtype=np.int64)
-    rank_of_node[nodes[by_comp]] = np.arange(nodes.size) - start[lab_sorted]
-    return rank_of_node[node], count
+    Returns: ``keep`` (edges) marking the shortest edge of every star component (the first in edge order among
+    equals); the hard components (at least two truths and two tracks), ascending; per component the offset of
+    its cost matrix in ``matrices`` (``n_comp + 1``: a matrix ends where the next begins, empty for non-hard
+    components) and its number of tracks (columns); ``matrices``, each hard component's (truths x tracks) matrix
+    row-major, rows and columns in ascending row order, holding d^p - c^p (``cp`` = c^p, metres^p) at its edges
+    and 0 elsewhere; and ``edge_of_cell``, the edge at each cell (-1: none)."""
+    n_edges = ti.shape[0]
+    n_track_rows = label.shape[0] - n
+    n_rows = np.zeros(n_comp, np.int64)
+    n_cols = np.zeros(n_comp, np.int64)
+    truth_rank = np.zeros(n, np.int64)
+    track_rank = np.full(n_track_rows, -1, np.int64)
+    for e in range(n_edges):
+        i = ti[e]
+        if e == 0 or i != ti[e - 1]:  # edges sorted by truth row: ranks of the truths ascend within a component
+            comp = label[i]
+            truth_rank[i] = n_rows[comp]
+            n_rows[comp] += 1
+        track_rank[kj[e]] = 0
+    for j in range(n_track_rows):  # tracks in ascending row order
+        if track_rank[j] == 0:
+            comp = label[n + j]
+            track_rank[j] = n_cols[comp]
+            n_cols[comp] += 1
+    offset = np.zeros(n_comp + 1, np.int64)
+    n_hard = 0
+    for comp in range(n_comp):
+        size = 0
+        if n_rows[comp] > 1 and n_cols[comp] > 1:
+            size = n_rows[comp] * n_cols[comp]
+            n_hard += 1
+        offset[comp + 1] = offset[comp] + size
+    hard = np.empty(n_hard, np.int64)
+    h = 0
+    for comp in range(n_comp):
+        if offset[comp + 1] > offset[comp]:
+            hard[h] = comp
+            h += 1
+    matrices = np.zeros(offset[n_comp])
+    edge_of_cell = np.full(offset[n_comp], -1, np.int64)
+    best = np.full(n_comp, -1, np.int64)
+    for e in range(n_edges):
+        i = ti[e]
+        comp = label[i]
+        if n_rows[comp] == 1 or n_cols[comp] == 1:
+            b = best[comp]
+            if b < 0 or dist[e] < dist[b]:
+                best[comp] = e
+        else:
+            cell = offset[comp] + truth_rank[i] * n_cols[comp] + track_rank[kj[e]]
+            d = dist[e]
+            matrices[cell] = (d * d if p == 2.0 else d**p) - cp
+            edge_of_cell[cell] = e
+    keep = np.zeros(n_edges, np.bool_)
+    for comp in range(n_comp):
+        if best[comp] >= 0:
+            keep[best[comp]] = True
+    return keep, hard, offset, n_cols, matrices, edge_of_cell
 
 
 def _positions(pos: F64, name: str) -> F64:

@@ -24,6 +24,9 @@ I64 = NDArray[np.int64]
 
 #: Groups with at most this many truth-track combinations are searched by brute force.
 BRUTE_FORCE_MAX_PAIRS = 1_000_000
+#: Up to this many truth-track combinations in all (24 bytes of buffers each), the brute-force search writes the
+#: pairs in one pass instead of counting them first.
+SINGLE_PASS_MAX_COMBOS = 1_000_000
 
 
 def candidate_pairs(truth_group: I64, truth_pos: F64, track_group: I64, track_pos: F64, c: float,
@@ -35,40 +38,59 @@ def candidate_pairs(truth_group: I64, truth_pos: F64, track_group: I64, track_po
     if truth_group.size == 0 or track_group.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     n_groups = int(max(truth_group.max(), track_group.max())) + 1
-    t_order = np.argsort(truth_group, kind="stable")
-    k_order = np.argsort(track_group, kind="stable")
-    t_off = np.searchsorted(truth_group[t_order], np.arange(n_groups + 1))
-    k_off = np.searchsorted(track_group[k_order], np.arange(n_groups + 1))
+    t_order, t_off, tp = _by_group(truth_group, truth_pos, n_groups)
+    k_order, k_off, kp = _by_group(track_group, track_pos, n_groups)
     combos = np.diff(t_off) * np.diff(k_off)
     small = np.flatnonzero((combos > 0) & (combos <= brute_force_max_pairs))
     large = np.flatnonzero(combos > brute_force_max_pairs)
-    tp = np.ascontiguousarray(truth_pos[t_order], dtype=float)
-    kp = np.ascontiguousarray(track_pos[k_order], dtype=float)
-    parts = [_brute_force(t_off[small], t_off[small + 1], k_off[small], k_off[small + 1], tp, kp, c)]
+    ti, kj, d2 = _brute_force(t_off[small], t_off[small + 1], k_off[small], k_off[small + 1], tp, kp, c)
+    if not large.size and t_order is None and k_order is None:
+        # rows given group by group: the pairs came in (group, truth row, track row) order, that is by
+        # (truth row, track row)
+        return ti, kj, np.sqrt(d2)
     if large.size:
-        parts.append(_kd_tree(large, truth_group[t_order], tp, track_group[k_order], kp, c))
-    ti = t_order[np.concatenate([p[0] for p in parts])]
-    kj = k_order[np.concatenate([p[1] for p in parts])]
-    d2 = np.concatenate([p[2] for p in parts])
+        tg = truth_group if t_order is None else truth_group[t_order]
+        kg = track_group if k_order is None else track_group[k_order]
+        lt, lk, ld2 = _kd_tree(large, tg, tp, kg, kp, c)
+        ti, kj, d2 = np.concatenate([ti, lt]), np.concatenate([kj, lk]), np.concatenate([d2, ld2])
+    if t_order is not None:
+        ti = t_order[ti]
+    if k_order is not None:
+        kj = k_order[kj]
     key = ti * track_group.size + kj  # distinct pairs: the order of lexsort((kj, ti)), one int64 sort
-    if (key[1:] > key[:-1]).all():  # already in order (rows given epoch by epoch): no copies
+    if (key[1:] > key[:-1]).all():  # already in order: no copies
         return ti, kj, np.sqrt(d2)
     order = np.argsort(key)
     return ti[order], kj[order], np.sqrt(d2[order])
 
 
+def _by_group(group: I64, pos: F64, n_groups: int) -> tuple[I64 | None, I64, F64]:
+    """(order of the rows by group, stable -- None when they already are; offsets of each group's rows in that
+    order, (n_groups + 1,); positions (k, 3) metres in that order, C-contiguous)."""
+    order = None if (group[1:] >= group[:-1]).all() else np.argsort(group, kind="stable")
+    sorted_group = group if order is None else group[order]
+    offsets = np.searchsorted(sorted_group, np.arange(n_groups + 1))
+    pos = pos if order is None else pos[order]
+    return order, offsets, np.ascontiguousarray(pos, dtype=float)
+
+
 def _brute_force(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64,
                  c: float) -> tuple[I64, I64, F64]:
+    """Pairs closer than ``c`` metres of the given groups (rows [t_lo, t_hi) x [k_lo, k_hi) of ``tp`` x ``kp``):
+    (truth row, track row, squared distance m^2) in (group, truth row, track row) order. Up to
+    ``SINGLE_PASS_MAX_COMBOS`` combinations in all, one pass into buffers that hold every combination; beyond,
+    a first pass counts the pairs."""
     c2 = float(c) * float(c)
-    counts = np.zeros(t_lo.size, dtype=np.int64)
-    _count_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, counts)
-    start = np.zeros(t_lo.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    ti = np.empty(start[-1], dtype=np.int64)
-    kj = np.empty(start[-1], dtype=np.int64)
-    d2 = np.empty(start[-1])
-    _fill_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, start, ti, kj, d2)
-    return ti, kj, d2
+    capacity = int(np.sum((t_hi - t_lo) * (k_hi - k_lo)))
+    if capacity > SINGLE_PASS_MAX_COMBOS:
+        counts = np.zeros(t_lo.size, dtype=np.int64)
+        _count_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, counts)
+        capacity = int(counts.sum())
+    ti = np.empty(capacity, dtype=np.int64)
+    kj = np.empty(capacity, dtype=np.int64)
+    d2 = np.empty(capacity)
+    found = _fill_close(t_lo, t_hi, k_lo, k_hi, tp, kp, c2, ti, kj, d2)
+    return ti[:found], kj[:found], d2[:found]
 
 
 @njit(cache=True)
@@ -86,10 +108,11 @@ def _count_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c
 
 
 @njit(cache=True)
-def _fill_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2: float, start: I64,
-                out_t: I64, out_k: I64, out_d2: F64) -> None:
+def _fill_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2: float,
+                out_t: I64, out_k: I64, out_d2: F64) -> int:
+    """Writes the pairs closer than sqrt(``c2``) one after the other, group by group; returns their number."""
+    s = 0
     for g in range(t_lo.size):
-        s = start[g]
         for i in range(t_lo[g], t_hi[g]):
             for j in range(k_lo[g], k_hi[g]):
                 dx = tp[i, 0] - kp[j, 0]
@@ -101,6 +124,7 @@ def _fill_close(t_lo: I64, t_hi: I64, k_lo: I64, k_hi: I64, tp: F64, kp: F64, c2
                     out_k[s] = j
                     out_d2[s] = d2
                     s += 1
+    return s
 
 
 def _kd_tree(groups: I64, tg: I64, tp: F64, kg: I64, kp: F64, c: float) -> tuple[I64, I64, F64]:
