@@ -41,6 +41,7 @@ RUN_KERNEL_MODULES = (
     "airpicture.engagement.kernels",
     "airpicture.metrics.neighbours",
     "airpicture.metrics.gospa",
+    "airpicture.graph",
 )
 
 #: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first
