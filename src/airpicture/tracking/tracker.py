@@ -200,8 +200,8 @@ class Tracker:
             di, ti, st, hold = self._batch(k, det, rows, look, carried, may_hold)
             out.append((di, ti, st))
             held.append(hold)
-            if rows.size:
-                t_end = max(t_end, float(det.time_s[rows].max()))
+            if rows.size:  # rows are in time order
+                t_end = max(t_end, float(det.time_s[rows[-1]]))
             if look is not None:
                 t_end = max(t_end, float(look.end_s))
         hold = np.sort(np.concatenate(held)) if held else _EMPTY
@@ -470,11 +470,10 @@ class Tracker:
         n = pre.shape[0]
         lo = np.empty((n, 3))
         hi = np.empty((n, 3))
-        with_rr = bool(np.count_nonzero(b.dim == 4))
+        with_rr = b.with_rr
         gamma = self.gamma[4] if with_rr else self.gamma[3]
-        sig_max = b.sigma[:, :3].max(axis=0)
-        polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation, sig_max,
-                    gamma, PREGATE_MARGIN, lo, hi)
+        polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation,
+                    b.sigma_max, gamma, PREGATE_MARGIN, lo, hi)
         pt, pd = candidate_pairs(lo, hi, b.z)
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used, hold, _EMPTY
@@ -549,9 +548,10 @@ class Tracker:
         assert q is not None  # only called with manoeuvre recovery on
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
-        gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
+        gamma = self.gamma[4] if b.with_rr and np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
+        sig_max = b.sigma_max if b.uniform_sigma else b.sigma[free, :3].max(axis=0)
         polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free[0]]), float(b.time_s[free[-1]]),
-                    sensor.position, sensor.rotation, b.sigma[free, :3].max(axis=0), gamma, PREGATE_MARGIN, lo, hi)
+                    sensor.position, sensor.rotation, sig_max, gamma, PREGATE_MARGIN, lo, hi)
         ct, cd = candidate_pairs(lo, hi, b.z[free])
         if ct.size == 0:
             return none
@@ -720,10 +720,13 @@ class Tracker:
         # hit, missed and new tracks are disjoint sets of slots
         confirm, fail, lost = status_decisions(s, touched, cfg, self.confirm_threshold(k))
         if cfg.confirmation == "score":
-            self._delete(np.concatenate([fail, lost]), t_event, TrackEvent.DELETED_SCORE)
+            if fail.size or lost.size:
+                self._delete(np.concatenate([fail, lost]), t_event, TrackEvent.DELETED_SCORE)
         else:
             self._delete(fail, t_event, TrackEvent.DELETED_M_OF_N)
             self._delete(lost, t_event, TrackEvent.DELETED_MISSES)
+        if confirm.size == 0:
+            return
         accept, refused, dropped = resolve_capacity(s, confirm, self.capacity, cfg.capacity_rule, self.assets_en)
         if dropped.size:
             self.dropped_times_s.extend([float(t_event)] * int(dropped.shape[0]))
