@@ -344,6 +344,8 @@ class Tracker:
         taken = np.zeros(len(det), dtype=bool)
         items: list[tuple[tuple[float, int, int], int, I64, Look | None, bool]] = []
         has_carry = set(np.unique(sidx[carried]).tolist()) if np.count_nonzero(carried) else set()
+        n_taken = 0
+        seen: set[int] = set()  # sensors with a batch so far: only their own batches take their rows
         split: list[Look] = []
         first_halves: set[int] = set()  # ids of the first parts of split looks: they never hold detections back
         for look in looks:
@@ -362,12 +364,18 @@ class Tracker:
             k = self.sensors.position_of(look.sensor_id)
             if k < 0:
                 raise ValueError(f"look of unknown sensor id {look.sensor_id}")
-            inside = ((t >= look.start_s) & (t < look.end_s)) | carried
-            rows = ((sidx == k) & inside & ~taken).nonzero()[0]
+            sel = (sidx == k) & (t >= look.start_s) & (t < look.end_s)
+            if has_carry:
+                sel |= (sidx == k) & carried
+            if k in seen:
+                sel &= ~taken
+            seen.add(k)
+            rows = sel.nonzero()[0]
             rows = rows[np.argsort(t[rows], kind="stable")]
             taken[rows] = True
+            n_taken += rows.shape[0]
             items.append(((look.start_s, 0, look.sensor_id), k, rows, look, id(look) not in first_halves))
-        if not taken.all():
+        if n_taken < taken.shape[0]:
             for k in np.unique(sidx[~taken]).tolist():
                 rows = ((sidx == k) & ~taken).nonzero()[0]
                 rows = rows[np.argsort(t[rows], kind="stable")]
@@ -432,10 +440,10 @@ class Tracker:
             self._pd_looks[k] += n_hit + n_missed
         # births from detections no track took
         born = _EMPTY
-        free = ~used & ~hold
-        if b is not None and np.count_nonzero(free):
-            born = self._initiate(k, b, free.nonzero()[0])
-            out_det.append(b.index[free])
+        new = (~used & ~hold if held.size else ~used).nonzero()[0]  # nothing held back: hold is all False
+        if b is not None and new.size:
+            born = self._initiate(k, b, new)
+            out_det.append(b.index[new])
             out_trk.append(s.track_id[born])
         if look is not None:
             # new tracks per rotation: a leaky count with a time constant of one rotation
