@@ -518,6 +518,8 @@ class Tracker:
             hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
             if hit_r.size:
                 used_c = used_c | used_r
+                if not gnn:
+                    time_c = np.concatenate([time_c, time_r])
         rest = (~conf & ~used_c[pd]).nonzero()[0]
         held = _EMPTY
         if rest.size and look is not None and may_hold and cfg.defer_at_window_end:
