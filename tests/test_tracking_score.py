@@ -313,3 +313,22 @@ def test_manoeuvre_recovery_keeps_one_track_through_a_hard_turn(accel, seed):
         assert confirmed > 1  # the quiet CV model loses the turning target and starts again
     else:
         assert confirmed == 1 and tracker.counters["recovered"] >= 1
+
+
+def test_manoeuvre_recovery_with_jpda_books_each_hit_at_its_time(monkeypatch):
+    """With JPDA the recovered tracks' hits join the confirmed tracks' in stage order: every hit comes with its
+    own detection time (an update's time is the track's time)."""
+    booked = []
+    hit = TrackStore.hit
+
+    def checked(store, slots, t, sensor):
+        booked.append(slots.shape == t.shape and bool(np.all(store.t[slots] == t)))
+        hit(store, slots, t, sensor)
+
+    monkeypatch.setattr(TrackStore, "hit", checked)
+    r = radar()
+    cfg = TrackerConfig(model={"kind": "cv", "accel_sigma_mps2": 1.0}, manoeuvre_recovery_accel_mps2=20.0,
+                        association="jpda")
+    tracker = Tracker(cfg, [r], FRAME, capacity=None)
+    drive(tracker, [r], [radar_geometry(r, FRAME)], turning(), 1, 120.0, 1.0, np.random.default_rng(1))
+    assert tracker.counters["recovered"] >= 1 and booked and all(booked)

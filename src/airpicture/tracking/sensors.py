@@ -49,7 +49,9 @@ class SensorInfo:
 @dataclass(frozen=True)
 class DetectionBatch:
     """Detections of one sensor in kernel units: time (s), z (K, 4) [r m, az rad, el rad, rr m/s or NaN],
-    sigmas (K, 4), measurement dimension m (3 or 4) and ln clutter density (per m rad^2, or per m rad^2 m/s)."""
+    sigmas (K, 4), measurement dimension m (3 or 4) and ln clutter density (per m rad^2, or per m rad^2 m/s);
+    and what the tracker reads of them several times per batch: the largest (r, az, el) sigmas, whether every
+    detection has the same sigmas, whether any has a range rate (m = 4)."""
 
     index: I64  # rows of the caller's Detections
     time_s: F64
@@ -57,6 +59,9 @@ class DetectionBatch:
     sigma: F64
     dim: I64
     log_clutter: F64
+    sigma_max: F64  # (3,) = sigma[:, :3].max(axis=0)
+    uniform_sigma: bool  # every row of sigma is the same
+    with_rr: bool  # any(dim == 4)
 
 
 class SensorTable:
@@ -78,6 +83,7 @@ class SensorTable:
         #: per sensor: the fixed measurement sigmas (r m, az rad, el rad, rr m/s) and ln of the noise false-alarm
         #: density per m rad^2 (see :func:`radar_clutter_log_density`), the common cases of :meth:`batch`
         self._fixed_sigma = [np.array(measurement_sigmas(r, np.zeros(1))).reshape(4) for r in radars]
+        self._fixed_sigma_max = [sig[:3].copy() for sig in self._fixed_sigma]
         self._log_cell_density = [math.log(r.pfa / (r.range_resolution_m * math.radians(r.azimuth_cell_deg)
                                                     * math.radians(r.elevation_resolution_deg))) for r in radars]
         #: per sensor: whether its batches take the compiled common path (fixed accuracy, no clutter regions)
@@ -99,7 +105,7 @@ class SensorTable:
             return np.where(sensor_id == self._sorted_ids[0], 0, -1)
         if self._sorted_ids.shape[0] == 0:
             return np.full(sensor_id.shape, -1, np.int64)
-        pos = np.clip(np.searchsorted(self._sorted_ids, sensor_id), 0, self._sorted_ids.shape[0] - 1)
+        pos = np.minimum(np.searchsorted(self._sorted_ids, sensor_id), self._sorted_ids.shape[0] - 1)
         found = self._sorted_ids[pos] == sensor_id
         return np.where(found, self._order[pos], -1).astype(np.int64)
 
@@ -121,7 +127,7 @@ class SensorTable:
             t = np.empty(n)
             if _plain_batch(rows, det.time_s, det.range_m, det.azimuth_deg, det.elevation_deg, det.range_rate_mps,
                             self._fixed_sigma[k], self._log_cell_density[k], t, z, sig, dim, log_clutter):
-                return DetectionBatch(rows, t, z, sig, dim, log_clutter)
+                return DetectionBatch(rows, t, z, sig, dim, log_clutter, self._fixed_sigma_max[k], True, False)
         z = np.empty((n, 4))
         z[:, 0] = det.range_m[rows]
         z[:, 1] = det.azimuth_deg[rows]
@@ -130,11 +136,14 @@ class SensorTable:
         z[:, 3] = det.range_rate_mps[rows]
         r, az, el, rr = z[:, 0], z[:, 1], z[:, 2], z[:, 3]
         sig = np.empty((n, 4))
-        if isinstance(s.radar.accuracy, FixedAccuracy):
+        uniform = isinstance(s.radar.accuracy, FixedAccuracy)
+        if uniform:
             sig[:] = self._fixed_sigma[k]
+            sig_max = self._fixed_sigma_max[k]
         else:
             for j, column in enumerate(measurement_sigmas(s.radar, det.snr_db[rows])):
                 sig[:, j] = column
+            sig_max = sig[:, :3].max(axis=0) if n else np.zeros(3)
         has_rr = np.isfinite(rr)
         if not has_rr.any():  # the common case: no range rate
             if clutter_density is None and not s.radar.clutter:
@@ -143,7 +152,8 @@ class SensorTable:
                 log_clutter = (radar_clutter_log_density(s.radar, r, az, el) if clutter_density is None else
                                math.log(clutter_density) + 2.0 * np.log(np.maximum(r, 1.0))
                                + np.log(np.maximum(np.cos(el), 1e-6)))
-            return DetectionBatch(rows, det.time_s[rows], z, sig, np.full(n, 3, np.int64), log_clutter)
+            return DetectionBatch(rows, det.time_s[rows], z, sig, np.full(n, 3, np.int64), log_clutter, sig_max,
+                                  uniform, False)
         if clutter_density is None:
             log_clutter = radar_clutter_log_density(s.radar, r, az, el)
             rr_span = 2.0 * s.radar.max_range_rate_mps
@@ -153,7 +163,8 @@ class SensorTable:
                            + np.log(np.maximum(np.cos(el), 1e-6)))
             rr_span = RANGE_RATE_SPAN_MPS
         log_clutter = log_clutter - np.where(has_rr, math.log(rr_span), 0.0)
-        return DetectionBatch(rows, det.time_s[rows], z, sig, np.where(has_rr, 4, 3).astype(np.int64), log_clutter)
+        return DetectionBatch(rows, det.time_s[rows], z, sig, np.where(has_rr, 4, 3).astype(np.int64), log_clutter,
+                              sig_max, uniform, True)
 
     def false_alarms_per_scan(self, k: int, clutter_density: float | None) -> float:
         """Mean false alarms per scan over radar number ``k``'s coverage (range span, all azimuths, elevation

@@ -200,8 +200,8 @@ class Tracker:
             di, ti, st, hold = self._batch(k, det, rows, look, carried, may_hold)
             out.append((di, ti, st))
             held.append(hold)
-            if rows.size:
-                t_end = max(t_end, float(det.time_s[rows].max()))
+            if rows.size:  # rows are in time order
+                t_end = max(t_end, float(det.time_s[rows[-1]]))
             if look is not None:
                 t_end = max(t_end, float(look.end_s))
         hold = np.sort(np.concatenate(held)) if held else _EMPTY
@@ -230,13 +230,13 @@ class Tracker:
         radar, and (``picture_in_coverage``) not predicted above every radar's highest elevation. Does not change
         the tracker."""
         s = self.store
-        act = s.active()
-        shown = s.status[act] == CONFIRMED
+        n = s.size
+        shown = s.alive[:n] & (s.status[:n] == CONFIRMED)  # masks over all slots: no gathers of the live ones
         if self.config.picture_max_misses is not None:
-            shown &= s.misses[act] <= self.config.picture_max_misses
+            shown &= s.misses[:n] <= self.config.picture_max_misses
         if self.config.picture_max_age_scans is not None:
-            shown &= (float(t) - s.last_update_s[act]) <= self.config.picture_max_age_scans * self._longest_scan_s
-        conf = act[shown]
+            shown &= (float(t) - s.last_update_s[:n]) <= self.config.picture_max_age_scans * self._longest_scan_s
+        conf = shown.nonzero()[0].astype(np.int64, copy=False)
         conf = conf[np.argsort(s.track_id[conf], kind="stable")]
         if conf.size == 0:
             return Picture.empty(float(t))
@@ -248,7 +248,7 @@ class Tracker:
                 conf, x, P = conf[keep], x[keep], P[keep]
                 if conf.size == 0:
                     return Picture.empty(float(t))
-        return Picture(float(t), s.track_id[conf].copy(), x, P, s.last_update_s[conf].copy())
+        return Picture(float(t), s.track_id[conf], x, P, s.last_update_s[conf])
 
     def history_table(self) -> pa.Table:
         """``tracks.parquet``: one row per track event (see :mod:`.history`)."""
@@ -344,6 +344,8 @@ class Tracker:
         taken = np.zeros(len(det), dtype=bool)
         items: list[tuple[tuple[float, int, int], int, I64, Look | None, bool]] = []
         has_carry = set(np.unique(sidx[carried]).tolist()) if np.count_nonzero(carried) else set()
+        n_taken = 0
+        seen: set[int] = set()  # sensors with a batch so far: only their own batches take their rows
         split: list[Look] = []
         first_halves: set[int] = set()  # ids of the first parts of split looks: they never hold detections back
         for look in looks:
@@ -362,12 +364,18 @@ class Tracker:
             k = self.sensors.position_of(look.sensor_id)
             if k < 0:
                 raise ValueError(f"look of unknown sensor id {look.sensor_id}")
-            inside = ((t >= look.start_s) & (t < look.end_s)) | carried
-            rows = ((sidx == k) & inside & ~taken).nonzero()[0]
+            sel = (sidx == k) & (t >= look.start_s) & (t < look.end_s)
+            if has_carry:
+                sel |= (sidx == k) & carried
+            if k in seen:
+                sel &= ~taken
+            seen.add(k)
+            rows = sel.nonzero()[0]
             rows = rows[np.argsort(t[rows], kind="stable")]
             taken[rows] = True
+            n_taken += rows.shape[0]
             items.append(((look.start_s, 0, look.sensor_id), k, rows, look, id(look) not in first_halves))
-        if not taken.all():
+        if n_taken < taken.shape[0]:
             for k in np.unique(sidx[~taken]).tolist():
                 rows = ((sidx == k) & ~taken).nonzero()[0]
                 rows = rows[np.argsort(t[rows], kind="stable")]
@@ -398,7 +406,7 @@ class Tracker:
         b = self.sensors.batch(k, det, rows, cfg.clutter_density) if rows.size else None
         if b is not None and cfg.new_targets == "adaptive" and self._births_per_turn[k] > 0.0:
             log_birth: float | F64 = math.log(self._births_per_turn[k] / self._coverage[k])
-            if np.count_nonzero(b.dim == 4):
+            if b.with_rr and np.count_nonzero(b.dim == 4):
                 log_birth = log_birth - np.where(b.dim == 4, math.log(2.0 * sensor.radar.max_range_rate_mps), 0.0)
             np.maximum(b.log_clutter, log_birth, out=b.log_clutter)  # the batch's own array
         used = np.zeros(rows.shape[0], dtype=bool)
@@ -419,7 +427,7 @@ class Tracker:
                 missed = others[self._swept_unhit(others, look, k)]
                 if held.size:  # a held track's miss waits for its carried detections
                     wait = _member(missed, held, s.size)
-                    self._pending_miss[k] = (missed[wait], s.track_id[missed[wait]].copy())
+                    self._pending_miss[k] = (missed[wait], s.track_id[missed[wait]])
                     missed = missed[~wait]
         if pending is not None:
             # held tracks the previous look swept: missed unless a carried detection has now updated them
@@ -432,11 +440,11 @@ class Tracker:
             self._pd_looks[k] += n_hit + n_missed
         # births from detections no track took
         born = _EMPTY
-        free = ~used & ~hold
-        if b is not None and np.count_nonzero(free):
-            born = self._initiate(k, b, free.nonzero()[0])
-            out_det.append(b.index[free])
-            out_trk.append(s.track_id[born].copy())
+        new = (~used & ~hold if held.size else ~used).nonzero()[0]  # nothing held back: hold is all False
+        if b is not None and new.size:
+            born = self._initiate(k, b, new)
+            out_det.append(b.index[new])
+            out_trk.append(s.track_id[born])
         if look is not None:
             # new tracks per rotation: a leaky count with a time constant of one rotation
             self._births_per_turn[k] = (self._births_per_turn[k] * math.exp(-float(look.sweep_deg) / 360.0)
@@ -470,11 +478,10 @@ class Tracker:
         n = pre.shape[0]
         lo = np.empty((n, 3))
         hi = np.empty((n, 3))
-        with_rr = bool(np.count_nonzero(b.dim == 4))
+        with_rr = b.with_rr
         gamma = self.gamma[4] if with_rr else self.gamma[3]
-        sig_max = b.sigma[:, :3].max(axis=0)
-        polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation, sig_max,
-                    gamma, PREGATE_MARGIN, lo, hi)
+        polar_boxes(pre, s.t, s.x, s.P, self.models.q_max, t_lo, t_hi, sensor.position, sensor.rotation,
+                    b.sigma_max, gamma, PREGATE_MARGIN, lo, hi)
         pt, pd = candidate_pairs(lo, hi, b.z)
         if pt.size == 0:
             return _EMPTY, np.zeros(0), used, hold, _EMPTY
@@ -498,18 +505,21 @@ class Tracker:
         conf = (s.status[pslot] == CONFIRMED) & (s.n_hits[pslot] >= SETTLED_HITS)
         if gnn:
             cs_c, cd_c, inc_c = self._choose_gnn(b, pt[conf], pd[conf], pslot[conf], score[conf], n)
-            hit_c, time_c = cs_c, b.time_s[cd_c]
-            used_c = np.zeros(b.time_s.shape[0], dtype=bool)
+            hit_c = cs_c
+            used_c = np.zeros(n_det, dtype=bool)
             used_c[cd_c] = True
+            all_used = cd_c.shape[0] == n_det  # GNN gives a detection to one track at most
         else:
             hit_c, time_c, used_c = self._update_jpda(k, b, pt[conf], pd[conf], pslot[conf], score[conf], n, out_det,
                                                       out_trk)
+            all_used = bool(used_c.all())
         hit_r = _EMPTY
-        if self._q_recovery is not None and look is not None and not used_c.all():
+        if self._q_recovery is not None and look is not None and not all_used:
             hit_r, time_r, used_r = self._recover(k, b, pre, look, hit_c, used_c, out_det, out_trk)
             if hit_r.size:
-                time_c = np.concatenate([time_c, time_r])
                 used_c = used_c | used_r
+                if not gnn:
+                    time_c = np.concatenate([time_c, time_r])
         rest = (~conf & ~used_c[pd]).nonzero()[0]
         held = _EMPTY
         if rest.size and look is not None and may_hold and cfg.defer_at_window_end:
@@ -518,15 +528,18 @@ class Tracker:
             held = _slots_in(pslot[rest[~keep]], s.size)
             rest = rest[keep]
         cs_t, cd_t, inc_t = self._choose_gnn(b, pt[rest], pd[rest], pslot[rest], score[rest], n)
-        if gnn:
-            cs_t, cd_t, inc_t = (np.concatenate([cs_c, cs_t]), np.concatenate([cd_c, cd_t]),
-                                 np.concatenate([inc_c, inc_t]))
-        hit_t, time_t, used_t = self._apply_gnn(k, b, cs_t, cd_t, inc_t, out_det, out_trk)
-        if gnn:  # the confirmed tracks lead hit_t: keep the order hit by stage (confirmed, recovered, tentative)
-            n_c = cs_c.shape[0]
-            hit_t, time_t = hit_t[n_c:], time_t[n_c:]
-        return (np.concatenate([hit_c, hit_r, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold,
-                held)
+        if not gnn:
+            hit_t, time_t, used_t = self._apply_gnn(k, b, cs_t, cd_t, inc_t, out_det, out_trk)
+            return (np.concatenate([hit_c, hit_r, hit_t]), np.concatenate([time_c, time_t]), used_c | used_t, hold,
+                    held)
+        hit_t, time_t, used_t = self._apply_gnn(k, b, np.concatenate([cs_c, cs_t]), np.concatenate([cd_c, cd_t]),
+                                                np.concatenate([inc_c, inc_t]), out_det, out_trk)
+        if hit_r.size == 0:  # hits (and their times and detections) of the confirmed tracks, then the tentative
+            return hit_t, time_t, used_t, hold, held
+        # keep the order hit by stage: confirmed, recovered, tentative
+        n_c = cs_c.shape[0]
+        return (np.concatenate([hit_c, hit_r, hit_t[n_c:]]), np.concatenate([time_t[:n_c], time_r, time_t[n_c:]]),
+                used_c | used_t, hold, held)
 
     def _recover(self, k: int, b: DetectionBatch, pre: I64, look: Look, hit: I64, used: NDArray[np.bool_],
                  out_det: list, out_trk: list) -> tuple[I64, F64, NDArray[np.bool_]]:
@@ -549,9 +562,10 @@ class Tracker:
         assert q is not None  # only called with manoeuvre recovery on
         lo = np.empty((cand.shape[0], 3))
         hi = np.empty((cand.shape[0], 3))
-        gamma = self.gamma[4] if np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
+        gamma = self.gamma[4] if b.with_rr and np.count_nonzero(b.dim[free] == 4) else self.gamma[3]
+        sig_max = b.sigma_max if b.uniform_sigma else b.sigma[free, :3].max(axis=0)
         polar_boxes(cand, s.t, s.x, s.P, float(q.max()), float(b.time_s[free[0]]), float(b.time_s[free[-1]]),
-                    sensor.position, sensor.rotation, b.sigma[free, :3].max(axis=0), gamma, PREGATE_MARGIN, lo, hi)
+                    sensor.position, sensor.rotation, sig_max, gamma, PREGATE_MARGIN, lo, hi)
         ct, cd = candidate_pairs(lo, hi, b.z[free])
         if ct.size == 0:
             return none
@@ -574,7 +588,7 @@ class Tracker:
         self.counters["recovered"] += int(cs.shape[0])
         self.history.add_slots(s, cs, TrackEvent.UPDATE, sensor.radar.id)
         out_det.append(b.index[cdet])
-        out_trk.append(s.track_id[cs].copy())
+        out_trk.append(s.track_id[cs])
         return cs, b.time_s[cdet], used_r
 
     def _swept_unhit(self, slots: I64, look: Look, k: int) -> NDArray[np.bool_]:
@@ -644,7 +658,7 @@ class Tracker:
         self.counters["updates"] += int(cs.shape[0])
         self.history.add_slots(s, cs, TrackEvent.UPDATE, sensor.radar.id)
         out_det.append(b.index[cd])
-        out_trk.append(s.track_id[cs].copy())
+        out_trk.append(s.track_id[cs])
         return cs, b.time_s[cd], used
 
     def _update_jpda(self, k: int, b: DetectionBatch, pt: I64, pd: I64, pslot: I64, score: F64, n: int,
@@ -679,7 +693,7 @@ class Tracker:
         first_best[cand[keep]] = True
         sel = np.flatnonzero(first_best & np.repeat(detected, np.diff(tptr)))
         out_det.append(b.index[pd[sel]])
-        out_trk.append(s.track_id[pslot[sel]].copy())
+        out_trk.append(s.track_id[pslot[sel]])
         return pslot[sel], b.time_s[pd[sel]], used
 
     def _initiate(self, k: int, b: DetectionBatch, new: I64) -> I64:
@@ -720,10 +734,13 @@ class Tracker:
         # hit, missed and new tracks are disjoint sets of slots
         confirm, fail, lost = status_decisions(s, touched, cfg, self.confirm_threshold(k))
         if cfg.confirmation == "score":
-            self._delete(np.concatenate([fail, lost]), t_event, TrackEvent.DELETED_SCORE)
+            if fail.size or lost.size:
+                self._delete(np.concatenate([fail, lost]), t_event, TrackEvent.DELETED_SCORE)
         else:
             self._delete(fail, t_event, TrackEvent.DELETED_M_OF_N)
             self._delete(lost, t_event, TrackEvent.DELETED_MISSES)
+        if confirm.size == 0:
+            return
         accept, refused, dropped = resolve_capacity(s, confirm, self.capacity, cfg.capacity_rule, self.assets_en)
         if dropped.size:
             self.dropped_times_s.extend([float(t_event)] * int(dropped.shape[0]))
