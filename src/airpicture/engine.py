@@ -158,8 +158,8 @@ class _SensingTally:
     def add(self, det: Detections, lab: DetectionLabels) -> None:
         real = lab.target_id >= 0
         self.total += len(det)
-        self.real += int(real.sum())
-        self.merged += int(np.sum(lab.merged > 1))
+        self.real += int(np.count_nonzero(real))
+        self.merged += int(np.count_nonzero(lab.merged > 1))
         self.detected[lab.target_id[real]] = True
         which = self._by_id[np.searchsorted(self._sorted_ids, det.sensor_id)]
         self.per_sensor += np.bincount(which, minlength=self.ids.size)

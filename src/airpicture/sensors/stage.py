@@ -30,6 +30,7 @@ Scan = tuple[Detections, DetectionLabels]
 #: Span of scans (s) each radar generates in one batched pass (:meth:`RadarSimulator.scans`), then serves window
 #: by window: a radar's scans do not depend on the battle (kills only filter what is returned).
 BLOCK_S = 64.0
+_NEVER = np.full(1, np.inf)
 
 
 class SensingStage:
@@ -105,15 +106,14 @@ class SensingStage:
             sweep = min(360.0, 360.0 * max(t1 - t0, 0.0) / period)
             looks.append(Look(sim.radar.id, float(t0), float(t1), sim.beam_azimuth_at(float(t0)), sweep))
         det, lab = _rows_of(parts)
-        target = lab.target_id
-        real = target >= 0
-        killed = np.zeros(len(lab), dtype=bool)
-        killed[real] = kill_time_s[target[real]] <= det.time_s[real]
+        # a false alarm (label -1) reads the leading inf: never killed
+        killed = np.concatenate([_NEVER, kill_time_s])[lab.target_id + 1] <= det.time_s
         if n_scans == 1:  # one scan's rows: already sorted by time, one sensor
             order = np.flatnonzero(~killed)
         else:
             order = np.lexsort((det.sensor_id, det.time_s))
-            order = order[~killed[order]]
+            if killed.any():
+                order = order[~killed[order]]
         return det.take(order), lab.take(order), looks
 
 
