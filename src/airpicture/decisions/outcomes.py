@@ -239,7 +239,8 @@ def _then(cols: Mapping[str, Any], waits: I64, first_code: str) -> str:
 
 def _confirmed_live_at(cols: Mapping[str, Any], r: I64, t: float) -> bool:
     """Was some track of these rows confirmed and not yet deleted at ``t``?"""
-    ev, trk = cols["event"], cols["track_id"]
-    conf = {int(trk[j]) for j in r.tolist() if ev[j] == Decision.CONFIRMED}
-    gone = {int(trk[j]) for j in r.tolist() if ev[j] in (Decision.DELETED, Decision.DROPPED) and cols["time_s"][j] <= t}
-    return bool(conf - gone)
+    ev = cols["event"][r]
+    trk = np.asarray(cols["track_id"][r]).astype(np.int64)
+    conf = set(trk[ev == Decision.CONFIRMED].tolist())
+    ended = ((ev == Decision.DELETED) | (ev == Decision.DROPPED)) & (cols["time_s"][r] <= t)
+    return bool(conf - set(trk[ended].tolist()))
