@@ -42,9 +42,10 @@ def arrow_array(values: Any, type: pa.DataType | None = None, mask: NDArray[np.b
                 return pa.Array.from_buffers(t, values.shape[0], [None, data], null_count=0)
             valid = pa.py_buffer(np.packbits(~np.asarray(mask, dtype=bool), bitorder="little"))
             return pa.Array.from_buffers(t, values.shape[0], [valid, data], null_count=nulls)
-    elif (isinstance(values, list) and type == pa.string() and mask is None
-          and all(v is None or isinstance(v, str) for v in values)):
-        return _strings(values)
+    elif isinstance(values, list) and type == pa.string() and mask is None:
+        text = _strings(values)
+        if text is not None:
+            return text
     return pa.array(values, type=type, mask=mask)
 
 
@@ -58,18 +59,31 @@ def arrow_scalar(value: Any, type: pa.DataType) -> pa.Scalar:
     return pa.scalar(value, type)
 
 
-def _strings(values: list[str | None]) -> pa.Array:
-    """A ``string`` array of ``str`` and None, from its offsets and UTF-8 bytes."""
-    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+def _strings(values: list[Any]) -> pa.Array | None:
+    """A ``string`` array of ``str`` and None, from its offsets and UTF-8 bytes; None when some value is neither
+    (left to ``pa.array``). All-ASCII text (the usual case) is joined and encoded once, its byte lengths being its
+    lengths."""
+    nulls = np.array([v is None for v in values], dtype=bool) if None in values else None
+    n_null = int(np.count_nonzero(nulls)) if nulls is not None else 0
+    texts = values if nulls is None else ["" if v is None else v for v in values]
+    try:
+        joined = "".join(texts)
+    except TypeError:
+        return None
+    if joined.isascii():
+        data = joined.encode("ascii")
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    else:
+        encoded = [v.encode("utf-8") for v in texts]
+        data = b"".join(encoded)
+        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
     offsets = np.zeros(len(values) + 1, np.int64)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] > np.iinfo(np.int32).max:
         return pa.array(values, type=pa.string())
-    nulls = np.array([v is None for v in values], dtype=bool)
-    n_null = int(np.count_nonzero(nulls))
-    valid = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if n_null else None
+    valid = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if nulls is not None and n_null else None
     return pa.Array.from_buffers(pa.string(), len(values), [valid, pa.py_buffer(offsets.astype(np.int32)),
-                                                            pa.py_buffer(b"".join(encoded))], null_count=n_null)
+                                                            pa.py_buffer(data)], null_count=n_null)
 
 
 def numpy_of(column: pa.Array | pa.ChunkedArray) -> NDArray[Any]:

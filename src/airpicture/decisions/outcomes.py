@@ -84,13 +84,12 @@ def outcome_rows(cols: Mapping[str, NDArray], outcomes: Mapping[str, NDArray], v
     if threat.size == 0:
         return rows
     tgt = np.asarray(cols["target_id"], np.int64)
-    order = np.argsort(tgt, kind="stable")
-    bounds = np.searchsorted(tgt[order], np.arange(len(target_battery) + 1))
     ev, reason, time_s = cols["event"], cols["reason"], cols["time_s"]
+    order = np.lexsort((time_s, tgt))  # by target, then time (stable)
+    bounds = np.searchsorted(tgt[order], np.arange(len(target_battery) + 1))
     impact = np.where(outcomes["leak_time_s"] <= t_end, outcomes["leak_time_s"], np.nan)
     for i in threat.tolist():
         r = order[bounds[i]: bounds[i + 1]]
-        r = r[np.argsort(time_s[r], kind="stable")]
         battery = target_battery[i]
         if outcomes["killed"][i]:
             kt = float(outcomes["kill_time_s"][i])
@@ -120,15 +119,16 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
     ev, reason, time_s = cols["event"], cols["reason"], cols["time_s"]
     r_all = r
     r = r[time_s[r] <= end + 1e-9]
+    evr, reason_r = ev[r], reason[r]  # the rows' events and reasons, looked up once
     stage = cols["stage"]
     track_rows = r[stage[r] == Stage.TRACKER]
     last_track = int(cols["track_id"][track_rows[-1]]) if track_rows.size else -1
-    conf = r[ev[r] == Decision.CONFIRMED]
+    conf = r[evr == Decision.CONFIRMED]
     vis_t = float(vis.first_visible_s[target])
     hidden = str(vis.hidden[target])
     if conf.size == 0:  # 1. never tracked
-        refused = r[(ev[r] == Decision.REFUSED) | ((ev[r] == Decision.WAIT) & (reason[r] == WaitReason.TRACK_SLOT))]
-        born = r[ev[r] == Decision.BORN]
+        refused = r[(evr == Decision.REFUSED) | ((evr == Decision.WAIT) & (reason_r == WaitReason.TRACK_SLOT))]
+        born = r[evr == Decision.BORN]
         if not np.isfinite(first_det) or first_det > end:
             if not np.isfinite(vis_t) or vis_t > end:
                 what = HIDDEN_TEXT.get(hidden, "out of view")
@@ -155,8 +155,8 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
                 "confirmed", last_track)
     t_conf = float(time_s[conf[0]])
     tracked = f"tracked from {t_conf:.0f} s ({_ago(t_conf, end, leaked)})"
-    eng = r[ev[r] == Decision.ENGAGE]
-    waits = r[(ev[r] == Decision.WAIT) & (reason[r] != WaitReason.TRACK_SLOT)]
+    eng = r[evr == Decision.ENGAGE]
+    waits = r[(evr == Decision.WAIT) & (reason_r != WaitReason.TRACK_SLOT)]
     if eng.size == 0 and end - t_conf <= reaction_s + 2.0 * time_step_s:  # 2a. tracked too late to act on
         if hidden and vis_t > start_s + 1.5 * time_step_s:
             return (hidden, start_s, f"tracked only {end - t_conf:.0f} s before impact: {HIDDEN_TEXT[hidden]} until "
@@ -169,16 +169,16 @@ def first_cause(cols: Mapping[str, NDArray], r: I64, target: int, end: float, le
             code = str(reason[w0])
             t0 = float(time_s[w0])
             seq = _then(cols, waits, code)
-            gave_up = r[ev[r] == Decision.ABANDON]
+            gave_up = r[evr == Decision.ABANDON]
             tail = f"; given up at {float(time_s[gave_up[0]]):.0f} s" if gave_up.size else ""
             return (code, t0, f"{WAIT_TEXT[code]} from {t0:.0f} s{seq}; never engaged{tail}; {tracked}",
                     last_track)
-        out = r[ev[r] == Decision.OUT_OF_ENVELOPE]
+        out = r[evr == Decision.OUT_OF_ENVELOPE]
         if out.size:
             code = str(reason[out[0]])
             t0 = float(time_s[out[0]])
             return (code, t0, f"{OUTCOME_CAUSES[code]} from {t0:.0f} s; {tracked}", last_track)
-        dele = r[(ev[r] == Decision.DELETED) | (ev[r] == Decision.DROPPED)]
+        dele = r[(evr == Decision.DELETED) | (evr == Decision.DROPPED)]
         live_confirmed = _confirmed_live_at(cols, r, end)
         if dele.size and not live_confirmed:
             t0 = float(time_s[dele[-1]])
@@ -239,7 +239,8 @@ def _then(cols: Mapping[str, Any], waits: I64, first_code: str) -> str:
 
 def _confirmed_live_at(cols: Mapping[str, Any], r: I64, t: float) -> bool:
     """Was some track of these rows confirmed and not yet deleted at ``t``?"""
-    ev, trk = cols["event"], cols["track_id"]
-    conf = {int(trk[j]) for j in r.tolist() if ev[j] == Decision.CONFIRMED}
-    gone = {int(trk[j]) for j in r.tolist() if ev[j] in (Decision.DELETED, Decision.DROPPED) and cols["time_s"][j] <= t}
-    return bool(conf - gone)
+    ev = cols["event"][r]
+    trk = np.asarray(cols["track_id"][r]).astype(np.int64)
+    conf = set(trk[ev == Decision.CONFIRMED].tolist())
+    ended = ((ev == Decision.DELETED) | (ev == Decision.DROPPED)) & (cols["time_s"][r] <= t)
+    return bool(conf - set(trk[ended].tolist()))

@@ -223,8 +223,10 @@ def concat(parts: Sequence[Mapping[str, NDArray[Any]]]) -> dict[str, NDArray[Any
 def sort_rows(cols: Mapping[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
     """Rows sorted by time, then stage, then their order in ``cols`` (stable)."""
     n = len(cols["time_s"])
-    names, inverse = np.unique(np.asarray(cols["stage"]).astype(str), return_inverse=True)
-    stage = np.array([_STAGE_ORDER.get(str(s), len(STAGES)) for s in names.tolist()], np.int64)[inverse.reshape(-1)]
+    text = np.asarray(cols["stage"])
+    stage = np.full(n, len(STAGES), np.int64)
+    for s, i in _STAGE_ORDER.items():
+        stage[text == s] = i
     order = np.lexsort((np.arange(n), stage, np.asarray(cols["time_s"], float)))
     return {k: np.asarray(v)[order] for k, v in cols.items()}
 

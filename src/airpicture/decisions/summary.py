@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from airpicture.columns import arrow_scalar, numpy_of
+from airpicture.columns import arrow_scalar
 from airpicture.decisions.schema import OUTCOME_CAUSES, STAGES, TERRAIN_CAUSES
 from airpicture.vocab import Decision
 
@@ -19,8 +18,9 @@ from airpicture.vocab import Decision
 def add_decision_summary(summary: dict[str, Any], table: pa.Table, terrain: bool = False) -> None:
     """Add the ``decisions`` section and ``engagement.leak_causes`` (when there is an engagement section);
     ``terrain``: the scenario has a ``[terrain]`` (its cause codes are counted too)."""
-    stage = np.asarray(numpy_of(table.column("stage")), dtype=object)
-    summary["decisions"] = {"rows": table.num_rows, **{s: int(np.count_nonzero(stage == s)) for s in STAGES}}
+    counts = pc.value_counts(table.column("stage")).to_pylist() if table.num_rows else []
+    by_stage = {c["values"]: int(c["counts"]) for c in counts}
+    summary["decisions"] = {"rows": table.num_rows, **{s: by_stage.get(s, 0) for s in STAGES}}
     eng = summary.get("engagement")
     if isinstance(eng, dict):
         leaked = pc.equal(table.column("event"), arrow_scalar(Decision.LEAKED.value, pa.string()))
