@@ -220,31 +220,21 @@ def imm_predict_position(xm, Pm, mu, dt: float, kinds, qs, omegas, kappa: float,
             turn = kinds[j] == CT and omegas[j] != 0.0
             _mixed(xm, Pm, mu, c, j, stay, move, turn, x0, P0)
             predict_rows(kinds[j], qs[j], omegas[j], x0, P0, dt, xo[j], Po[j], 3)
-    for k in range(3):
-        acc = 0.0
-        for m in range(m_models):
-            acc += c[m] * xo[m, k]
-        xc[k] = acc
-    for k in range(3):
-        for l in range(k, 3):
-            acc = 0.0
-            for m in range(m_models):
-                acc += c[m] * (Po[m, k, l] + (xo[m, k] - xc[k]) * (xo[m, l] - xc[l]))
-            Pc[k, l] = acc
-            Pc[l, k] = acc
+    combine(xo, Po, c, xc, Pc, 3)
 
 
 @njit(cache=True, forceinline=True)
-def combine(xm, Pm, w, xo, Po) -> None:
-    """Moment-matched single Gaussian of the mixture ``sum_m w[m] N(xm[m], Pm[m])`` (weights sum to 1)."""
+def combine(xm, Pm, w, xo, Po, n: int = 6) -> None:
+    """Moment-matched single Gaussian of the mixture ``sum_m w[m] N(xm[m], Pm[m])`` (weights sum to 1): of the
+    whole state, or (``n = 3``) of the position ``xo[:3]``, ``Po[:3, :3]`` alone, each entry the same sum."""
     m_models = xm.shape[0]
-    for k in range(6):
+    for k in range(n):
         acc = 0.0
         for m in range(m_models):
             acc += w[m] * xm[m, k]
         xo[k] = acc
-    for k in range(6):
-        for l in range(k, 6):
+    for k in range(n):
+        for l in range(k, n):
             acc = 0.0
             for m in range(m_models):
                 acc += w[m] * (Pm[m, k, l] + (xm[m, k] - xo[k]) * (xm[m, l] - xo[l]))
