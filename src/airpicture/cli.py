@@ -25,6 +25,7 @@ from airpicture.errors import InputError, RenamedFieldWarning
 from airpicture.tracking.cli import track
 
 if TYPE_CHECKING:
+    from airpicture.progress import Reporter
     from airpicture.scenario import Scenario
 
 # Each command imports what it needs when it runs: `airpicture --help` loads neither the scenario models nor
@@ -113,11 +114,15 @@ def run(
     staging.start()  # removes what killed runs left in the same parent folder
     try:
         _notes(staging.notes, quiet and not json_out)
-        if not quiet and sc.sensors:
+        notice = None
+        if sc.sensors:
             from airpicture.compiled import first_run_notice
 
-            _notes([n for n in [first_run_notice()] if n], quiet)
+            notice = first_run_notice()
+            _notes([notice] if notice else [], quiet)
         with reporter(quiet, err) as progress:
+            if notice:
+                _compile_ahead(sc, progress)
             result = run_into(sc, staging, source, report=not no_report, progress=progress)
     except BaseException:
         staging.abandon()
@@ -128,6 +133,21 @@ def run(
         return
     if not quiet:
         _print_headline(result.summary, staging.final, elapsed)
+
+
+def _compile_ahead(sc: Scenario, progress: Reporter) -> None:
+    """A first run on this machine: compile the run's kernels on two cores before it starts (see
+    :mod:`airpicture.precompile`); the second process's kernels appear on the compile line as it reports them."""
+    from airpicture.precompile import compile_ahead
+
+    line = progress.compiling
+
+    def there(name: str, seconds: float) -> None:
+        if line is not None:
+            line.start(f"{name.removeprefix('airpicture.').replace(':', '.')} (second core)")
+            line.end(name, seconds, second_core=True)
+
+    compile_ahead(sc.tracker.model.kind == "imm", sc.terrain is not None, there=there)
 
 
 def _print_headline(summary: dict, target: Path, elapsed: float) -> None:

@@ -38,17 +38,25 @@ RUN_KERNEL_MODULES = (
     "airpicture.tracking.store",
     "airpicture.tracking.history",
     "airpicture.tracking.coverage",
+    "airpicture.tracking.sensors",
     "airpicture.engagement.kernels",
     "airpicture.metrics.neighbours",
     "airpicture.metrics.gospa",
     "airpicture.graph",
 )
 
+#: Modules of the kernels only some scenarios compile: line of sight over terrain.
+TERRAIN_KERNEL_MODULES = ("airpicture.terrain.grid", "airpicture.terrain.los")
+
 #: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first
 #: run with an empty cache minus a later run (benchmarks/bench_first_run.py; see BENCHMARKS.md, "First run"; two
 #: measurements on the quiet machine, 2026-12-06: 49.6 and 44.8 s). The announcement scales it by the share of
 #: kernels not yet cached; a slower or busier machine takes longer.
 REFERENCE_COMPILE_S = 45.0
+
+#: The same compile shared by two processes (:mod:`airpicture.precompile`), before the run starts: measured 28-30 s
+#: on the reference machine (BENCHMARKS.md, "First run: compiling on two cores").
+REFERENCE_COMPILE_TWO_CORES_S = 29.0
 
 #: LLVM optimisation level at which airpicture's kernels (and the Numba helpers they pull in) are compiled, instead
 #: of Numba's default 3: about a quarter less LLVM time on a first run, and no measurable change of the run time nor
@@ -148,12 +156,15 @@ def cold_modules(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> tuple[list
 def first_run_notice(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> str | None:
     """The sentence announcing the compilation a run is about to do, or None when the kernels are cached (every
     module has compiled kernels in the cache, see :func:`cold_modules`)."""
+    from airpicture.precompile import usable_cores
+
     _, cold, total = cold_modules(module_names)
     if cold == 0 or total == 0:
         return None
-    estimate = max(1, round(REFERENCE_COMPILE_S * cold / total))
-    return (f"compiling the simulation's kernels once for this machine, ~{estimate} s (later runs load them from "
-            "the cache)")
+    two = usable_cores() >= 2
+    estimate = max(1, round((REFERENCE_COMPILE_TWO_CORES_S if two else REFERENCE_COMPILE_S) * cold / total))
+    return (f"compiling the simulation's kernels once for this machine, ~{estimate} s{' on two cores' if two else ''}"
+            " (later runs load them from the cache)")
 
 
 class CompileWatch(event.Listener):
