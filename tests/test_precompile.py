@@ -139,3 +139,26 @@ def test_a_cold_run_compiles_ahead_and_shows_the_second_core(monkeypatch: pytest
     assert calls == [(True, False)]
     assert ("airpicture.tracking.kernels:_gate_imm", True) in shown
     assert (tmp_path / "run" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_a_sweep_compiles_ahead_before_its_workers_only_when_cold(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                  cold: bool) -> None:
+    import io
+
+    from rich.console import Console
+
+    from airpicture import compiled
+    from airpicture.sweep.command import compile_before_workers
+    from airpicture.sweep.spec import load_sweep
+    from tests.sweep_support import write_sweep
+
+    plan = load_sweep(write_sweep(tmp_path))
+    calls: list[tuple[bool, bool]] = []
+    monkeypatch.setattr(compiled, "first_run_notice", lambda: "compiling (test)" if cold else None)
+    monkeypatch.setattr(precompile, "compile_ahead", lambda imm, terrain, here=None, there=None: calls.append(
+        (imm, terrain)))
+    err = io.StringIO()
+    compile_before_workers(plan, False, Console(file=err, width=200))
+    assert calls == ([(plan.base.tracker.model.kind == "imm", False)] if cold else [])
+    assert ("compiling (test), before the workers start" in err.getvalue()) == cold

@@ -93,6 +93,8 @@ def sweep_command(spec: str | None, out_dir: str | Path | None, dask: str | None
         note = f"finished runs are kept in {folder}; run the same command again to resume"
         try:
             with on_interrupt(note):
+                if dask is None and prepared.concurrent >= 2:
+                    compile_before_workers(plan, quiet, err)
                 result = run_sweep(plan, folder, backend, progress, retry_failed=retry_failed)
         except WorkerLost as exc:
             err.print(f"[bold red]stopped[/]: {escape(str(exc))}. Finished runs are kept in {escape(str(folder))}; "
@@ -109,6 +111,24 @@ def sweep_command(spec: str | None, out_dir: str | Path | None, dask: str | None
     if not quiet:
         report(result, out)
     return result
+
+
+def compile_before_workers(plan: SweepPlan, quiet: bool, err: Console) -> None:
+    """With a cold kernel cache, compile the base scenario's kernels on two cores before the local workers start
+    (:mod:`airpicture.precompile`): otherwise every worker compiles all of them at once on its own core. Grid
+    points with another tracker configuration compile what they add in their worker, as before."""
+    base = plan.base
+    if not base.sensors:
+        return
+    from airpicture.compiled import first_run_notice
+    from airpicture.precompile import compile_ahead
+
+    notice = first_run_notice()
+    if notice is None:
+        return
+    if not quiet:
+        err.print(f"[yellow]note[/]: {escape(notice)}, before the workers start", highlight=False, soft_wrap=True)
+    compile_ahead(base.tracker.model.kind == "imm", base.terrain is not None)
 
 
 def report(result: SweepResult, out: Console) -> None:
