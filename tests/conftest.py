@@ -22,3 +22,15 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On a machine whose kernel cache is cold (a fresh CI machine), compile the kernels on two cores before the
+    first test, as a first ``airpicture run`` does (airpicture.precompile), instead of one by one in whichever
+    test calls them first."""
+    from airpicture.compiled import first_run_notice
+
+    if first_run_notice():
+        from airpicture.precompile import compile_ahead
+
+        compile_ahead(True, True)

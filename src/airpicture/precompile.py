@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from typing import Any
 
+from airpicture.threads import usable_cores
+
 #: Kernels compiled by the second process: the filter (prediction, gate, update: its helpers are in the same
 #: module, so that the two processes compile disjoint code) and track management. About half of a first run's
 #: compile time (measured: 25 s each way on the reference machine, the rest of the kernels here).
@@ -111,14 +113,6 @@ def compile_kernels(names: Iterable[str], table: dict[str, list[list[Any]]],
 
 
 # -------------------------------------------------------------------------------------------- two processes
-def usable_cores() -> int:
-    """CPUs this process may run on (its affinity where the system tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def split(names: Sequence[str]) -> tuple[list[str], list[str]]:
     """(kernels compiled here, kernels compiled by the second process)."""
     second = [n for n in names if n.partition(":")[0] in SECOND_CORE_MODULES]

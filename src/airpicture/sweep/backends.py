@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from airpicture.errors import InputError
 from airpicture.scenario import Scenario
 from airpicture.sweep.worker import RunRecord, RunTask, describe_error, die_with_sweep, execute_run
+from airpicture.threads import usable_cores
 
 #: Modules the fork server imports once, so that every worker forked from it starts with them (the simulation
 #: chain the engine imports lazily included): workers then pay only the load of the compiled kernels, once each,
@@ -46,10 +47,7 @@ class Backend(Protocol):
 
 
 def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 class InProcess:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from airpicture.engine import RunResult, run_scenario
 from airpicture.scenario import Scenario
 from airpicture.sweep.rows import GridCell, encode_row, row_table
+from airpicture.threads import one_thread
 from airpicture.vocab import EngagementEvent
 
 Number = int | float | bool
@@ -113,10 +114,13 @@ def describe_error(exc: BaseException) -> str:
 
 
 def execute_run(task: RunTask, scenario: Scenario) -> RunRecord:
-    """Run ``scenario`` with ``task.seed``; never raises for a failing run (the error is recorded instead)."""
+    """Run ``scenario`` with ``task.seed``; never raises for a failing run (the error is recorded instead). The run
+    keeps to one thread: a sweep runs one battle per core."""
     t0 = time.perf_counter()
     try:
-        result = run_scenario(scenario.model_copy(update={"seed": task.seed}), source=task.source, keep=("events",))
+        with one_thread():
+            result = run_scenario(scenario.model_copy(update={"seed": task.seed}), source=task.source,
+                                  keep=("events",))
         summary = flatten_summary(result.summary)
         for name, value in arrival_summary(result).items():
             summary.setdefault(name, value)

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from airpicture.compiled import njit
+from airpicture.threads import MIN_ROWS_PER_THREAD, run_split
 
 CV = 0
 BALLISTIC = 1
@@ -501,7 +502,7 @@ def _gate_position(x, P, dt, kind, q, z, sig, spos, srot, f, xp, Pp) -> tuple[fl
 # compiled calls, not inlined by Numba (inline="always" re-types a callee at every call site: it cost about
 # twice the compile time of the calls, measured by benchmarks/bench_first_run.py); LLVM still inlines them
 # where it pays. Only the tiny helpers (scratch allocation, argument unpacking, angle wrapping) are inlined.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
                  kappa, out_d2, out_lnn, gamma) -> None:
     xo, Po, c, x0, P0, f = _scratch(1)
@@ -520,7 +521,7 @@ def _gate_single(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, s
         out_lnn[k] = -0.5 * (d2 + logdet + m * LOG_2PI) if ok else -math.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gate_imm(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
               kappa, out_d2, out_lnn, gamma) -> None:
     m_models = xm.shape[1]
@@ -856,8 +857,17 @@ def gate_pairs(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spo
     if gamma is None:
         gamma = _NO_GATE
     kernel = _gate_single if xm.shape[1] == 1 else _gate_imm
-    kernel(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
-           out_d2, out_lnn, gamma)
+    n = pslot.shape[0]
+    if n < 2 * MIN_ROWS_PER_THREAD:  # most calls: too few pairs to share
+        kernel(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
+               out_d2, out_lnn, gamma)
+        return
+
+    def span(lo: int, hi: int) -> None:  # the pairs lo..hi-1, each computed as in one call (nogil kernel)
+        kernel(pslot[lo:hi], pdet[lo:hi], trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs,
+               omegas, kappa, out_d2[lo:hi], out_lnn[lo:hi], gamma)
+
+    run_split(n, span)
 
 
 _NO_GATE = np.full(5, np.inf)

@@ -1,0 +1,103 @@
+"""Splitting a kernel's rows across threads (airpicture.threads): spans cover every row once, small batches and
+concurrent callers run whole, and the tracker's gate gives the same bits split or not."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airpicture import threads
+from airpicture.tracking import kernels
+from tests.test_tracking_gate_position import _tracks
+
+
+@given(n=st.integers(0, 100_000), parts=st.integers(1, 16))
+def test_spans_cover_every_row_once_in_order(n: int, parts: int) -> None:
+    s = threads.spans(n, parts)
+    assert len(s) == parts and s[0][0] == 0 and s[-1][1] == n
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(s))
+    assert max(hi - lo for lo, hi in s) - min(hi - lo for lo, hi in s) <= 1
+
+
+@pytest.mark.parametrize(("n", "cores", "expected_parts"), [(10, 2, 1), (2 * threads.MIN_ROWS_PER_THREAD - 1, 2, 1),
+                                                           (2 * threads.MIN_ROWS_PER_THREAD, 2, 2),
+                                                           (100 * threads.MIN_ROWS_PER_THREAD, 4, 4),
+                                                           (100 * threads.MIN_ROWS_PER_THREAD, 1, 1)])
+def test_run_split_calls_spans_covering_the_rows(monkeypatch: pytest.MonkeyPatch, n: int, cores: int,
+                                                 expected_parts: int) -> None:
+    monkeypatch.setattr(threads, "_threads", cores)
+    seen: list[tuple[int, int, str]] = []
+    lock = threading.Lock()
+
+    def call(lo: int, hi: int) -> None:
+        with lock:
+            seen.append((lo, hi, threading.current_thread().name))
+
+    threads.run_split(n, call)
+    assert sorted((lo, hi) for lo, hi, _ in seen) == threads.spans(n, expected_parts)
+    assert any(name == threading.current_thread().name for _, _, name in seen)  # the caller takes a span
+
+
+def test_one_thread_block_and_a_busy_split_run_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "_threads", 2)
+    n = 10 * threads.MIN_ROWS_PER_THREAD
+    calls: list[tuple[int, int]] = []
+    with threads.one_thread():
+        threads.run_split(n, lambda lo, hi: calls.append((lo, hi)))
+    assert calls == [(0, n)] and threads.threads() == 2
+    calls.clear()
+    with threads._lock:  # another thread's split in progress: no nesting, the call runs whole here
+        threads.run_split(n, lambda lo, hi: calls.append((lo, hi)))
+    assert calls == [(0, n)]
+
+
+def test_an_exception_in_a_span_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "_threads", 2)
+
+    def call(lo: int, hi: int) -> None:
+        if lo > 0:
+            raise ValueError("span failed")
+
+    with pytest.raises(ValueError, match="span failed"):
+        threads.run_split(4 * threads.MIN_ROWS_PER_THREAD, call)
+    assert not threads._lock.locked()
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m_models=st.integers(1, 3))
+def test_gate_split_across_threads_gives_the_same_bits(seed: int, m_models: int) -> None:
+    rng = np.random.default_rng(seed)
+    kinds = np.array([kernels.CV, kernels.CT, kernels.CT][:m_models], np.int64)
+    qs = np.array([1.0, 9.0, 9.0][:m_models])
+    omegas = np.array([0.0, 0.05, -0.05][:m_models])
+    n_trk, n_det = 40, 60  # 2,400 pairs: split in two (and more with more cores)
+    xm, Pm, mu = _tracks(rng, n_trk, m_models)
+    trk_t = rng.uniform(0, 5, n_trk)
+    det_t = rng.uniform(4, 12, n_det)
+    spos = np.array([100.0, -200.0, 25.0])
+    src = rng.integers(0, n_trk, n_det)
+    p = xm[src, 0, :3] - spos + rng.normal(0, 1500, (n_det, 3))
+    r = np.linalg.norm(p, axis=1)
+    det_z = np.c_[r, np.arctan2(p[:, 0], p[:, 1]) % (2 * np.pi), np.arcsin(p[:, 2] / r), rng.normal(0, 200, n_det)]
+    det_sig = np.tile([50.0, 0.004, 0.006, 5.0], (n_det, 1))
+    det_m = rng.choice([3, 4], n_det, p=[0.7, 0.3]).astype(np.int64)
+    pslot, pdet = (a.ravel().astype(np.int64) for a in np.meshgrid(np.arange(n_trk), np.arange(n_det), indexing="ij"))
+    gamma = np.array([np.inf, 11.3, 11.3, 16.3, 18.5])
+    args = (pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, np.eye(3), kinds, qs, omegas, 0.08)
+    out = {}
+    for n_threads in (1, 3):
+        threads.set_threads(n_threads)
+        try:
+            d2, lnn = np.empty(pslot.size), np.empty(pslot.size)
+            kernels.gate_pairs(*args, d2, lnn, gamma)
+        finally:
+            threads.set_threads(None)
+        out[n_threads] = (d2, lnn)
+    np.testing.assert_array_equal(out[1][0], out[3][0])
+    np.testing.assert_array_equal(out[1][1], out[3][1])
+    assert np.isfinite(out[3][1]).any()
