@@ -15,6 +15,7 @@ threads is both, and only exists in the process that uses it. Sweeps run one bat
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +24,9 @@ from contextlib import contextmanager
 
 #: Rows below which a thread is not worth its hand-over (tens of microseconds; a gated pair costs ~1.5).
 MIN_ROWS_PER_THREAD = 256
+#: Spans per thread, taken as the threads come free: rows of unequal cost (pairs inside the gate cost about twice
+#: those outside) then still share the cores evenly.
+SPANS_PER_THREAD = 4
 
 _threads: int | None = None  # None: one per usable core
 _pool: ThreadPoolExecutor | None = None
@@ -75,17 +79,27 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 def run_split(n: int, call: Callable[[int, int], None]) -> None:
     """``call(lo, hi)`` over spans covering rows 0..n-1: in parallel threads when the rows are many, else one call.
-    Calls from several threads at once do not nest: while one split runs, another caller runs whole."""
-    parts = min(threads(), n // MIN_ROWS_PER_THREAD)
-    if parts <= 1 or not _lock.acquire(blocking=False):
+    The rows are cut into up to :data:`SPANS_PER_THREAD` spans per thread, which the threads (the caller's among
+    them) take one after the other as they finish the last, so that rows of unequal cost still share the cores
+    evenly. Calls from several threads at once do not nest: while one split runs, another caller runs whole."""
+    workers = min(threads(), n // MIN_ROWS_PER_THREAD)
+    if workers <= 1 or not _lock.acquire(blocking=False):
         call(0, n)
         return
     try:
-        pieces = spans(n, parts)
-        pool = _executor(parts - 1)
-        futures: list[Future[None]] = [pool.submit(call, lo, hi) for lo, hi in pieces[1:]]
+        pieces = spans(n, min(workers * SPANS_PER_THREAD, n // MIN_ROWS_PER_THREAD))
+        taken = itertools.count()  # next(...) is atomic under the interpreter lock
+
+        def work() -> None:
+            for i in iter(lambda: next(taken), None):
+                if i >= len(pieces):
+                    return
+                call(*pieces[i])
+
+        pool = _executor(workers - 1)
+        futures: list[Future[None]] = [pool.submit(work) for _ in range(workers - 1)]
         try:
-            call(*pieces[0])
+            work()
         finally:
             for f in futures:
                 f.result()
