@@ -24,12 +24,14 @@ def test_spans_cover_every_row_once_in_order(n: int, parts: int) -> None:
     assert max(hi - lo for lo, hi in s) - min(hi - lo for lo, hi in s) <= 1
 
 
-@pytest.mark.parametrize(("n", "cores", "expected_parts"), [(10, 2, 1), (2 * threads.MIN_ROWS_PER_THREAD - 1, 2, 1),
+@pytest.mark.parametrize(("n", "cores", "expected_spans"), [(10, 2, 1), (2 * threads.MIN_ROWS_PER_THREAD - 1, 2, 1),
                                                            (2 * threads.MIN_ROWS_PER_THREAD, 2, 2),
-                                                           (100 * threads.MIN_ROWS_PER_THREAD, 4, 4),
+                                                           (5 * threads.MIN_ROWS_PER_THREAD, 2, 5),
+                                                           (100 * threads.MIN_ROWS_PER_THREAD, 4,
+                                                            4 * threads.SPANS_PER_THREAD),
                                                            (100 * threads.MIN_ROWS_PER_THREAD, 1, 1)])
 def test_run_split_calls_spans_covering_the_rows(monkeypatch: pytest.MonkeyPatch, n: int, cores: int,
-                                                 expected_parts: int) -> None:
+                                                 expected_spans: int) -> None:
     monkeypatch.setattr(threads, "_threads", cores)
     seen: list[tuple[int, int, str]] = []
     lock = threading.Lock()
@@ -39,8 +41,8 @@ def test_run_split_calls_spans_covering_the_rows(monkeypatch: pytest.MonkeyPatch
             seen.append((lo, hi, threading.current_thread().name))
 
     threads.run_split(n, call)
-    assert sorted((lo, hi) for lo, hi, _ in seen) == threads.spans(n, expected_parts)
-    assert any(name == threading.current_thread().name for _, _, name in seen)  # the caller takes a span
+    assert sorted((lo, hi) for lo, hi, _ in seen) == threads.spans(n, expected_spans)
+    assert len({name for _, _, name in seen}) <= cores
 
 
 def test_one_thread_block_and_a_busy_split_run_whole(monkeypatch: pytest.MonkeyPatch) -> None:
