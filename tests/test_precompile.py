@@ -162,3 +162,24 @@ def test_a_sweep_compiles_ahead_before_its_workers_only_when_cold(monkeypatch: p
     compile_before_workers(plan, False, Console(file=err, width=200))
     assert calls == ([(plan.base.tracker.model.kind == "imm", False)] if cold else [])
     assert ("compiling (test), before the workers start" in err.getvalue()) == cold
+
+
+def test_an_interrupted_compile_ends_the_second_process_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[subprocess.Popen] = []
+
+    def sleeper(names):
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], stdout=subprocess.PIPE,
+                                text=True)
+        started.append(proc)
+        return proc
+
+    def interrupted(names, table, done=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(precompile, "usable_cores", lambda: 2)
+    monkeypatch.setattr(precompile, "start_worker", sleeper)
+    monkeypatch.setattr(precompile, "compile_kernels", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        precompile.compile_ahead(True, False)
+    assert started and started[0].poll() is not None  # killed, not waited for 120 s
+    started[0].stdout.close()

@@ -175,10 +175,13 @@ def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] |
     worker = start_worker(theirs)
     try:
         compile_kernels(mine, table, here)
-    finally:
+    except BaseException:  # interrupted: the second process goes too, at once
         if worker is not None:
-            ok = wait_worker(worker, there)
-    if worker is None or not ok:
+            worker.kill()
+            worker.wait()
+        raise
+    ok = worker is not None and wait_worker(worker, there)
+    if not ok:
         compile_kernels(theirs, table, here)  # loads what the second process cached, compiles the rest
     return True
 
