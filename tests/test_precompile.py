@@ -183,3 +183,17 @@ def test_an_interrupted_compile_ends_the_second_process_at_once(monkeypatch: pyt
         precompile.compile_ahead(True, False)
     assert started and started[0].poll() is not None  # killed, not waited for 120 s
     started[0].stdout.close()
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_the_python_api_compiles_ahead_only_when_cold(monkeypatch: pytest.MonkeyPatch, cold: bool) -> None:
+    import airpicture
+    from airpicture import compiled
+
+    calls: list[tuple[bool, bool]] = []
+    monkeypatch.setattr(compiled, "first_run_notice", lambda: "compiling (test)" if cold else None)
+    monkeypatch.setattr(precompile, "compile_ahead", lambda imm, terrain, here=None, there=None: calls.append(
+        (imm, terrain)) or True)
+    run = airpicture.run("teaching")
+    assert run.summary["targets"]["total"] > 0
+    assert calls == ([(True, False)] if cold else [])

@@ -221,7 +221,9 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     sc = _scenario(scenario, seed)
     source = scenario if isinstance(scenario, str | Path) else "scenario"
     from airpicture.engine import run_into, run_scenario
+    from airpicture.precompile import compile_ahead_if_cold
 
+    compile_ahead_if_cold(sc)  # the first run on this machine: its kernels compiled on two cores
     if out is None:
         result = run_scenario(sc, source=str(source))
         return Run(sc, result.summary, None, dict(result.tables))

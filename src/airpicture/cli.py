@@ -138,7 +138,7 @@ def run(
 def _compile_ahead(sc: Scenario, progress: Reporter) -> None:
     """A first run on this machine: compile the run's kernels on two cores before it starts (see
     :mod:`airpicture.precompile`); the second process's kernels appear on the compile line as it reports them."""
-    from airpicture.precompile import compile_ahead
+    from airpicture.precompile import compile_ahead_for
 
     line = progress.compiling
 
@@ -147,7 +147,7 @@ def _compile_ahead(sc: Scenario, progress: Reporter) -> None:
             line.start(f"{name.removeprefix('airpicture.').replace(':', '.')} (second core)")
             line.end(name, seconds, second_core=True)
 
-    compile_ahead(sc.tracker.model.kind == "imm", sc.terrain is not None, there=there)
+    compile_ahead_for(sc, there=there)
 
 
 def _print_headline(summary: dict, target: Path, elapsed: float) -> None:

@@ -25,9 +25,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airpicture.threads import usable_cores
+
+if TYPE_CHECKING:
+    from airpicture.scenario import Scenario
 
 #: Kernels compiled by the second process: the filter (prediction, gate, update: its helpers are in the same
 #: module, so that the two processes compile disjoint code) and track management. About half of a first run's
@@ -184,6 +187,22 @@ def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] |
     if not ok:
         compile_kernels(theirs, table, here)  # loads what the second process cached, compiles the rest
     return True
+
+
+def compile_ahead_for(scenario: Scenario, here: Callable[[str, float], None] | None = None,
+                      there: Callable[[str, float], None] | None = None) -> bool:
+    """:func:`compile_ahead` for the kernels ``scenario`` calls (its tracker's kind of motion model, terrain)."""
+    return compile_ahead(scenario.tracker.model.kind == "imm", scenario.terrain is not None, here, there)
+
+
+def compile_ahead_if_cold(scenario: Scenario) -> bool:
+    """For the Python API: compile ahead (silently) if the scenario has radars and this machine's kernel cache is
+    cold; True if it did."""
+    if not scenario.sensors:
+        return False
+    from airpicture.compiled import first_run_notice
+
+    return first_run_notice() is not None and compile_ahead_for(scenario)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -121,14 +121,14 @@ def compile_before_workers(plan: SweepPlan, quiet: bool, err: Console) -> None:
     if not base.sensors:
         return
     from airpicture.compiled import first_run_notice
-    from airpicture.precompile import compile_ahead
+    from airpicture.precompile import compile_ahead_for
 
     notice = first_run_notice()
     if notice is None:
         return
     if not quiet:
         err.print(f"[yellow]note[/]: {escape(notice)}, before the workers start", highlight=False, soft_wrap=True)
-    compile_ahead(base.tracker.model.kind == "imm", base.terrain is not None)
+    compile_ahead_for(base)
 
 
 def report(result: SweepResult, out: Console) -> None:
