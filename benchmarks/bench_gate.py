@@ -6,10 +6,13 @@ Usage::
     python benchmarks/bench_gate.py record saturation /tmp/gate_calls.pkl      # run the scenario, keep its gate calls
     python benchmarks/bench_gate.py time /tmp/gate_calls.pkl --save /tmp/out_after.pkl [--repeat 3]
     PYTHONPATH=/other/checkout/src python benchmarks/bench_gate.py time /tmp/gate_calls.pkl --check /tmp/out_after.pkl
+    python benchmarks/bench_gate.py time /tmp/gate_calls.pkl --threads     # one thread against every core
 
 ``record`` keeps, for every IMM gate call of one ``run_scenario`` (events only), the tracks' arrays of the slots
 involved and the batch's detections; ``time`` replays them all (a warm-up pass first, then ``--repeat`` passes),
 printing the CPU seconds of each pass, and with ``--check`` counts the calls whose outputs differ from a saved set.
+With ``--threads`` each pass is run twice, alternating, with the gate on one thread and split across every core
+(``airpicture.threads``), printing wall and CPU seconds of both and checking that both give the same bits.
 """
 
 from __future__ import annotations
@@ -68,6 +71,24 @@ def replay(calls: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def compare_threads(calls: list[dict], reference: list[tuple[np.ndarray, np.ndarray]], repeat: int) -> None:
+    from airpicture import threads
+
+    try:
+        for i in range(repeat):
+            for n in ((1, None) if i % 2 == 0 else (None, 1)):
+                threads.set_threads(n)
+                w0, c0 = time.perf_counter(), time.process_time()
+                got = replay(calls)
+                same = all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+                           for a, b in zip(got, reference, strict=True))
+                label = "one thread" if n == 1 else f"{threads.threads()} threads"
+                print(f"  pass {i + 1}, {label:>10}: {time.perf_counter() - w0:.3f} s wall, "
+                      f"{time.process_time() - c0:.3f} s CPU, same bits as the first pass: {same}")
+    finally:
+        threads.set_threads(None)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -79,6 +100,7 @@ def main() -> None:
     t.add_argument("--repeat", type=int, default=3)
     t.add_argument("--save", type=Path)
     t.add_argument("--check", type=Path)
+    t.add_argument("--threads", action="store_true", help="one thread against every core, alternating")
     args = ap.parse_args()
     if args.cmd == "record":
         record(args.scenario, args.path)
@@ -88,7 +110,9 @@ def main() -> None:
     calls = pickle.loads(args.path.read_bytes())
     out = replay(calls)  # warm-up: loads the compiled kernels
     print(f"{kernels.__file__}: {len(calls)} calls, {sum(c['pslot'].size for c in calls)} pairs")
-    for i in range(args.repeat):
+    if args.threads:
+        compare_threads(calls, out, args.repeat)
+    for i in range(0 if args.threads else args.repeat):
         t0 = time.process_time()
         replay(calls)
         print(f"  pass {i + 1}: {time.process_time() - t0:.3f} s CPU")
