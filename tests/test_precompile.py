@@ -197,3 +197,24 @@ def test_the_python_api_compiles_ahead_only_when_cold(monkeypatch: pytest.Monkey
     run = airpicture.run("teaching")
     assert run.summary["targets"]["total"] > 0
     assert calls == ([(True, False)] if cold else [])
+
+
+def test_kernels_for_the_tracker_alone() -> None:
+    names = precompile.kernels_for(True, False, only=precompile.TRACKER_MODULES)
+    assert names and all(n.startswith(("airpicture.tracking.", "airpicture.graph:")) for n in names)
+    assert "airpicture.tracking.kernels:_gate_imm" in names
+    assert not any(n.startswith(("airpicture.sensors.", "airpicture.engagement.", "airpicture.metrics."))
+                   for n in names)
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_track_command_compiles_the_tracker_ahead_only_when_cold(monkeypatch: pytest.MonkeyPatch, cold: bool) -> None:
+    from airpicture import compiled
+    from airpicture.scenario import TrackerConfig
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(compiled, "cold_modules", lambda modules: (list(modules) if cold else [], 0, 0))
+    monkeypatch.setattr(precompile, "compile_ahead", lambda imm, terrain, here=None, there=None, only=(): calls.append(
+        (imm, terrain, only)) or True)
+    assert precompile.compile_tracker_ahead_if_cold(TrackerConfig()) is cold
+    assert calls == ([(True, False, precompile.TRACKER_MODULES)] if cold else [])

@@ -30,12 +30,15 @@ from typing import TYPE_CHECKING, Any
 from airpicture.threads import usable_cores
 
 if TYPE_CHECKING:
-    from airpicture.scenario import Scenario
+    from airpicture.scenario import Scenario, TrackerConfig
 
 #: Kernels compiled by the second process: the filter (prediction, gate, update: its helpers are in the same
 #: module, so that the two processes compile disjoint code) and track management. About half of a first run's
 #: compile time (measured: 25 s each way on the reference machine, the rest of the kernels here).
 SECOND_CORE_MODULES = ("airpicture.tracking.kernels", "airpicture.tracking.management")
+
+#: Modules of the kernels ``airpicture track`` (the tracker alone) calls.
+TRACKER_MODULES = ("airpicture.tracking.", "airpicture.graph")
 
 #: Seconds the run waits for the second process before compiling what is left itself.
 WORKER_TIMEOUT_S = 600.0
@@ -82,15 +85,16 @@ def load_table() -> dict[str, list[list[Any]]]:
     return json.loads(text)["kernels"]
 
 
-def kernels_for(imm: bool, terrain: bool, table: dict[str, list[list[Any]]] | None = None) -> list[str]:
+def kernels_for(imm: bool, terrain: bool, table: dict[str, list[list[Any]]] | None = None,
+                only: tuple[str, ...] = ("airpicture.",)) -> list[str]:
     """The kernels of the table a run compiles: all of them but the filter's loops for the other kind of motion
     model (``_imm`` for an IMM tracker, ``_single`` for one model), and the line-of-sight kernels only with
-    terrain."""
+    terrain; only those whose module starts with one of ``only`` (e.g. :data:`TRACKER_MODULES`)."""
     from airpicture.compiled import TERRAIN_KERNEL_MODULES
 
     table = load_table() if table is None else table
     skip = "_single" if imm else "_imm"
-    return [name for name in table if not name.endswith(skip)
+    return [name for name in table if not name.endswith(skip) and name.startswith(only)
             and (terrain or name.partition(":")[0] not in TERRAIN_KERNEL_MODULES)]
 
 
@@ -162,9 +166,11 @@ def wait_worker(worker: subprocess.Popen[str], done: Callable[[str, float], None
 
 
 def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] | None = None,
-                  there: Callable[[str, float], None] | None = None) -> bool:
+                  there: Callable[[str, float], None] | None = None, only: tuple[str, ...] = ("airpicture.",)
+                  ) -> bool:
     """Compile a run's kernels on two cores: the filter kernels in a second process, the rest here, then wait for
-    the second process. ``here``/``there`` are told of each kernel done (name, seconds). Returns False when the
+    the second process (of the kernels whose module starts with one of ``only``). ``here``/``there`` are told of
+    each kernel done (name, seconds). Returns False when the
     table cannot be read or only one core is usable (nothing is compiled ahead then). Call it only when the cache
     is cold (:func:`airpicture.compiled.first_run_notice`): with a warm cache it only loads kernels, which the run
     would do anyway."""
@@ -174,7 +180,7 @@ def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] |
         table = load_table()
     except (OSError, ValueError, KeyError):
         return False
-    mine, theirs = split(kernels_for(imm, terrain, table))
+    mine, theirs = split(kernels_for(imm, terrain, table, only))
     worker = start_worker(theirs)
     try:
         compile_kernels(mine, table, here)
@@ -203,6 +209,16 @@ def compile_ahead_if_cold(scenario: Scenario) -> bool:
     from airpicture.compiled import first_run_notice
 
     return first_run_notice() is not None and compile_ahead_for(scenario)
+
+
+def compile_tracker_ahead_if_cold(config: TrackerConfig) -> bool:
+    """For ``airpicture track``: compile the tracker's kernels ahead if none of them is in this machine's cache;
+    True if it did."""
+    from airpicture.compiled import RUN_KERNEL_MODULES, cold_modules
+
+    modules = tuple(m for m in RUN_KERNEL_MODULES if m.startswith(TRACKER_MODULES))
+    cold, _, _ = cold_modules(modules)
+    return bool(cold) and compile_ahead(config.model.kind == "imm", False, only=TRACKER_MODULES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -141,6 +141,7 @@ def track(
     import numpy as np
 
     from airpicture.placement import place_en
+    from airpicture.precompile import compile_tracker_ahead_if_cold
     from airpicture.tracking.offline import track_detections  # loads the compiled kernels: after validation
 
     assets_en = np.asarray([place_en(a, frame) for a in assets], float) if assets else None
@@ -152,6 +153,9 @@ def track(
         if not quiet:
             for line in staging.notes:
                 Console(stderr=True).print(f"[yellow]note[/]: {escape(line)}", highlight=False, soft_wrap=True)
+        if compile_tracker_ahead_if_cold(config) and not quiet:  # a first run: the kernels on two cores
+            Console(stderr=True).print("[yellow]note[/]: compiled the tracker's kernels once for this machine "
+                                       "(later runs load them from the cache)", highlight=False, soft_wrap=True)
         result = track_detections(det, radars, frame, config, cap, picture_period, assets_en)
         write_parquet(tmp / "tracks.parquet", result.tracks)
         if result.picture is not None:
