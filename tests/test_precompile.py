@@ -214,7 +214,8 @@ def test_track_command_compiles_the_tracker_ahead_only_when_cold(monkeypatch: py
 
     calls: list[tuple] = []
     monkeypatch.setattr(compiled, "cold_modules", lambda modules: (list(modules) if cold else [], 0, 0))
-    monkeypatch.setattr(precompile, "compile_ahead", lambda imm, terrain, here=None, there=None, only=(): calls.append(
-        (imm, terrain, only)) or True)
+    monkeypatch.setattr(precompile, "compile_ahead", lambda imm, terrain, here=None, there=None, only=(),
+                        second_modules=(): calls.append((imm, terrain, only, second_modules)) or True)
     assert precompile.compile_tracker_ahead_if_cold(TrackerConfig()) is cold
-    assert calls == ([(True, False, precompile.TRACKER_MODULES)] if cold else [])
+    assert calls == ([(True, False, precompile.TRACKER_MODULES, precompile.TRACKER_SECOND_CORE_MODULES)] if cold
+                     else [])

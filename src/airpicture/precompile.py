@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 #: compile time (measured: 25 s each way on the reference machine, the rest of the kernels here).
 SECOND_CORE_MODULES = ("airpicture.tracking.kernels", "airpicture.tracking.management")
 
-#: Modules of the kernels ``airpicture track`` (the tracker alone) calls.
+#: Modules of the kernels ``airpicture track`` (the tracker alone) calls, and those of them the second process
+#: compiles then (the filter: about half of the tracker's compile).
 TRACKER_MODULES = ("airpicture.tracking.", "airpicture.graph")
+TRACKER_SECOND_CORE_MODULES = ("airpicture.tracking.kernels",)
 
 #: Seconds the run waits for the second process before compiling what is left itself.
 WORKER_TIMEOUT_S = 600.0
@@ -120,9 +122,9 @@ def compile_kernels(names: Iterable[str], table: dict[str, list[list[Any]]],
 
 
 # -------------------------------------------------------------------------------------------- two processes
-def split(names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(kernels compiled here, kernels compiled by the second process)."""
-    second = [n for n in names if n.partition(":")[0] in SECOND_CORE_MODULES]
+def split(names: Sequence[str], second_modules: Sequence[str] = SECOND_CORE_MODULES) -> tuple[list[str], list[str]]:
+    """(kernels compiled here, kernels compiled by the second process: those of ``second_modules``)."""
+    second = [n for n in names if n.partition(":")[0] in second_modules]
     return [n for n in names if n not in second], second
 
 
@@ -166,8 +168,8 @@ def wait_worker(worker: subprocess.Popen[str], done: Callable[[str, float], None
 
 
 def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] | None = None,
-                  there: Callable[[str, float], None] | None = None, only: tuple[str, ...] = ("airpicture.",)
-                  ) -> bool:
+                  there: Callable[[str, float], None] | None = None, only: tuple[str, ...] = ("airpicture.",),
+                  second_modules: Sequence[str] = SECOND_CORE_MODULES) -> bool:
     """Compile a run's kernels on two cores: the filter kernels in a second process, the rest here, then wait for
     the second process (of the kernels whose module starts with one of ``only``). ``here``/``there`` are told of
     each kernel done (name, seconds). Returns False when the
@@ -180,7 +182,7 @@ def compile_ahead(imm: bool, terrain: bool, here: Callable[[str, float], None] |
         table = load_table()
     except (OSError, ValueError, KeyError):
         return False
-    mine, theirs = split(kernels_for(imm, terrain, table, only))
+    mine, theirs = split(kernels_for(imm, terrain, table, only), second_modules)
     worker = start_worker(theirs)
     try:
         compile_kernels(mine, table, here)
@@ -218,7 +220,8 @@ def compile_tracker_ahead_if_cold(config: TrackerConfig) -> bool:
 
     modules = tuple(m for m in RUN_KERNEL_MODULES if m.startswith(TRACKER_MODULES))
     cold, _, _ = cold_modules(modules)
-    return bool(cold) and compile_ahead(config.model.kind == "imm", False, only=TRACKER_MODULES)
+    return bool(cold) and compile_ahead(config.model.kind == "imm", False, only=TRACKER_MODULES,
+                                        second_modules=TRACKER_SECOND_CORE_MODULES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
