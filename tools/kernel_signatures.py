@@ -41,8 +41,11 @@ json.dump(found, sys.stdout)
 """
 
 
-def collect(name: str) -> dict[str, list]:
-    subprocess.run([sys.executable, "-c", COLLECT, name], check=True, capture_output=True)  # fills the cache
+def collect(name: str, warm_up: bool = True) -> dict[str, list]:
+    """The kernels scenario ``name`` calls from Python, with their signatures (a fresh process; ``warm_up`` runs it
+    once before, so that the cache holds every kernel and the listing has no helpers compiled on the way)."""
+    if warm_up:
+        subprocess.run([sys.executable, "-c", COLLECT, name], check=True, capture_output=True)  # fills the cache
     out = subprocess.run([sys.executable, "-c", COLLECT, name], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
