@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from airpicture import threads
 from airpicture.tracking import kernels
-from tests.test_tracking_gate_position import _tracks
+from tests.test_tracking_gate_position import gate_problem
 
 
 @given(n=st.integers(0, 100_000), parts=st.integers(1, 16))
@@ -73,24 +73,9 @@ def test_an_exception_in_a_span_reaches_the_caller(monkeypatch: pytest.MonkeyPat
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), m_models=st.integers(1, 3))
 def test_gate_split_across_threads_gives_the_same_bits(seed: int, m_models: int) -> None:
-    rng = np.random.default_rng(seed)
-    kinds = np.array([kernels.CV, kernels.CT, kernels.CT][:m_models], np.int64)
-    qs = np.array([1.0, 9.0, 9.0][:m_models])
-    omegas = np.array([0.0, 0.05, -0.05][:m_models])
-    n_trk, n_det = 40, 60  # 2,400 pairs: split in two (and more with more cores)
-    xm, Pm, mu = _tracks(rng, n_trk, m_models)
-    trk_t = rng.uniform(0, 5, n_trk)
-    det_t = rng.uniform(4, 12, n_det)
-    spos = np.array([100.0, -200.0, 25.0])
-    src = rng.integers(0, n_trk, n_det)
-    p = xm[src, 0, :3] - spos + rng.normal(0, 1500, (n_det, 3))
-    r = np.linalg.norm(p, axis=1)
-    det_z = np.c_[r, np.arctan2(p[:, 0], p[:, 1]) % (2 * np.pi), np.arcsin(p[:, 2] / r), rng.normal(0, 200, n_det)]
-    det_sig = np.tile([50.0, 0.004, 0.006, 5.0], (n_det, 1))
-    det_m = rng.choice([3, 4], n_det, p=[0.7, 0.3]).astype(np.int64)
-    pslot, pdet = (a.ravel().astype(np.int64) for a in np.meshgrid(np.arange(n_trk), np.arange(n_det), indexing="ij"))
-    gamma = np.array([np.inf, 11.3, 11.3, 16.3, 18.5])
-    args = (pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, np.eye(3), kinds, qs, omegas, 0.08)
+    # 40 x 60 = 2,400 pairs: split in two on two cores, in three with three threads
+    args, gamma = gate_problem(np.random.default_rng(seed), m_models, 40, 60)
+    pslot = args[0]
     out = {}
     for n_threads in (1, 3):
         threads.set_threads(n_threads)

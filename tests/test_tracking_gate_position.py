@@ -88,20 +88,18 @@ def _reference_gate(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m
     return d2_out, lnn_out
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), m_models=st.integers(2, 3))
-def test_imm_gate_matches_the_full_prediction(seed, m_models):
-    rng = np.random.default_rng(seed)
+def gate_problem(rng: np.random.Generator, m_models: int, n_trk: int, n_det: int) -> tuple[tuple, np.ndarray]:
+    """A gate call over every (track, detection) pair: the arguments of :func:`kernels.gate_pairs` before its
+    outputs, and the gate thresholds. Tracks of ``m_models`` models (CV, then turns); detections near the tracks
+    (some inside the gate, some outside), 3-D and with range rate."""
     kinds = np.array([kernels.CV, kernels.CT, kernels.CT][:m_models], np.int64)
     qs = np.array([1.0, 9.0, 9.0][:m_models])
     omegas = np.array([0.0, 0.05, -0.05][:m_models])
-    n_trk, n_det = 6, 8
     xm, Pm, mu = _tracks(rng, n_trk, m_models)
     trk_t = rng.uniform(0, 5, n_trk)
     det_t = rng.uniform(4, 12, n_det)
     spos = np.array([100.0, -200.0, 25.0])
     srot = np.eye(3)
-    # detections near the tracks (some inside the gate, some outside), 3-D and with range rate
     src = rng.integers(0, n_trk, n_det)
     p = xm[src, 0, :3] - spos + rng.normal(0, 1500, (n_det, 3))
     r = np.linalg.norm(p, axis=1)
@@ -111,6 +109,14 @@ def test_imm_gate_matches_the_full_prediction(seed, m_models):
     pslot, pdet = (a.ravel().astype(np.int64) for a in np.meshgrid(np.arange(n_trk), np.arange(n_det), indexing="ij"))
     gamma = np.array([np.inf, 11.3, 11.3, 16.3, 18.5])
     args = (pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, 0.08)
+    return args, gamma
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m_models=st.integers(2, 3))
+def test_imm_gate_matches_the_full_prediction(seed, m_models):
+    args, gamma = gate_problem(np.random.default_rng(seed), m_models, 6, 8)
+    pslot = args[0]
     d2, lnn = np.empty(pslot.size), np.empty(pslot.size)
     kernels.gate_pairs(*args, d2, lnn, gamma)
     ref_d2, ref_lnn = _reference_gate(*args, gamma)
