@@ -221,3 +221,14 @@ def test_track_command_compiles_the_tracker_ahead_only_when_cold(monkeypatch: py
     assert precompile.compile_tracker_ahead_if_cold(TrackerConfig()) is cold
     assert calls == ([(True, False, precompile.TRACKER_MODULES, precompile.TRACKER_SECOND_CORE_MODULES)] if cold
                      else [])
+
+
+def test_a_silent_second_process_is_killed_at_the_timeout() -> None:
+    """A second process that hangs without a word is stopped at the timeout, not waited for."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], stdout=subprocess.PIPE,
+                            text=True)
+    t0 = time.monotonic()
+    assert precompile.wait_worker(proc, timeout_s=1.0) is False
+    assert time.monotonic() - t0 < 30 and proc.poll() is not None

@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
@@ -143,23 +144,24 @@ def start_worker(names: Sequence[str]) -> subprocess.Popen[str] | None:
 def wait_worker(worker: subprocess.Popen[str], done: Callable[[str, float], None] | None = None,
                 timeout_s: float = WORKER_TIMEOUT_S) -> bool:
     """Follow the second process's report line by line (``done(name, seconds)`` for each kernel) until it ends;
-    True if it finished in time and succeeded. After ``timeout_s`` it is stopped: the run compiles what is left."""
-    deadline = time.monotonic() + timeout_s
+    True if it finished in time and succeeded. At ``timeout_s`` it is killed, silent or not (a timer: reading its
+    output would otherwise wait for a line that never comes): the run compiles what is left."""
     assert worker.stdout is not None
+    timer = threading.Timer(timeout_s, worker.kill)
+    timer.daemon = True
+    timer.start()
     try:
-        for line in worker.stdout:
+        for line in worker.stdout:  # ends when the process exits or is killed
             name, _, seconds = line.strip().rpartition(" ")
+            try:
+                spent = float(seconds)
+            except ValueError:
+                continue
             if name and done is not None:
-                try:
-                    done(name, float(seconds))
-                except ValueError:
-                    pass
-            if time.monotonic() > deadline:
-                break
-        worker.wait(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        pass
+                done(name, spent)
+        worker.wait()
     finally:
+        timer.cancel()
         if worker.poll() is None:
             worker.kill()
             worker.wait()
