@@ -73,6 +73,46 @@ def test_gnn_linear_sum_assignment_path_is_optimal(problem):
     assert s[chosen].sum() == pytest.approx(best, abs=1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(problems(max_tracks=7, max_dets=7))
+def test_gnn_sparse_matching_path_is_optimal(problem):
+    """The same with every conflict solved on the sparse gate graph (the path of the largest clusters)."""
+    t, d, s, nt, nd = problem
+    old = association.ENUMERATE_GNN, association.SPARSE_CLUSTER_TRACKS
+    association.ENUMERATE_GNN, association.SPARSE_CLUSTER_TRACKS = 0, 1
+    try:
+        chosen = assign_gnn(t, d, s, nt, nd)
+    finally:
+        association.ENUMERATE_GNN, association.SPARSE_CLUSTER_TRACKS = old
+    assert len(set(t[chosen].tolist())) == chosen.sum() and len(set(d[chosen].tolist())) == chosen.sum()
+    best = max(sum(s[list(h)]) for h in hypotheses(t, d, nt))
+    assert s[chosen].sum() == pytest.approx(best, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sparse_and_dense_solvers_choose_the_same_pairs_in_a_large_cluster(seed):
+    """A dense raid's cluster (300-600 tracks, a few detections in each gate): the sparse solver and the dense
+    ``linear_sum_assignment`` choose the same pairs."""
+    rng = np.random.default_rng(seed)
+    nt = int(rng.integers(300, 600))
+    nd = nt + int(rng.integers(-50, 50))
+    t = np.repeat(np.arange(nt), rng.integers(1, 9, nt))
+    d = (t * nd // nt + rng.integers(-6, 7, t.shape[0])) % nd
+    keep = np.unique(t * nd + d, return_index=True)[1]
+    t, d = t[np.sort(keep)], d[np.sort(keep)]
+    s = rng.exponential(4.0, t.shape[0]) + 1e-3
+    old = association.SPARSE_CLUSTER_TRACKS
+    try:
+        association.SPARSE_CLUSTER_TRACKS = 10**9
+        dense = np.sort(association._solve_cluster(t, d, s))
+        association.SPARSE_CLUSTER_TRACKS = 1
+        sparse = np.sort(association._solve_cluster(t, d, s))
+    finally:
+        association.SPARSE_CLUSTER_TRACKS = old
+    assert sparse.shape[0] > nt // 2
+    np.testing.assert_array_equal(sparse, dense)
+
+
 @settings(max_examples=150, deadline=None)
 @given(problems(), st.booleans())
 def test_gnn_with_leftovers_is_the_two_optimal_passes(problem, enumerate_all):

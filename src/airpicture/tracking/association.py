@@ -11,9 +11,10 @@ and detection j is clutter or a new target":
   maximising ``sum ln L_ij`` -- the single most likely joint association hypothesis, i.e. the maximum of the
   JPDA posterior below. Pairs with ``ln L_ij <= 0`` never help and are dropped. Clusters of at most
   ``ENUMERATE_GNN`` joint hypotheses are solved by exhaustive enumeration in compiled code, all in one pass; the
-  others with
-  ``scipy.optimize.linear_sum_assignment`` on the cluster's cost matrix ``-ln L`` augmented with one "missed"
-  column per track (cost 0), so that leaving a track unassigned is always feasible.
+  others with ``scipy.optimize.linear_sum_assignment`` on the cluster's cost matrix ``-ln L`` augmented with one
+  "missed" column per track (cost 0), so that leaving a track unassigned is always feasible -- or, for clusters
+  of ``SPARSE_CLUSTER_TRACKS`` tracks or more (dense raids), the same problem on the sparse gate graph by
+  ``scipy.sparse.csgraph.min_weight_full_bipartite_matching``.
 * **JPDA** computes the marginal association probabilities ``beta_ij`` (and the miss probability
   ``beta_i0``) of the joint hypotheses weighted by ``prod L_ij``: exactly, by enumerating every feasible joint
   hypothesis, for clusters with at most ``EXACT_HYPOTHESES`` of them (bounded by ``prod_i (1 + degree_i)``);
@@ -41,6 +42,10 @@ B = NDArray[np.bool_]
 
 EXACT_HYPOTHESES = 20_000
 ENUMERATE_GNN = 20_000
+#: Clusters of at least this many tracks (too many to enumerate) are solved sparse (:func:`_solve_sparse`); below
+#: it the dense ``linear_sum_assignment`` is faster (its set-up is cheaper; measured on the clusters of a
+#: 10,000-threat run, ``benchmarks/bench_assignment.py``).
+SPARSE_CLUSTER_TRACKS = 256
 LBP_TOLERANCE = 1e-9
 LBP_MAX_ITERATIONS = 500
 
@@ -292,10 +297,14 @@ def _map_small(cptr, ptrk, pdet, score, n_det, limit, pick, solved) -> None:
 
 
 def _solve_cluster(t: I64, d: I64, s: F64) -> I64:
-    """Indices (into the cluster's pairs) of the optimal assignment of one cluster."""
+    """Indices (into the cluster's pairs) of the optimal assignment of one cluster: by
+    ``linear_sum_assignment`` on the dense cost matrix, or, from ``SPARSE_CLUSTER_TRACKS`` tracks on, by the
+    sparse solver (:func:`_solve_sparse`)."""
     tracks, ti = np.unique(t, return_inverse=True)
     dets, di = np.unique(d, return_inverse=True)
     nt, nd = tracks.shape[0], dets.shape[0]
+    if nt >= SPARSE_CLUSTER_TRACKS:
+        return _solve_sparse(ti, di, s, nt, nd)
     cost = np.full((nt, nd + nt), np.inf)
     cost[ti, di] = -s
     cost[np.arange(nt), nd + np.arange(nt)] = 0.0
@@ -304,6 +313,30 @@ def _solve_cluster(t: I64, d: I64, s: F64) -> I64:
     pair_of = np.full((nt, nd), -1, np.int64)
     pair_of[ti, di] = np.arange(t.shape[0])
     return pair_of[rows[real], cols[real]]
+
+
+def _solve_sparse(ti: I64, di: I64, s: F64, nt: int, nd: int) -> I64:
+    """The optimal assignment of a large cluster (pairs of track ``ti`` and detection ``di``, numbered from 0;
+    ``s > 0``) by ``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` (LAPJVsp) on the gate graph
+    itself, each track with its own "missed" column, instead of a dense (tracks x (detections + tracks)) matrix:
+    a dense gate cluster of 1,000-2,000 tracks holds ~1 % of the dense matrix's entries. The solver needs
+    non-zero weights, so every entry is shifted by ``max(s) + 1``: a full matching takes one entry of each
+    track's row, so the shift adds the same to every matching and the optimum is the same assignment."""
+    from scipy.sparse import csr_array  # only for the largest clusters: SciPy's sparse package takes ~0.5 s
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    shift = float(s.max()) + 1.0
+    rows = np.concatenate([ti, np.arange(nt)])
+    cols = np.concatenate([di, nd + np.arange(nt)])
+    weights = np.concatenate([shift - s, np.full(nt, shift)])
+    matched_rows, matched_cols = min_weight_full_bipartite_matching(
+        csr_array((weights, (rows, cols)), shape=(nt, nd + nt)))
+    real = matched_cols < nd
+    # the pair of each chosen (track, detection): pairs are unique, so their keys are
+    key = ti * nd + di
+    by_key = np.argsort(key, kind="stable")
+    at = np.searchsorted(key[by_key], matched_rows[real] * nd + matched_cols[real])
+    return by_key[at]  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------------------------------------ JPDA
