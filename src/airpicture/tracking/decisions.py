@@ -40,10 +40,6 @@ from airpicture.vocab import CoastEnd, Decision, Stage, TrackEvent
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-#: Refusals handled per block when finding the least threatening slot holder (bounds the pair arrays).
-_BLOCK = 256
-
-
 def _codes(column: pa.ChunkedArray) -> tuple[I64, list[str]]:
     """Dictionary codes and values of a text column (one pass, no Python loop over rows)."""
     enc = pc.dictionary_encode(column).combine_chunks()
@@ -207,7 +203,13 @@ def tracker_decisions(history: pa.Table, assoc_detection: I64, assoc_track: I64,
 
 def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, conf_t: F64, end_t: F64,
                   when: F64, assets_en: F64 | None) -> tuple[I64, F64]:
-    """For each time in ``when``: the confirmed track (live then) farthest from every asset, and that distance."""
+    """For each time in ``when``: the confirmed track (live then) farthest from every asset, and that distance.
+
+    One pass per confirmed track over the queries (sorted by time) while it is live, each query against the track's
+    last history row at or before it: the per-query maximum is kept in place over those contiguous query ranges
+    (tracks in id order, so that a tie goes to the higher id, as ``keep_threatening`` drops it first). Work grows
+    with (queries x live tracks), as before, but in contiguous slices and look-ups within one track's rows rather
+    than in the whole history (a 10,000-threat raid: ~260,000 refusals against up to the capacity's live tracks)."""
     holder = np.full(when.size, -1, np.int64)
     dist = np.full(when.size, np.nan)
     if when.size == 0:
@@ -215,41 +217,40 @@ def _slot_holders(t: F64, tid: I64, dense: I64, ids: I64, history: pa.Table, con
     tracks = np.flatnonzero(np.isfinite(conf_t))
     if tracks.size == 0:
         return holder, dist
-    x = np.stack([numpy_of(history.column(c)) for c in ("e_m", "n_m", "ve_mps", "vn_mps")], axis=1).astype(float)
-    order = np.lexsort((t, dense))
-    span = float(np.max(np.abs(t))) * 2.0 + 10.0 if t.size else 10.0
-    keys = dense[order] * span + t[order]  # sorted: (track, time)
+    order = np.lexsort((t, dense))  # rows by (track, time); a track's rows are order[starts[j]:starts[j + 1]]
     starts = np.searchsorted(dense[order], np.arange(ids.size + 1))
+    t_rows = t[order]
+    e_rows, n_rows, ve_rows, vn_rows = (np.asarray(numpy_of(history.column(c)), float)[order]
+                                        for c in ("e_m", "n_m", "ve_mps", "vn_mps"))
     a = (np.zeros((1, 2)) if assets_en is None or len(assets_en) == 0
          else np.asarray(assets_en, float).reshape(-1, 2))
-    for b0 in range(0, when.size, _BLOCK):
-        w = when[b0: b0 + _BLOCK]
-        # only the tracks confirmed and not yet gone at some time of the block (at most the capacity at once)
-        near = tracks[(conf_t[tracks] <= w.max()) & (end_t[tracks] > w.min())]
-        live = (conf_t[near][None, :] <= w[:, None]) & (w[:, None] < end_t[near][None, :])
-        # the (query, track) pairs grouped by track, queries in time order within each: their keys ascend, which
-        # keeps the look-up below cheap
-        kj, qi = np.nonzero(live.T)
-        if qi.size == 0:
+    by_time = np.argsort(when, kind="stable")
+    q = when[by_time]
+    far = np.full(q.size, -np.inf)
+    best = np.full(q.size, -1, np.int64)
+    first = np.searchsorted(q, conf_t[tracks], side="left")  # live: confirmed at or before the query ...
+    stop = np.searchsorted(q, end_t[tracks], side="left")  # ... and not gone by then
+    for j, lo, hi in zip(tracks.tolist(), first.tolist(), stop.tolist(), strict=True):
+        if lo >= hi:
             continue
-        trk = near[kj]
-        tq = w[qi]
-        # last history row of the track at or before the query time
-        k = np.maximum(np.searchsorted(keys, trk * span + tq, side="right") - 1, starts[trk])
-        r = order[k]
-        dt = tq - t[r]
-        e = x[r, 0] + x[r, 2] * dt
-        nn = x[r, 1] + x[r, 3] * dt
-        dmin = np.min(np.hypot(e[:, None] - a[None, :, 0], nn[:, None] - a[None, :, 1]), axis=1)
-        # per query: the largest distance (ties: the higher track id, as keep_threatening drops it first)
-        far = np.full(w.size, -np.inf)
-        np.maximum.at(far, qi, dmin)
-        ties = dmin == far[qi]
-        best = np.full(w.size, -1, np.int64)
-        np.maximum.at(best, qi[ties], ids[trk[ties]])
-        seen = best >= 0
-        holder[b0: b0 + w.size][seen] = best[seen]
-        dist[b0: b0 + w.size][seen] = far[seen]
+        tq = q[lo:hi]
+        rows_t = t_rows[starts[j]: starts[j + 1]]
+        k = np.searchsorted(rows_t, tq, side="right") - 1  # last row at or before the query (else the first)
+        np.maximum(k, 0, out=k)
+        k += starts[j]
+        dt = tq - t_rows[k]
+        e = e_rows[k] + ve_rows[k] * dt
+        nn = n_rows[k] + vn_rows[k] * dt
+        dmin = np.hypot(e - a[0, 0], nn - a[0, 1])  # the nearest asset, one asset at a time (same values as
+        for ax, ay in a[1:].tolist():  # a (rows x assets) array's minimum, without its short-axis reduction)
+            np.minimum(dmin, np.hypot(e - ax, nn - ay), out=dmin)
+        span = far[lo:hi]
+        take = dmin >= span  # farther, or as far with a higher id
+        span[take] = dmin[take]
+        best[lo:hi][take] = ids[j]
+    seen = best >= 0
+    holder[by_time[seen]] = best[seen]
+    dist[by_time[seen]] = far[seen]
     return holder, dist
 
 
