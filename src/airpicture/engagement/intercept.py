@@ -50,7 +50,7 @@ def solve_intercept(position_m: F64, velocity_mps: F64, state_time_s: float | F6
     disc = half_b * half_b - a * c  # D / 4
     root = np.sqrt(np.maximum(disc, 0.0))
     den = root - half_b
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # such roots are not finite: infeasible
         tau = np.where(c == 0.0, 0.0, c / den)
     feasible = (disc >= 0.0) & ((c == 0.0) | (den > 0.0)) & np.isfinite(tau) & (tau >= 0.0)
     tau = np.where(feasible, tau, np.inf)
