@@ -92,7 +92,9 @@ def float_column(table: pa.Table, name: str, source: str, allow_null: bool = Fal
         out = numpy_of(arr).astype(float) / 1e6
         nulls = np.asarray(numpy_of(col.is_null()), bool)
     elif pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ) or pa.types.is_boolean(typ):
-        out = np.asarray(numpy_of(pc.cast(col, pa.float64())), dtype=float)
+        out = np.asarray(numpy_of(pc.cast(col, pa.float64())), dtype=float)  # a new array
+        if not col.null_count:  # most columns: no mask to build and apply (a run's tables have millions of rows)
+            return out
         nulls = np.asarray(numpy_of(col.is_null()), bool)
         out = np.where(nulls, np.nan, out)
     elif pa.types.is_string(typ) or pa.types.is_large_string(typ):

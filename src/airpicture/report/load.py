@@ -250,6 +250,8 @@ def _column(table: pa.Table, c: Col, source: str) -> NDArray[Any]:
     if c.kind == "f":
         return float_column(table, c.name, source, allow_null=c.nullable)
     if c.kind == "i":
+        if pa.types.is_integer(col.type) and not col.null_count:  # whole numbers already (as airpicture writes them)
+            return np.asarray(numpy_of(col), dtype=np.int64)
         values = float_column(table, c.name, source, allow_null=c.nullable)
         values = np.where(np.isnan(values), -1.0, values)
         bad = values != np.round(values)
