@@ -15,33 +15,22 @@ clusters whose chosen pairs differ. A scenario with 10,000 threats: ``bench_memo
 
 from __future__ import annotations
 
-import argparse
 import pickle
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+from replay_args import record_calls, record_or_time
+
 
 def record(scenario: str, path: Path) -> None:
-    from airpicture.engine import run_scenario
-    from airpicture.progress import Silent
-    from airpicture.scenario import load_scenario
     from airpicture.tracking import association
 
-    original = association._solve_cluster
-    calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def recording(t: np.ndarray, d: np.ndarray, s: np.ndarray) -> np.ndarray:
-        calls.append((t.copy(), d.copy(), s.copy()))
-        return original(t, d, s)
-
-    association._solve_cluster = recording
-    try:
-        run_scenario(load_scenario(scenario), Silent(), keep=("events",))
-    finally:
-        association._solve_cluster = original
+    calls = record_calls(association, "_solve_cluster", scenario, lambda t, d, s: (t.copy(), d.copy(), s.copy()))
     path.write_bytes(pickle.dumps(calls))
     print(f"{len(calls)} clusters -> {path}")
 
@@ -63,15 +52,7 @@ def solve_all(calls: list, sparse_from: int) -> tuple[list[np.ndarray], list[flo
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("record")
-    r.add_argument("scenario")
-    r.add_argument("path", type=Path)
-    t = sub.add_parser("time")
-    t.add_argument("path", type=Path)
-    t.add_argument("--repeat", type=int, default=2)
-    args = ap.parse_args()
+    args = record_or_time(__doc__, repeat=2, compare=False)[0].parse_args()
     if args.cmd == "record":
         record(args.scenario, args.path)
         return

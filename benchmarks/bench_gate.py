@@ -17,44 +17,35 @@ With ``--threads`` each pass is run twice, alternating, with the gate on one thr
 
 from __future__ import annotations
 
-import argparse
 import pickle
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from replay_args import record_calls, record_or_time
 
 KEYS = ("pslot", "pdet", "trk_t", "xm", "Pm", "mu", "det_t", "det_z", "det_sig", "det_m", "spos", "srot", "kinds",
         "qs", "omegas", "kappa")
 
 
 def record(scenario: str, path: Path) -> None:
-    from airpicture.engine import run_scenario
-    from airpicture.progress import Silent
-    from airpicture.scenario import load_scenario
     from airpicture.tracking import kernels
 
-    original = kernels.gate_pairs
-    calls: list[dict] = []
+    def keep(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
+             out_d2, out_lnn, gamma=None):
+        if xm.shape[1] == 1:
+            return None
+        slots, local = np.unique(pslot, return_inverse=True)
+        return {"pslot": local.astype(np.int64), "pdet": pdet.copy(), "trk_t": trk_t[slots].copy(),
+                "xm": xm[slots].copy(), "Pm": Pm[slots].copy(), "mu": mu[slots].copy(), "det_t": det_t.copy(),
+                "det_z": det_z.copy(), "det_sig": det_sig.copy(), "det_m": det_m.copy(), "spos": spos.copy(),
+                "srot": srot.copy(), "kinds": kinds.copy(), "qs": qs.copy(), "omegas": omegas.copy(), "kappa": kappa,
+                "gamma": None if gamma is None else gamma.copy()}
 
-    def recording(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas,
-                  kappa, out_d2, out_lnn, gamma=None):
-        if xm.shape[1] > 1:
-            slots, local = np.unique(pslot, return_inverse=True)
-            calls.append({"pslot": local.astype(np.int64), "pdet": pdet.copy(), "trk_t": trk_t[slots].copy(),
-                          "xm": xm[slots].copy(), "Pm": Pm[slots].copy(), "mu": mu[slots].copy(),
-                          "det_t": det_t.copy(), "det_z": det_z.copy(), "det_sig": det_sig.copy(),
-                          "det_m": det_m.copy(), "spos": spos.copy(), "srot": srot.copy(), "kinds": kinds.copy(),
-                          "qs": qs.copy(), "omegas": omegas.copy(), "kappa": kappa,
-                          "gamma": None if gamma is None else gamma.copy()})
-        original(pslot, pdet, trk_t, xm, Pm, mu, det_t, det_z, det_sig, det_m, spos, srot, kinds, qs, omegas, kappa,
-                 out_d2, out_lnn, gamma)
-
-    kernels.gate_pairs = recording
-    try:
-        run_scenario(load_scenario(scenario), Silent(), keep=("events",))
-    finally:
-        kernels.gate_pairs = original
+    calls = record_calls(kernels, "gate_pairs", scenario, keep)
     path.write_bytes(pickle.dumps(calls))
     print(f"{len(calls)} calls, {sum(c['pslot'].size for c in calls)} pairs -> {path}")
 
@@ -90,16 +81,7 @@ def compare_threads(calls: list[dict], reference: list[tuple[np.ndarray, np.ndar
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("record")
-    r.add_argument("scenario")
-    r.add_argument("path", type=Path)
-    t = sub.add_parser("time")
-    t.add_argument("path", type=Path)
-    t.add_argument("--repeat", type=int, default=3)
-    t.add_argument("--save", type=Path)
-    t.add_argument("--check", type=Path)
+    ap, t = record_or_time(__doc__)
     t.add_argument("--threads", action="store_true", help="one thread against every core, alternating")
     args = ap.parse_args()
     if args.cmd == "record":

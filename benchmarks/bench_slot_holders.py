@@ -15,48 +15,27 @@ with 10,000 threats: ``bench_memory.scaled_default(10000, DIR)`` (~260,000 refus
 
 from __future__ import annotations
 
-import argparse
 import pickle
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+from replay_args import record_calls, record_or_time
+
 
 def record(scenario: str, path: Path) -> None:
-    from airpicture.engine import run_scenario
-    from airpicture.progress import Silent
-    from airpicture.scenario import load_scenario
     from airpicture.tracking import decisions
 
-    original = decisions._slot_holders
-    calls: list[tuple] = []
-
-    def recording(*args: object) -> tuple[np.ndarray, np.ndarray]:
-        calls.append(args)
-        return original(*args)  # type: ignore[arg-type]
-
-    decisions._slot_holders = recording
-    try:
-        run_scenario(load_scenario(scenario), Silent(), keep=("events", "decisions"))
-    finally:
-        decisions._slot_holders = original
+    calls = record_calls(decisions, "_slot_holders", scenario, lambda *args: args, tables=("events", "decisions"))
     path.write_bytes(pickle.dumps(calls))
     print(f"{len(calls)} call(s), {sum(len(c[7]) for c in calls)} refusals -> {path}")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("record")
-    r.add_argument("scenario")
-    r.add_argument("path", type=Path)
-    t = sub.add_parser("time")
-    t.add_argument("path", type=Path)
-    t.add_argument("--repeat", type=int, default=3)
-    t.add_argument("--save", type=Path)
-    t.add_argument("--check", type=Path)
-    args = ap.parse_args()
+    args = record_or_time(__doc__)[0].parse_args()
     if args.cmd == "record":
         record(args.scenario, args.path)
         return
