@@ -332,7 +332,7 @@ def _solve_sparse(ti: I64, di: I64, s: F64, nt: int, nd: int) -> I64:
     matched_rows, matched_cols = min_weight_full_bipartite_matching(
         csr_array((weights, (rows, cols)), shape=(nt, nd + nt)))
     real = matched_cols < nd
-    # the pair of each chosen (track, detection): pairs are unique, so their keys are
+    # the pair index of each chosen (track, detection), found by its key (pairs are unique, and so are keys)
     key = ti * nd + di
     by_key = np.argsort(key, kind="stable")
     at = np.searchsorted(key[by_key], matched_rows[real] * nd + matched_cols[real])

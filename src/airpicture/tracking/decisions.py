@@ -40,6 +40,7 @@ from airpicture.vocab import CoastEnd, Decision, Stage, TrackEvent
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
+
 def _codes(column: pa.ChunkedArray) -> tuple[I64, list[str]]:
     """Dictionary codes and values of a text column (one pass, no Python loop over rows)."""
     enc = pc.dictionary_encode(column).combine_chunks()
