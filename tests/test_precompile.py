@@ -59,6 +59,16 @@ def test_kernels_for_picks_the_filter_of_the_motion_model_and_terrain_only_with_
     assert there == ["airpicture.tracking.kernels:_gate_imm"] and "airpicture.graph:connected_components" in here
 
 
+def test_split_takes_whole_modules_and_single_kernels() -> None:
+    names = ["airpicture.tracking.kernels:_gate_imm", "airpicture.tracking.management:swept_unhit",
+             "airpicture.tracking.management:initial_states", "airpicture.graph:connected_components"]
+    here, there = precompile.split(names, ("airpicture.tracking.kernels", "airpicture.tracking.management:swept_unhit"))
+    assert there == names[:2] and here == names[2:]
+    # the default split: the filter and the management kernels sharing its gate-edge helper go to the second process
+    here, there = precompile.split(names)
+    assert there == names[:2] and here == names[2:]
+
+
 def test_the_table_lists_what_the_default_run_calls() -> None:
     """Every kernel the default scenario calls, with its argument types, is in the table (so a first run compiles
     nothing after the two processes are done). Collected as ``tools/kernel_signatures.py`` does, in one run: the

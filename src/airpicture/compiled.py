@@ -48,15 +48,15 @@ RUN_KERNEL_MODULES = (
 #: Modules of the kernels only some scenarios compile: line of sight over terrain.
 TERRAIN_KERNEL_MODULES = ("airpicture.terrain.grid", "airpicture.terrain.los")
 
-#: Compile time of every kernel of the default scenario's run on the reference machine (2 cores), seconds: the first
-#: run with an empty cache minus a later run (benchmarks/bench_first_run.py; see BENCHMARKS.md, "First run"; two
-#: measurements on the quiet machine, 2026-12-06: 49.6 and 44.8 s). The announcement scales it by the share of
-#: kernels not yet cached; a slower or busier machine takes longer.
-REFERENCE_COMPILE_S = 45.0
+#: Compile time of every kernel of the default scenario's run on one core, seconds, as (fast, slow) machine: the first
+#: run with an empty cache minus a later run (benchmarks/bench_first_run.py, bench_compile.py; see BENCHMARKS.md,
+#: "First run"): 26 s on a quiet 2-core AMD EPYC (2026-12-07), 45-50 s on the 2-core Intel machine whose host took
+#: time from it (2026-12-06). The announcement scales both by the share of kernels not yet cached.
+REFERENCE_COMPILE_S = (26.0, 45.0)
 
-#: The same compile shared by two processes (:mod:`airpicture.precompile`), before the run starts: measured 28-30 s
-#: on the reference machine (BENCHMARKS.md, "First run: compiling on two cores").
-REFERENCE_COMPILE_TWO_CORES_S = 29.0
+#: The same compile shared by two processes (:mod:`airpicture.precompile`), before the run starts: 14 s on the AMD
+#: machine, 28-30 s on the Intel one (BENCHMARKS.md, "First run: compiling on two cores").
+REFERENCE_COMPILE_TWO_CORES_S = (14.0, 29.0)
 
 #: LLVM optimisation level at which airpicture's kernels (and the Numba helpers they pull in) are compiled, instead
 #: of Numba's default 3: about a quarter less LLVM time on a first run, and no measurable change of the run time nor
@@ -162,7 +162,9 @@ def first_run_notice(module_names: Sequence[str] = RUN_KERNEL_MODULES) -> str | 
     if cold == 0 or total == 0:
         return None
     two = usable_cores() >= 2
-    estimate = max(1, round((REFERENCE_COMPILE_TWO_CORES_S if two else REFERENCE_COMPILE_S) * cold / total))
+    reference = REFERENCE_COMPILE_TWO_CORES_S if two else REFERENCE_COMPILE_S
+    fast, slow = (max(1, round(seconds * cold / total)) for seconds in reference)
+    estimate = f"{fast}" if fast == slow else f"{fast}-{slow}"
     return (f"compiling the simulation's kernels once for this machine, ~{estimate} s{' on two cores' if two else ''}"
             " (later runs load them from the cache)")
 
