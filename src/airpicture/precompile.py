@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 #: Kernels compiled by the second process, by module or as ``module:function``: the filter (prediction, gate,
 #: update: its helpers are in the same module, so that the two processes compile disjoint code) and the track
 #: management kernels that share the gate-edge helper. About half of a first run's compile time (measured on a
-#: 2-core AMD EPYC: 12.8 s of compile CPU there, 13.0 s here; with all of track management there, 14.0 s against
-#: 11.8 s, and the run waited for the second process).
+#: 2-core AMD EPYC: 13.0-13.3 s of compile there, 12.5-12.8 s here; with all of track management there, 14.0 s
+#: against 11.8 s, and the run waited for the second process).
 SECOND_CORE_MODULES = ("airpicture.tracking.kernels", "airpicture.tracking.management:swept_unhit",
                        "airpicture.tracking.management:gate_open")
 
