@@ -198,6 +198,30 @@ def test_an_interrupted_run_says_so_in_one_line_and_leaves_nothing(tmp_path, sig
     assert list(tmp_path.iterdir()) == []  # not even the runs/ folder the run had created
 
 
+def test_finalizers_failing_while_a_signal_unwinds_the_command_print_nothing() -> None:
+    """A signal can cut an object's construction short (seen: llvmlite's, while Numba loads a cached kernel), and
+    its ``__del__`` then fails while the command unwinds: the command still ends with its one line only. Without a
+    signal, such errors are reported as Python reports them."""
+    code = (
+        "import os, signal, sys\n"
+        "from airpicture import exits\n"
+        "class Broken:\n"
+        "    def __del__(self):\n"
+        "        raise AttributeError('half built')\n"
+        "with exits.handled_signals():\n"
+        "    Broken()\n"  # no signal yet: reported
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        signal.pause()\n"  # the handler raises as soon as the signal is handled
+        "    except exits.Interrupted:\n"
+        "        Broken()\n"  # unwinding: not reported
+        "        sys.stderr.write('unwound\\n')\n"
+    )
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stderr
+    assert err.count("Exception ignored") == 1 and err.count("half built") == 1, err
+    assert err.index("half built") < err.index("unwound"), err
+
+
 def test_ctrl_c_ends_a_sweep_and_its_workers_and_keeps_the_rows(tmp_path) -> None:
     spec = write_sweep(tmp_path, grid={"raids[0].count": [1, 2]}, fixed={"duration_s": 7200.0})
     proc = start("sweep", str(spec), "--out", "out", "--workers", "2", "--quiet", cwd=tmp_path)

@@ -14,15 +14,18 @@ Interruptions. :func:`handled_signals` makes SIGINT, SIGTERM and SIGHUP raise :c
 managers (temporary folders removed, worker processes ended) and a second signal during that clean-up is
 ignored, so the clean-up is not itself cut short. SIGINT is handled even when the process started with it
 ignored (a background job of a script), so ``kill -INT`` always interrupts; an ignored SIGHUP (``nohup``) stays
-ignored. Commands add a line about what they kept with :func:`on_interrupt`.
+ignored. Commands add a line about what they kept with :func:`on_interrupt`. Errors of finalizers while the
+command unwinds from a signal are not printed (:func:`_unwinding_hook`).
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 OK = 0
 FAILED = 1
@@ -53,7 +56,14 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     if _state["signum"] is not None:
         return  # already unwinding: let the clean-up finish
     _state["signum"] = signum
+    sys.unraisablehook = _unwinding_hook
     raise Interrupted(signum)
+
+
+def _unwinding_hook(unraisable: Any) -> None:
+    """``sys.unraisablehook`` once a signal has interrupted the command: errors raised by finalizers while it
+    unwinds (an object whose construction the signal cut short, e.g. one of llvmlite's while Numba loads a kernel,
+    fails in its ``__del__``) are not reported -- the command ends with its one-line message, not a traceback."""
 
 
 @contextmanager
@@ -62,6 +72,7 @@ def handled_signals() -> Iterator[None]:
     previous handlers come back afterwards. Main thread only."""
     _state["signum"] = None
     _state["note"] = None
+    hook = sys.unraisablehook
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         old = signal.getsignal(sig)
@@ -74,6 +85,9 @@ def handled_signals() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        if _state["signum"] is None:
+            sys.unraisablehook = hook
+        # after a signal the quiet hook stays: the command is ending, and finalizers may run until it has
 
 
 def exit_code_for(signum: int) -> int:
